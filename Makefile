@@ -1,0 +1,34 @@
+# The two Quick start commands (see README.md) and a few helpers.
+# Each target makes .venv on first use and installs the pinned set in requirements.lock.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: site test serve bench baselines clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+## site: build the book into site/ (strict: any warning fails)
+site: $(BIN)/.installed
+	$(BIN)/mkdocs build --strict
+
+## serve: preview the book at http://127.0.0.1:8000 with live reload
+serve: $(BIN)/.installed
+	$(BIN)/mkdocs serve
+
+## test: the whole test suite (unit, property, cross-checks, images, site, browser)
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+## bench: the speed comparison against scikit-learn
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/bench_fit.py
+
+clean:
+	rm -rf site .cache

@@ -1,0 +1,42 @@
+"""logreg: binary logistic regression, derived and explained in the book it builds.
+
+Everything a programmer needs to fit and predict is imported here; plotting lives in
+:mod:`logreg.plotting`, which imports Matplotlib only when used.
+
+Example:
+    >>> from logreg import fit, make_blobs
+    >>> X, y = make_blobs(200, seed=1)
+    >>> model = fit(X, y, l2=0.5)
+    >>> model.predict([[-2.0, -2.0], [2.0, 2.0]]).tolist()
+    [1.0, 0.0]
+"""
+
+from .data import make_blobs, make_separable
+from .fitting import METHODS, FitResult, fit, is_separable, predict, predict_proba
+from .gradcheck import GradientCheck, check_gradient
+from .model import gradient, hessian, log_sigmoid, objective, sigmoid, sigmoid_derivative
+from .warnings import ConvergenceWarning, LogregWarning, SeparationWarning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "make_blobs",
+    "make_separable",
+    "sigmoid",
+    "sigmoid_derivative",
+    "log_sigmoid",
+    "objective",
+    "gradient",
+    "hessian",
+    "check_gradient",
+    "GradientCheck",
+    "fit",
+    "FitResult",
+    "METHODS",
+    "predict_proba",
+    "predict",
+    "is_separable",
+    "SeparationWarning",
+    "ConvergenceWarning",
+    "LogregWarning",
+]

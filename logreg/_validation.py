@@ -1,0 +1,104 @@
+"""Input checks shared by the public functions.
+
+Every check runs before any arithmetic, so a caller sees an error that names the problem rather
+than one from deep inside NumPy ("operands could not be broadcast ..."). Inputs are converted,
+never modified: a caller's array is not written to.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+
+
+def as_float_array(value: ArrayLike, name: str) -> Array:
+    """Convert ``value`` to a float64 array, refusing what is not real-valued numeric data."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists, for instance
+        raise ValueError(f"{name} could not be read as an array: {exc}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got complex values")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_finite(arr: Array, name: str) -> None:
+    if not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.any(np.isnan(arr)) else "infinite"
+        raise ValueError(f"{name} contains {bad} values; remove or impute them first")
+
+
+def check_X(X: ArrayLike, name: str = "X") -> Array:
+    """``X`` as a finite float array of shape ``(n_samples, n_features)``."""
+    arr = as_float_array(X, name)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features), got {arr.ndim}-D "
+            f"with shape {arr.shape}" + ("; use X.reshape(-1, 1) for one feature" if arr.ndim == 1 else "")
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has no samples (shape {arr.shape})")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no features (shape {arr.shape})")
+    check_finite(arr, name)
+    return arr
+
+
+def check_y(y: ArrayLike, n_samples: int) -> Array:
+    """``y`` as a float array of 0.0/1.0 of shape ``(n_samples,)``."""
+    arr = as_float_array(y, "y")
+    if arr.ndim != 1:
+        raise ValueError(f"y must be 1-D with shape (n_samples,), got {arr.ndim}-D with shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"X and y have different numbers of samples: X has {n_samples}, y has {arr.shape[0]}")
+    check_finite(arr, "y")
+    bad = (arr != 0.0) & (arr != 1.0)
+    if np.any(bad):
+        examples = np.unique(arr[bad])[:3].tolist()
+        raise ValueError(f"y must hold only the labels 0 and 1, found {examples}")
+    return arr
+
+
+def check_Xy(X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+    Xa = check_X(X)
+    return Xa, check_y(y, Xa.shape[0])
+
+
+def check_l2(l2: float) -> float:
+    if isinstance(l2, (bool, np.bool_)) or not isinstance(l2, numbers.Real):
+        raise TypeError(f"l2 must be a real number, got {type(l2).__name__}")
+    value = float(l2)
+    if math.isnan(value) or value < 0 or math.isinf(value):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    return value
+
+
+def check_weights(weights: ArrayLike, bias: float, n_features: int) -> tuple[Array, float]:
+    w = as_float_array(weights, "weights")
+    if w.ndim != 1 or w.shape[0] != n_features:
+        raise ValueError(f"weights must have shape ({n_features},) to match X, got shape {w.shape}")
+    check_finite(w, "weights")
+    if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, numbers.Real):
+        if not (isinstance(bias, np.ndarray) and bias.shape == () and np.issubdtype(bias.dtype, np.number)):
+            raise TypeError(f"bias must be a real number, got {type(bias).__name__}")
+    b = float(bias)
+    if not math.isfinite(b):
+        raise ValueError(f"bias must be finite, got {bias!r}")
+    return w, b
+
+
+def check_problem(
+    weights: ArrayLike, bias: float, X: ArrayLike, y: ArrayLike, l2: float
+) -> tuple[Array, float, Array, Array, float]:
+    Xa, ya = check_Xy(X, y)
+    w, b = check_weights(weights, bias, Xa.shape[1])
+    return w, b, Xa, ya, check_l2(l2)
