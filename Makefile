@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
+# Quiet the Material end-of-life banner; it is not about this book.
+export NO_MKDOCS_2_WARNING := 1
+
 .PHONY: site test serve bench baselines clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock

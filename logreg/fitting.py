@@ -27,7 +27,7 @@ from . import _validation as v
 from .model import _hessian_blocks, _nll_from_activation, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
-__all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "predict"]
+__all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "predict", "gradient_descent"]
 
 Array = NDArray[np.float64]
 Method = Literal["newton", "bfgs", "lbfgs"]
@@ -300,12 +300,12 @@ def fit(
     w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = problem.value_from_activation(Xa @ w + b, w, b)
     if not converged and not separable:
-        warnings.warn(
-            f"{method} did not converge within max_iter={max_iter} iterations; the result may be "
-            "inaccurate. Raise max_iter, or check the data's scaling.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+        if n_iter >= max_iter:
+            why = f"did not converge within max_iter={max_iter} iterations; raise max_iter"
+        else:
+            why = (f"stopped after {n_iter} iterations without meeting tol={tol:g}: rounding "
+                   "error limits the accuracy it can reach; use a larger tol or method='newton'")
+        warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=2)
     return FitResult(
         weights=w,
         bias=b,
@@ -415,3 +415,43 @@ def _scipy_lbfgs(problem: _Problem, tol: float, max_iter: int):
         problem, tol, max_iter, "L-BFGS-B",
         {"gtol": problem.gtol(tol), "ftol": 64 * np.finfo(float).eps, "maxcor": 20},
     )
+
+
+def gradient_descent(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    l2: float = 0.0,
+    penalize_bias: bool = False,
+    n_iter: int = 100,
+) -> tuple[Array, float, list[float]]:
+    r"""Plain gradient descent with the fixed step :math:`1/L`, for comparison in the book.
+
+    :math:`L = \lVert \tilde X\rVert_2^2 / 4 + 2\lambda` bounds the largest eigenvalue of the
+    Hessian (because :math:`\sigma' \le 1/4`), so the step :math:`1/L` decreases :math:`E` at every
+    iteration. It is slow (linear convergence, at a rate set by the condition number), which is the
+    point of showing it next to Newton's method; :func:`fit` does not offer it.
+
+    Returns:
+        ``(weights, bias, history)``, with the objective at each iterate (``n_iter + 1`` values).
+
+    Example:
+        >>> from logreg import make_blobs
+        >>> from logreg.fitting import gradient_descent
+        >>> w, b, hist = gradient_descent(*make_blobs(50, seed=0), l2=0.1, n_iter=20)
+        >>> len(hist), hist[-1] < hist[0]
+        (21, True)
+    """
+    Xa, ya = v.check_Xy(X, y)
+    l2 = v.check_l2(l2)
+    problem = _Problem(Xa, ya, l2, bool(penalize_bias))
+    lipschitz = np.linalg.norm(np.hstack([Xa, np.ones((Xa.shape[0], 1))]), 2) ** 2 / 4 + 2 * l2
+    w, b = problem.start()
+    a = Xa @ w + b
+    history = [problem.value_from_activation(a, w, b)]
+    for _ in range(n_iter):
+        gw, gb, _p = problem.gradient_from_activation(a, w, b)
+        w, b = w - gw / lipschitz, b - gb / lipschitz
+        a = Xa @ w + b
+        history.append(problem.value_from_activation(a, w, b))
+    return w, b, history

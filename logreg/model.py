@@ -190,8 +190,7 @@ def gradient(
     This is minus the log-likelihood gradient :math:`\sum_n (y_n - \sigma_n) x_n` derived in the
     book, because :math:`E` is the *negative* log-likelihood.
 
-    Args:
-        weights, bias, X, y, l2, penalize_bias: as for :func:`objective`.
+    The arguments are those of :func:`objective`.
 
     Returns:
         ``(grad_w, grad_b)``: an array of shape ``(n_features,)`` and a float.
@@ -233,8 +232,7 @@ def hessian(
 
     It does not depend on ``y``, and it is positive semidefinite, so :math:`E` is convex.
 
-    Args:
-        weights, bias, X, y, l2, penalize_bias: as for :func:`objective`.
+    The arguments are those of :func:`objective`.
 
     Returns:
         Array of shape ``(n_features + 1, n_features + 1)``; the last row and column belong

@@ -1,0 +1,177 @@
+"""The figure registry: every figure the book shows, how it is drawn, and what it shows in words.
+
+One list, read by two consumers:
+
+* the build (``book/hooks.py``) renders each entry in the light and the dark palette to SVG and
+  replaces ``{{ figure: name }}`` in a chapter with the image, its alt text and caption;
+* the image tests (``tests/test_figures.py``) render the same entries to PNG and compare them with
+  the reviewed baselines in ``tests/baseline/``.
+
+A chapter can only show a figure that is listed here, and everything listed here is compared.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # render to files only, never a window
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure as MplFigure  # noqa: E402
+
+from logreg import plotting  # noqa: E402
+
+from . import results as r  # noqa: E402
+
+PALETTES = ("light", "dark")
+
+
+@dataclass(frozen=True)
+class BookFigure:
+    name: str
+    alt: str
+    caption: str
+    draw: Callable[[MplFigure], None]
+    size: tuple[float, float] = (6.0, 4.2)
+
+    def render(self, palette: str = "light") -> MplFigure:
+        """A new Matplotlib figure drawn in the book style for ``palette``."""
+        with mpl.rc_context(plotting.book_style(palette)):
+            fig = plt.figure(figsize=self.size, layout="constrained")
+            self.draw(fig)
+        return fig
+
+    def svg(self, palette: str) -> bytes:
+        """The figure as SVG bytes, identical from run to run (no date, fixed hash salt)."""
+        fig = self.render(palette)
+        buf = io.BytesIO()
+        with mpl.rc_context(plotting.book_style(palette)):
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        plt.close(fig)
+        return buf.getvalue()
+
+
+def _data(fig: MplFigure) -> None:
+    ax = fig.subplots()
+    plotting.scatter_classes(ax, *r.blobs())
+    ax.legend(loc="upper right")
+
+
+def _sigmoid(fig: MplFigure) -> None:
+    plotting.plot_sigmoid(fig.subplots())
+
+
+def _terrible(fig: MplFigure) -> None:
+    ax = fig.subplots()
+    plotting.plot_sigmoid_contours(ax, r.TERRIBLE_W, r.TERRIBLE_B, *r.blobs())
+    ax.legend(loc="upper right")
+
+
+def _loss_slice(fig: MplFigure) -> None:
+    res = r.blobs_fit()
+    plotting.plot_loss_slice(fig.subplots(), *r.blobs(), res.weights, res.bias, index=0, l2=r.BLOBS_L2)
+
+
+def _fitted(fig: MplFigure) -> None:
+    res = r.blobs_fit()
+    ax = fig.subplots()
+    plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.blobs())
+    ax.legend(loc="upper right")
+
+
+def _separable(fig: MplFigure) -> None:
+    axes = fig.subplots(1, 3, sharey=True)
+    for ax, l2 in zip(axes, r.SEPARABLE_L2):
+        res = r.separable_fit(l2)
+        plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.separable(), resolution=150)
+        ax.set_title(rf"$\lambda = {l2:g}$")
+        if ax is not axes[0]:
+            ax.set_ylabel("")
+
+
+def _convergence(fig: MplFigure) -> None:
+    plotting.plot_convergence(fig.subplots(), r.convergence_histories(), r.optimum())
+
+
+def _offset(fig: MplFigure) -> None:
+    plotting.plot_offset_loss(fig.subplots(), eps=r.POST_EPSILON)
+
+
+REGISTRY: dict[str, BookFigure] = {
+    f.name: f
+    for f in [
+        BookFigure(
+            "data",
+            "Scatter plot of 100 points in the plane: class A as vermillion circles around (−1, −1), "
+            "class B as blue triangles around (1, 1); the two clouds overlap in the middle.",
+            "The fuzzy data: two Gaussian classes with identity covariance.",
+            _data,
+            size=(5.0, 4.6),
+        ),
+        BookFigure(
+            "sigmoid",
+            "The logistic sigmoid: an S-shaped curve rising from 0 at large negative activation, "
+            "through 1/2 at zero, to 1 at large positive activation.",
+            "The logistic sigmoid σ(a) squashes any activation into (0, 1).",
+            _sigmoid,
+            size=(6.0, 3.4),
+        ),
+        BookFigure(
+            "terrible-boundary",
+            "Contours of σ(wᵀx + b) for w = (3/2, −2), b = 2 over the data: the contour lines run "
+            "diagonally from lower left to upper right, cutting through both classes, so the "
+            "probabilities bear no relation to the labels.",
+            "σ(wᵀx + b) for w = (3/2, −2) and b = 2, levels 0 to 1 in steps of 0.125: a terrible boundary.",
+            _terrible,
+            size=(5.0, 4.6),
+        ),
+        BookFigure(
+            "loss-slice",
+            "The objective plotted against the first weight with the other parameters at their "
+            "optimum: a convex, bowl-shaped curve whose lowest point is marked with a diamond.",
+            "A slice through the objective along w₁; the fitted optimum sits at the bottom.",
+            _loss_slice,
+            size=(6.0, 3.8),
+        ),
+        BookFigure(
+            "fitted-contours",
+            "Contours of the fitted σ(wᵀx + b) over the data: the σ = 1/2 boundary now runs "
+            "diagonally between the two classes, with class A on the high-probability side.",
+            "The fitted model: σ contours from 0 to 1 in steps of 0.125, boundary in bold.",
+            _fitted,
+            size=(5.0, 4.6),
+        ),
+        BookFigure(
+            "separable-boundaries",
+            "Three panels of σ contours on linearly separable data, for λ = 0, 0.1 and 10. With "
+            "λ = 0 the contours are squeezed into a nearly vertical step at the boundary; with "
+            "larger λ the transition from class B to class A widens.",
+            "Separable data fitted with three penalties: the smaller λ, the steeper the sigmoid.",
+            _separable,
+            size=(9.0, 3.6),
+        ),
+        BookFigure(
+            "convergence",
+            "Objective minus its optimum on a log scale against iteration for three methods: "
+            "gradient descent falls slowly along a straight line, BFGS faster, and Newton's "
+            "method drops to rounding level within a handful of iterations.",
+            "Suboptimality against iteration on the fuzzy data: linear, superlinear, quadratic convergence.",
+            _convergence,
+            size=(6.0, 4.0),
+        ),
+        BookFigure(
+            "offset-loss",
+            "The loss of a class-A point against its activation: the exact loss rises as a straight "
+            "line for negative activations, while the post's epsilon-offset loss flattens into a "
+            "plateau at about 23.",
+            "The post's offset caps a wrong point's loss at −log ε and flattens its gradient to zero.",
+            _offset,
+            size=(6.0, 3.8),
+        ),
+    ]
+}

@@ -1,0 +1,215 @@
+"""MkDocs hooks: how the chapters get their figures, numbers, formulas and the notebook.
+
+Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
+
+1. ``on_files``: render every figure in :mod:`book.figures` (light and dark SVG), compute the
+   numbers in :mod:`book.results`, execute the walk-through notebook, and add all of it to the
+   site as generated files. Nothing is written into ``docs/``. Each is cached under ``.cache/``
+   by a hash of everything it depends on (the ``logreg`` and ``book`` sources, the notebook,
+   the Matplotlib version), so an unchanged tree rebuilds fast and any change re-renders.
+2. ``on_page_markdown``: replace ``{{ name }}`` with a computed number, ``{{ figure: name }}``
+   with the figure, and take the LaTeX out (see :mod:`book.mathml`).
+3. ``on_page_content``: put MathML back where the LaTeX was.
+
+Anything wrong (an unknown name, a failing figure, a formula that does not convert, a cell that
+raises) raises here, and ``mkdocs build --strict`` stops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import posixpath
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from book import mathml  # noqa: E402
+
+log = logging.getLogger("mkdocs.book")
+CACHE = ROOT / ".cache"
+NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
+NOTEBOOK = "walkthrough.ipynb"  # executed, with outputs: rendered and offered for download
+PLACEHOLDER = re.compile(r"\{\{\s*(?P<figure>figure:\s*)?(?P<name>[\w.-]+)\s*\}\}")
+
+_state: dict = {}
+
+
+def source_hash(*extra: Path) -> str:
+    """A hash of everything generated content depends on."""
+    import matplotlib
+
+    h = hashlib.sha256(f"matplotlib={matplotlib.__version__}".encode())
+    for folder in ("logreg", "book"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            h.update(path.relative_to(ROOT).as_posix().encode())
+            h.update(path.read_bytes())
+    for path in extra:
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _fresh_dir(kind: str, key: str) -> Path:
+    """``.cache/<kind>/<key>``, with stale siblings removed."""
+    parent = CACHE / kind
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.iterdir():
+        if old.name != key:
+            shutil.rmtree(old, ignore_errors=True)
+    return parent / key
+
+
+def _figures(key: str) -> dict[str, Path]:
+    from book.figures import PALETTES, REGISTRY
+
+    folder = _fresh_dir("figures", key)
+    out = {}
+    for name, figure in REGISTRY.items():
+        for palette in PALETTES:
+            path = folder / f"{name}-{palette}.svg"
+            if not path.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(figure.svg(palette))
+                tmp.replace(path)
+            out[f"figures/{path.name}"] = path
+    return out
+
+
+def _values(key: str) -> dict[str, str]:
+    folder = _fresh_dir("values", key)
+    path = folder / "values.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    from book.results import values
+
+    data = values()
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    return data
+
+
+def _notebook(key: str, source: Path) -> Path:
+    """Execute the jupytext source once per key; a raising cell fails the build."""
+    folder = _fresh_dir("notebook", key)
+    path = folder / NOTEBOOK
+    if path.exists():
+        return path
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300,
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)
+    return path
+
+
+@event_priority(100)  # before mkdocs-jupyter's on_files, so it sees the executed notebook
+def on_files(files: Files, config) -> Files:
+    docs = Path(config["docs_dir"])
+    key = source_hash()
+    _state["figures"] = _figures(key)
+    _state["values"] = _values(key)
+    for uri, path in _state["figures"].items():
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
+    source = docs / NOTEBOOK_SOURCE
+    executed = _notebook(source_hash(source), source)
+    # A plain File rooted in the cache folder (not File.generated): mkdocs-jupyter's wrapper
+    # reads the source path through attributes that only a plain File sets.
+    files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
+                      use_directory_urls=config["use_directory_urls"]))
+    _state["index"] = _equation_index(config, files)
+    _state["math"] = {}
+    return files
+
+
+def _equation_index(config, files: Files) -> mathml.EquationIndex:
+    """Number labelled equations per chapter, chapters numbered in nav order."""
+    index = mathml.EquationIndex()
+    order = [p for p in _nav_paths(config["nav"] or [])]
+    for chapter, src_uri in enumerate(order):
+        f = files.get_file_from_path(src_uri)
+        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
+            index.scan(chapter, src_uri, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    return index
+
+
+def _nav_paths(nav) -> list[str]:
+    out: list[str] = []
+    for item in nav:
+        value = item if isinstance(item, str) else next(iter(item.values()))
+        if isinstance(value, list):
+            out.extend(_nav_paths(value))
+        elif isinstance(value, str) and not value.startswith(("http:", "https:")):
+            out.append(value)
+    return out
+
+
+def _figure_html(name: str, page_uri: str) -> str:
+    from book.figures import REGISTRY
+
+    if name not in REGISTRY:
+        raise KeyError(f"{page_uri}: figure {name!r} is not in book/figures.py (known: {', '.join(REGISTRY)})")
+    fig = REGISTRY[name]
+    width = int(fig.size[0] * 100)
+    base = posixpath.relpath("figures", posixpath.dirname(page_uri) or ".")
+    alt = fig.alt.replace('"', "&quot;")
+    imgs = "".join(
+        f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{width}" '
+        f'loading="lazy" decoding="async">'
+        for palette in ("light", "dark")
+    )
+    return (
+        f'<figure class="book-figure" id="fig-{name}">{imgs}'
+        f'<figcaption markdown="span">{fig.caption}</figcaption></figure>'
+    )
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    values = _state["values"]
+    dest = page.file.dest_uri
+
+    def put(m: re.Match[str]) -> str:
+        if m["figure"]:
+            return _figure_html(m["name"], dest)
+        if m["name"] not in values:
+            raise KeyError(f"{page.file.src_uri}: no computed value named {m['name']!r} in book/results.py")
+        return values[m["name"]]
+
+    markdown = PLACEHOLDER.sub(put, markdown)
+    markdown, stash = mathml.protect(markdown, page.file.src_uri, _state["index"])
+    _state["math"][page.file.src_uri] = stash
+    return markdown
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    stash = _state["math"].pop(page.file.src_uri, None)
+    if stash is not None:
+        return mathml.restore(html, stash)
+    if page.file.src_uri == NOTEBOOK:
+        # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
+        # MathJax for them (from an empty URL unless configured). Convert them here instead.
+        html = re.sub(r'<script[^>]*src=""[^>]*>\s*</script>', "", html)
+        return mathml.render_html_math(html, page.file.src_uri)
+    return html
+
+
+def on_post_build(config) -> None:
+    # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
+    target = Path(config["site_dir"]) / Path(NOTEBOOK).stem / NOTEBOOK
+    if not target.exists():
+        raise FileNotFoundError(f"the notebook download {target} was not written")

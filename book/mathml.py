@@ -1,0 +1,185 @@
+r"""LaTeX in the chapters becomes MathML at build time, with numbered equations and links.
+
+Why server-side MathML: the page then needs no JavaScript and no CDN to show mathematics, it is
+exact at any zoom, screen readers read it, and a broken formula fails the build instead of
+showing red text to a reader. ``math-core`` converts LaTeX to MathML Core, which Chromium,
+Firefox and Safari render natively; the vendored Latin Modern Math font gives the browser the
+OpenType MATH table it needs to typeset like TeX.
+
+Syntax in a chapter:
+
+* ``$...$`` inline, ``$$...$$`` display (the ``$$`` starts a line).
+* ``\label{eq:name}`` inside a display block numbers it, as *(chapter.k)*.
+* ``\eqref{eq:name}`` in the prose becomes a link to that equation, on any page.
+
+Markdown must not touch the MathML (``_`` and ``*`` mean something to it), so
+:func:`protect` swaps each formula for an inert token before Markdown runs and :func:`restore`
+puts the MathML back afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from math_core import LatexError, LatexToMathML
+
+#: Shorthands available in every formula.
+MACROS = {
+    "vw": r"\mathbf{w}",
+    "vx": r"\mathbf{x}",
+    "vy": r"\mathbf{y}",
+    "vX": r"\mathbf{X}",
+    "tX": r"\tilde{\mathbf{X}}",
+    "R": r"\mathbb{R}",
+    "T": r"\top",
+}
+
+_converter = LatexToMathML(macros=MACROS)
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}).*?$\n(?:.*\n)*?(?P=indent)(?P=fence)[ \t]*$", re.M)
+INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+DISPLAY = re.compile(r"^(?P<indent>[ \t]*)\$\$(?P<tex>.+?)\$\$[ \t]*$", re.M | re.S)
+INLINE = re.compile(r"(?<![\\$\w])\$(?!\s)(?P<tex>(?:\\\$|[^$\n])+?)(?<![\s\\])\$(?![\w$])")
+LABEL = re.compile(r"\\label\{(?P<name>[^}]+)\}")
+EQREF = re.compile(r"\\eqref\{(?P<name>[^}]+)\}")
+TOKEN = "LRMATH{:05d}X"
+TOKEN_RE = re.compile(r"(?:<p>)?LRMATH(\d{5})X(?:</p>)?")
+
+
+class MathError(Exception):
+    """A formula that does not convert, or a reference to an equation that does not exist."""
+
+
+@dataclass
+class Equation:
+    label: str
+    number: str
+    page: str  # src_uri of the page that defines it
+
+
+@dataclass
+class EquationIndex:
+    """Every labelled equation in the book, numbered per chapter in reading order."""
+
+    equations: dict[str, Equation] = field(default_factory=dict)
+
+    def scan(self, chapter: int, src_uri: str, markdown: str) -> None:
+        k = 0
+        for m in DISPLAY.finditer(_blank_code(markdown)):
+            labels = LABEL.findall(m["tex"])
+            if len(labels) > 1:
+                raise MathError(f"{src_uri}: one \\label per display block, found {labels}")
+            if labels:
+                k += 1
+                name = labels[0]
+                if name in self.equations:
+                    raise MathError(f"{src_uri}: equation label {name!r} is also defined in "
+                                    f"{self.equations[name].page}")
+                self.equations[name] = Equation(name, f"{chapter}.{k}", src_uri)
+
+    def link(self, name: str, from_uri: str) -> str:
+        if name not in self.equations:
+            raise MathError(f"{from_uri}: \\eqref{{{name}}} names no labelled equation")
+        eq = self.equations[name]
+        target = "" if eq.page == from_uri else posixpath.relpath(eq.page, posixpath.dirname(from_uri) or ".")
+        return f'<a class="eqref" href="{target}#{anchor(name)}">({eq.number})</a>'
+
+
+def anchor(label: str) -> str:
+    return "eq-" + re.sub(r"[^A-Za-z0-9_-]+", "-", label.removeprefix("eq:"))
+
+
+def _blank_code(markdown: str) -> str:
+    """The markdown with code blocks and spans blanked (same length), so math inside is ignored."""
+    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
+    return INLINE_CODE.sub(blank, FENCE.sub(blank, markdown))
+
+
+def convert(tex: str, display: bool, where: str) -> str:
+    try:
+        return _converter.convert_with_local_state(tex.strip(), displaystyle=display)
+    except LatexError as exc:
+        raise MathError(f"{where}: cannot convert ${tex.strip()}$:\n{exc}") from None
+
+
+@dataclass
+class PageMath:
+    """The formulas taken out of one page, waiting to be put back as MathML."""
+
+    src_uri: str
+    pieces: list[str] = field(default_factory=list)
+
+    def stash(self, fragment: str) -> str:
+        self.pieces.append(fragment)
+        return TOKEN.format(len(self.pieces) - 1)
+
+
+def protect(markdown: str, src_uri: str, index: EquationIndex) -> tuple[str, PageMath]:
+    """Swap formulas and equation references for tokens; return the new markdown and the stash."""
+    page = PageMath(src_uri)
+    blanked = _blank_code(markdown)
+    spans: list[tuple[int, int, str]] = []
+    for m in DISPLAY.finditer(blanked):
+        tex = markdown[m.start("tex") : m.end("tex")]
+        spans.append((m.start() + len(m["indent"]), m.end(), _display(tex, src_uri, index, page)))
+    taken = [(s, e) for s, e, _ in spans]
+    for m in INLINE.finditer(blanked):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        tex = markdown[m.start("tex") : m.end("tex")]
+        spans.append((m.start(), m.end(), page.stash(convert(tex, False, src_uri))))
+    for m in EQREF.finditer(blanked):
+        if any(s <= m.start() < e for s, e, _ in spans):
+            continue
+        spans.append((m.start(), m.end(), page.stash(index.link(m["name"], src_uri))))
+    out, last = [], 0
+    for s, e, token in sorted(spans):
+        out.append(markdown[last:s])
+        out.append(token)
+        last = e
+    out.append(markdown[last:])
+    return "".join(out), page
+
+
+def _display(tex: str, src_uri: str, index: EquationIndex, page: PageMath) -> str:
+    if EQREF.search(tex):
+        raise MathError(f"{src_uri}: put \\eqref in the prose, not inside a formula: {tex.strip()[:60]}")
+    labels = LABEL.findall(tex)
+    body = LABEL.sub("", tex)
+    mathml = convert(body, True, src_uri)
+    if not labels:
+        return page.stash(f'<div class="equation">{mathml}</div>')
+    eq = index.equations[labels[0]]
+    return page.stash(
+        f'<div class="equation" id="{anchor(eq.label)}">{mathml}'
+        f'<span class="eqno">({eq.number})</span></div>'
+    )
+
+
+def restore(content: str, page: PageMath) -> str:
+    """Put the MathML back into the page's HTML."""
+
+    def put(m: re.Match[str]) -> str:
+        return page.pieces[int(m.group(1))]
+
+    return TOKEN_RE.sub(put, content)
+
+
+PRE_OR_CODE = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>|<style\b.*?</style>)", re.S)
+HTML_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+HTML_INLINE = re.compile(r"(?<![\\$\w])\$(?!\s)((?:\\\$|[^$\n<])+?)(?<![\s\\])\$(?![\w$])")
+
+
+def render_html_math(content: str, where: str) -> str:
+    """Convert ``$...$`` and ``$$...$$`` left as text in HTML (notebook markdown cells)."""
+    parts = PRE_OR_CODE.split(content)
+    for i in range(0, len(parts), 2):  # even indices are outside code
+        text = HTML_DISPLAY.sub(
+            lambda m: f'<div class="equation">{convert(html.unescape(m.group(1)), True, where)}</div>',
+            parts[i],
+        )
+        parts[i] = HTML_INLINE.sub(lambda m: convert(html.unescape(m.group(1)), False, where), text)
+    return "".join(parts)

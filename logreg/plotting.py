@@ -1,0 +1,300 @@
+r"""The book's figures, as functions that draw on a Matplotlib ``Axes``.
+
+Each function takes an ``ax`` (and data), draws on it, and returns what it drew; none calls
+``plt.show()`` or creates a figure, so they compose into larger figures and test alone. Importing
+this module imports Matplotlib; ``import logreg`` alone does not.
+
+The two classes are told apart by marker as well as colour (circles for class A, triangles for
+class B) so the plots read in greyscale and for colour-blind readers. Colours are from the
+Okabe–Ito palette and read on light and dark backgrounds alike; :func:`book_style` gives the
+text and axis colours for each palette.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap, to_rgba
+from numpy.typing import ArrayLike
+
+from ._validation import check_weights, check_Xy
+from .model import log_sigmoid, objective, sigmoid
+
+__all__ = [
+    "CLASS_A",
+    "CLASS_B",
+    "book_style",
+    "scatter_classes",
+    "plot_sigmoid",
+    "plot_sigmoid_contours",
+    "plot_loss_slice",
+    "plot_convergence",
+    "plot_offset_loss",
+    "probability_cmap",
+]
+
+#: Class A (label 1): vermillion circles. Class B (label 0): blue triangles.
+CLASS_A = {"color": "#D55E00", "marker": "o", "label": "class A ($y=1$)"}
+CLASS_B = {"color": "#0072B2", "marker": "^", "label": "class B ($y=0$)"}
+#: A third and fourth colour for lines that are not classes.
+ACCENTS = ("#009E73", "#CC79A7", "#E69F00")
+
+Palette = Literal["light", "dark"]
+
+
+def book_style(palette: Palette = "light") -> dict[str, Any]:
+    """Matplotlib rcParams for the book's figures, for the light or the dark palette.
+
+    Transparent backgrounds let one figure sit on either page colour; only the ink (text, axes,
+    grid) changes. The font is Matplotlib's bundled DejaVu Sans, so output does not depend on the
+    fonts of the machine, and the SVG settings make two renders byte-identical.
+
+    Example:
+        >>> import matplotlib as mpl
+        >>> from logreg.plotting import book_style
+        >>> with mpl.rc_context(book_style("dark")):
+        ...     mpl.rcParams["text.color"]
+        '#e6e6e6'
+    """
+    if palette not in ("light", "dark"):
+        raise ValueError(f"palette must be 'light' or 'dark', got {palette!r}")
+    ink = "#222222" if palette == "light" else "#e6e6e6"
+    grid = "#d0d0d0" if palette == "light" else "#4a4d55"
+    return {
+        "font.family": "DejaVu Sans",
+        "font.size": 10.0,
+        "mathtext.fontset": "dejavusans",
+        "figure.facecolor": "none",
+        "axes.facecolor": "none",
+        "savefig.facecolor": "none",
+        "savefig.transparent": True,
+        "text.color": ink,
+        "axes.labelcolor": ink,
+        "axes.edgecolor": ink,
+        "xtick.color": ink,
+        "ytick.color": ink,
+        "grid.color": grid,
+        "grid.linewidth": 0.6,
+        "axes.grid": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+        "lines.linewidth": 2.0,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "logreg-book",
+        "image.interpolation": "nearest",
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "path.simplify": True,
+    }
+
+
+def probability_cmap() -> LinearSegmentedColormap:
+    """Class B's blue at :math:`\\sigma = 0`, clear at 1/2, class A's vermillion at 1.
+
+    The middle is transparent, so the map works on a light or a dark background.
+    """
+    b, a = to_rgba(CLASS_B["color"]), to_rgba(CLASS_A["color"])
+    return LinearSegmentedColormap.from_list(
+        "logreg_probability",
+        [(*b[:3], 0.6), (*b[:3], 0.0), (*a[:3], 0.0), (*a[:3], 0.6)],
+        N=256,
+    )
+
+
+def scatter_classes(ax: Axes, X: ArrayLike, y: ArrayLike, *, size: float = 28.0) -> list[Any]:
+    """Scatter the two classes with different markers and colours, and label the axes.
+
+    Args:
+        ax: where to draw.
+        X: shape ``(n, 2)``.
+        y: shape ``(n,)``, 0/1.
+
+    Returns:
+        The two ``PathCollection`` artists, class A then class B.
+    """
+    Xa, ya = check_Xy(X, y)
+    if Xa.shape[1] != 2:
+        raise ValueError(f"scatter_classes draws 2-D data, X has {Xa.shape[1]} features")
+    edge = mpl.rcParams["axes.edgecolor"]
+    artists = []
+    for label, style in ((1.0, CLASS_A), (0.0, CLASS_B)):
+        pts = Xa[ya == label]
+        artists.append(
+            ax.scatter(pts[:, 0], pts[:, 1], s=size, c=style["color"], marker=style["marker"],
+                       label=style["label"], edgecolors=edge, linewidths=0.4, zorder=3)
+        )
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal", adjustable="box")
+    return artists
+
+
+def plot_sigmoid(ax: Axes, a: ArrayLike | None = None) -> list[Any]:
+    r"""Draw :math:`\sigma(a)` against :math:`a`, with the asymptotes and :math:`\sigma(0) = 1/2`.
+
+    Returns:
+        The curve's ``Line2D`` and the reference lines.
+    """
+    a = np.linspace(-8, 8, 401) if a is None else np.asarray(a, dtype=float)
+    ref = mpl.rcParams["grid.color"]
+    artists = [ax.axhline(v, color=ref, lw=1, ls="--", zorder=1) for v in (0.0, 0.5, 1.0)]
+    artists.append(ax.axvline(0.0, color=ref, lw=1, ls="--", zorder=1))
+    (curve,) = ax.plot(a, sigmoid(a), color=ACCENTS[0], zorder=2, label=r"$\sigma(a)$")
+    ax.set_xlabel("activation $a$")
+    ax.set_ylabel(r"$\sigma(a)$")
+    ax.set_ylim(-0.05, 1.05)
+    return [curve, *artists]
+
+
+def _grid(X: np.ndarray, n: int, pad: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    return np.meshgrid(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))
+
+
+def plot_sigmoid_contours(
+    ax: Axes,
+    weights: ArrayLike,
+    bias: float,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    levels: ArrayLike | None = None,
+    resolution: int = 120,
+    boundary: bool = True,
+) -> dict[str, Any]:
+    r"""Contours of :math:`\sigma(w^\top x + b)` over the plane, with the data on top.
+
+    The post asks whether there is "a better way" to evaluate :math:`\sigma` on a grid than a
+    loop: there is, broadcasting. With grid arrays ``x1, x2``, the activation is
+    ``w[0] * x1 + w[1] * x2 + b`` in one expression, and :func:`logreg.sigmoid` applies to the
+    whole array.
+
+    Args:
+        ax: where to draw.
+        weights: shape ``(2,)``.
+        bias: the intercept.
+        X, y: the data drawn on top (shape ``(n, 2)`` and ``(n,)``); they also set the extent.
+        levels: contour levels; by default 0 to 1 in steps of 0.125.
+        resolution: grid points per axis.
+        boundary: draw the decision boundary :math:`\sigma = 1/2` as a solid line.
+
+    Returns:
+        ``{"filled": QuadContourSet, "lines": QuadContourSet, "points": [...]}``.
+    """
+    Xa, ya = check_Xy(X, y)
+    w, b = check_weights(weights, bias, 2)
+    levels = np.linspace(0.0, 1.0, 9) if levels is None else np.asarray(levels, dtype=float)
+    x1, x2 = _grid(Xa, resolution)
+    prob = sigmoid(w[0] * x1 + w[1] * x2 + b)
+    ink = mpl.rcParams["axes.edgecolor"]
+    filled = ax.contourf(x1, x2, prob, levels=levels, cmap=probability_cmap(), zorder=1)
+    lines = ax.contour(x1, x2, prob, levels=levels, colors=ink, linewidths=0.5, alpha=0.6, zorder=2)
+    ax.clabel(lines, levels=levels[1:-1:2], fmt="%.2f", fontsize=7, inline=True)
+    if boundary:
+        ax.contour(x1, x2, prob, levels=[0.5], colors=ink, linewidths=1.8, zorder=2)
+    points = scatter_classes(ax, Xa, ya, size=18.0)
+    ax.set_xlim(x1.min(), x1.max())
+    ax.set_ylim(x2.min(), x2.max())
+    return {"filled": filled, "lines": lines, "points": points}
+
+
+def plot_loss_slice(
+    ax: Axes,
+    X: ArrayLike,
+    y: ArrayLike,
+    weights: ArrayLike,
+    bias: float,
+    *,
+    index: int = 0,
+    l2: float = 0.0,
+    penalize_bias: bool = False,
+    half_width: float = 3.0,
+    num: int = 201,
+) -> list[Any]:
+    r"""The objective along one weight, the others held at ``(weights, bias)``, optimum marked.
+
+    This is what the post returns the loss "so I can plot it" for: a slice through :math:`E`
+    is a convex curve, and a fitted optimum sits at its bottom.
+
+    Returns:
+        The curve's ``Line2D`` and the optimum marker.
+    """
+    Xa, ya = check_Xy(X, y)
+    w, b = check_weights(weights, bias, Xa.shape[1])
+    if not 0 <= index < w.size:
+        raise ValueError(f"index must be in [0, {w.size}), got {index}")
+    grid = w[index] + np.linspace(-half_width, half_width, num)
+    values = []
+    for value in grid:
+        wi = w.copy()
+        wi[index] = value
+        values.append(objective(wi, b, Xa, ya, l2=l2, penalize_bias=penalize_bias))
+    (curve,) = ax.plot(grid, values, color=ACCENTS[0], label=rf"$E$ against $w_{index + 1}$")
+    at = objective(w, b, Xa, ya, l2=l2, penalize_bias=penalize_bias)
+    (marker,) = ax.plot([w[index]], [at], "D", color=ACCENTS[1], ms=8, zorder=3,
+                        label=rf"optimum $w_{index + 1} = {w[index]:.3f}$")
+    ax.set_xlabel(rf"weight $w_{index + 1}$")
+    ax.set_ylabel(r"objective $E(w, b)$")
+    ax.legend(loc="upper center")
+    return [curve, marker]
+
+
+def plot_convergence(
+    ax: Axes, histories: Mapping[str, Sequence[float]], optimum: float
+) -> list[Any]:
+    r"""Suboptimality :math:`E_k - E^\star` against iteration :math:`k`, one line per method.
+
+    Args:
+        ax: where to draw.
+        histories: objective values per iteration for each named method.
+        optimum: :math:`E^\star`, the objective at the optimum.
+
+    Returns:
+        One ``Line2D`` per method.
+    """
+    markers = ("o", "s", "D", "v")
+    lines = []
+    floor = 1e-16 * max(abs(optimum), 1.0)
+    for i, (name, hist) in enumerate(histories.items()):
+        gap = np.maximum(np.asarray(hist, dtype=float) - optimum, floor)
+        (line,) = ax.semilogy(np.arange(gap.size), gap, marker=markers[i % 4], ms=3.5,
+                              color=ACCENTS[i % 3] if i < 3 else CLASS_B["color"], label=name)
+        lines.append(line)
+    ax.set_xlabel("iteration $k$")
+    ax.set_ylabel(r"$E(w_k, b_k) - E^\star$")
+    ax.grid(True, which="major")
+    ax.legend()
+    return lines
+
+
+def offset_log_loss(a: ArrayLike, eps: float = 1e-10) -> np.ndarray:
+    r"""The post's per-point loss for a class-1 point, :math:`-\log(\sigma(a) + \epsilon)`.
+
+    Shown only to explain why the offset is wrong; the package never uses it.
+    """
+    return -np.log(sigmoid(a) + eps)
+
+
+def plot_offset_loss(ax: Axes, *, eps: float = 1e-10, a: ArrayLike | None = None) -> list[Any]:
+    r"""The exact loss :math:`-\log\sigma(a)` of a class-1 point against the post's offset version.
+
+    The offset caps the loss of a confidently wrong point at :math:`-\log\epsilon` and flattens
+    its gradient to zero there, so such a point stops pulling on the weights.
+
+    Returns:
+        The two curves and the cap line.
+    """
+    a = np.linspace(-40, 8, 481) if a is None else np.asarray(a, dtype=float)
+    (exact,) = ax.plot(a, -log_sigmoid(a), color=ACCENTS[0], label=r"exact: $-\log\sigma(a)$")
+    (offset,) = ax.plot(a, offset_log_loss(a, eps), color=ACCENTS[1], ls="--",
+                        label=rf"offset: $-\log(\sigma(a) + 10^{{{np.log10(eps):.0f}}})$")
+    cap = ax.axhline(-np.log(eps), color=mpl.rcParams["grid.color"], lw=1, ls=":")
+    ax.set_xlabel("activation $a$ of a point with $y = 1$")
+    ax.set_ylabel("loss of that point")
+    ax.legend(loc="upper right")
+    return [exact, offset, cap]
