@@ -59,7 +59,7 @@ class BookFigure:
 def _data(fig: MplFigure) -> None:
     ax = fig.subplots()
     plotting.scatter_classes(ax, *r.blobs())
-    ax.legend(loc="upper right")
+    fig.legend(loc="outside upper center", ncols=2)
 
 
 def _sigmoid(fig: MplFigure) -> None:
@@ -69,7 +69,7 @@ def _sigmoid(fig: MplFigure) -> None:
 def _terrible(fig: MplFigure) -> None:
     ax = fig.subplots()
     plotting.plot_sigmoid_contours(ax, r.TERRIBLE_W, r.TERRIBLE_B, *r.blobs())
-    ax.legend(loc="upper right")
+    fig.legend(loc="outside upper center", ncols=2)
 
 
 def _loss_slice(fig: MplFigure) -> None:
@@ -81,7 +81,7 @@ def _fitted(fig: MplFigure) -> None:
     res = r.blobs_fit()
     ax = fig.subplots()
     plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.blobs())
-    ax.legend(loc="upper right")
+    fig.legend(loc="outside upper center", ncols=2)
 
 
 def _separable(fig: MplFigure) -> None:

@@ -88,7 +88,7 @@ def make_separable(n: int = 100, *, seed: int = 0) -> tuple[NDArray[np.float64],
     Example:
         >>> from logreg import make_separable
         >>> X, y = make_separable(4, seed=0)
-        >>> bool(((X[y == 1] <= 0) & (X[y == 0] >= 0).all()).all())
+        >>> bool((X[y == 1] <= 0).all() and (X[y == 0] >= 0).all())
         True
     """
     _check_n_seed(n, seed)

@@ -167,6 +167,11 @@ def objective(
     from ._validation import check_problem
 
     w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
+    return _objective(w, b, X, y, l2, penalize_bias)
+
+
+def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool) -> float:
+    """:func:`objective` on arrays already checked; what :func:`logreg.fit` reports too."""
     return _nll_from_activation(_activation(w, b, X), y) + _penalty_terms(w, b, l2, penalize_bias)
 
 
@@ -259,27 +264,34 @@ def _penalty_diagonal(n_features: int, l2: float, penalize_bias: bool) -> Array:
     return np.diag(diag)
 
 
-def _hessian_blocks(X: Array, s: Array) -> Array:
+def _hessian_blocks(X: Array, s: Array, r: Array | None = None):
     r"""Assemble :math:`\tilde X^\top S \tilde X` without building :math:`\tilde X`.
 
     The ``X.T @ diag(s) @ X`` block is the expensive part. Writing it as ``Z.T @ Z`` with
     ``Z = sqrt(s) * X`` lets NumPy see a product of an array with its own transpose and call
     BLAS ``syrk``, which computes one triangle only: half the flops of a general ``gemm``. Rows
     are processed in blocks so ``Z`` stays in cache instead of costing a full copy of ``X``.
+
+    Given residuals ``r``, the gradient's ``X.T @ r`` is accumulated in the same pass, while each
+    block is still in cache, and ``(H, X.T @ r)`` is returned; reading ``X`` once per Newton
+    iteration instead of twice matters when ``X`` is far larger than the cache.
     """
     n, d = X.shape
     H = np.empty((d + 1, d + 1))
     block = max(1, (1 << 17) // max(d, 1))
     xtx = np.zeros((d, d))
     xts = np.zeros(d)
+    xtr = np.zeros(d)
     for start in range(0, n, block):
         Xb = X[start : start + block]
         sb = s[start : start + block]
         Z = Xb * np.sqrt(sb)[:, None]
         xtx += Z.T @ Z
         xts += sb @ Xb
+        if r is not None:
+            xtr += r[start : start + block] @ Xb
     H[:d, :d] = xtx
     H[:d, d] = xts
     H[d, :d] = xts
     H[d, d] = float(np.sum(s))
-    return H
+    return H if r is None else (H, xtr)
