@@ -139,8 +139,12 @@ def is_separable(X: ArrayLike, y: ArrayLike) -> bool:
     from scipy.optimize import linprog
 
     Xa, ya = v.check_Xy(X, y)
+    # Separability is unchanged by shifting and rescaling the columns, but the LP's box and
+    # tolerances are not: standardise first, so the answer does not depend on units or origin.
+    scale = Xa.std(axis=0)
+    Xs = np.where(scale > 0, (Xa - Xa.mean(axis=0)) / np.where(scale > 0, scale, 1.0), 1.0)
     signs = 2.0 * ya - 1.0
-    margins = np.hstack([Xa, np.ones((Xa.shape[0], 1))]) * signs[:, None]
+    margins = np.hstack([Xs, np.ones((Xa.shape[0], 1))]) * signs[:, None]
     res = linprog(
         c=-margins.sum(axis=0),
         A_ub=-margins,
@@ -198,7 +202,7 @@ class _Problem:
 
     def gradient_from_activation(self, a: Array, w: Array, b: float) -> tuple[Array, float, Array]:
         p = expit(a)
-        r = p - self.y
+        r = -self.signs * expit(-self.signs * a)  # sigma(a) - y without cancellation
         gw = self.X.T @ r + 2.0 * self.l2 * w
         gb = float(r.sum()) + (2.0 * self.l2 * b if self.penalize_bias else 0.0)
         return gw, gb, p
@@ -363,7 +367,7 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
         penalty[problem.d] = 2.0 * problem.l2
     for it in range(1, max_iter + 1):
         p = expit(a)
-        r = p - problem.y
+        r = -problem.signs * expit(-problem.signs * a)  # sigma(a) - y without cancellation
         H, xtr = _hessian_blocks(X, p * (1.0 - p), r)
         H += np.diag(penalty)
         gw = xtr + 2.0 * problem.l2 * w

@@ -126,6 +126,17 @@ def _nll_from_activation(a: Array, y: Array) -> float:
     return -float(np.sum(log_expit((2.0 * y - 1.0) * a)))
 
 
+def _residual(a: Array, y: Array) -> Array:
+    r"""The residual :math:`\sigma(a_n) - y_n`, without cancellation.
+
+    For :math:`y_n = 1` it is :math:`-\sigma(-a_n)`, for :math:`y_n = 0` it is :math:`\sigma(a_n)`:
+    with :math:`s_n = 2y_n - 1`, :math:`-s_n\,\sigma(-s_n a_n)`. Subtracting ``sigmoid(a) - 1``
+    instead would lose every digit of a confidently right point's tiny residual.
+    """
+    signs = 2.0 * y - 1.0
+    return -signs * expit(-signs * a)
+
+
 def objective(
     weights: ArrayLike,
     bias: float,
@@ -211,7 +222,7 @@ def gradient(
     from ._validation import check_problem
 
     w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
-    r = expit(_activation(w, b, X)) - y
+    r = _residual(_activation(w, b, X), y)
     grad_w = X.T @ r + 2.0 * l2 * w
     grad_b = float(np.sum(r)) + (2.0 * l2 * b if penalize_bias else 0.0)
     return grad_w, grad_b

@@ -178,7 +178,8 @@ def plot_sigmoid_contours(
         ax: where to draw.
         weights: shape ``(2,)``.
         bias: the intercept.
-        X, y: the data drawn on top (shape ``(n, 2)`` and ``(n,)``); they also set the extent.
+        X: the data drawn on top, shape ``(n, 2)``; they also set the extent.
+        y: their labels, shape ``(n,)``.
         levels: contour levels; by default 0 to 1 in steps of 0.125.
         resolution: grid points per axis.
         boundary: draw the decision boundary :math:`\sigma = 1/2` as a solid line.
@@ -259,12 +260,20 @@ def plot_convergence(
     """
     markers = ("o", "s", "D", "v")
     lines = []
-    floor = 1e-16 * max(abs(optimum), 1.0)
+    # Below about 64 eps |E*| a difference of objectives is rounding noise, not progress: each
+    # line stops where it first reaches that level, which is drawn dotted.
+    floor = 64 * np.finfo(float).eps * max(abs(optimum), 1.0)
     for i, (name, hist) in enumerate(histories.items()):
-        gap = np.maximum(np.asarray(hist, dtype=float) - optimum, floor)
+        gap = np.asarray(hist, dtype=float) - optimum
+        reached = np.flatnonzero(gap <= floor)
+        if reached.size:
+            gap = gap[: reached[0] + 1]
+        gap = np.maximum(gap, floor)
         (line,) = ax.semilogy(np.arange(gap.size), gap, marker=markers[i % 4], ms=3.5,
                               color=ACCENTS[i % 3] if i < 3 else CLASS_B["color"], label=name)
         lines.append(line)
+    lines.append(ax.axhline(floor, color=mpl.rcParams["grid.color"], lw=1, ls=":",
+                            label="rounding level"))
     ax.set_xlabel("iteration $k$")
     ax.set_ylabel(r"$E(w_k, b_k) - E^\star$")
     ax.grid(True, which="major")

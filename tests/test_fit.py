@@ -1,0 +1,446 @@
+"""Fitting: the FitResult, optimality, agreement of the solvers, warnings, separability,
+prediction, and how inputs are treated."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import logreg
+
+L2_VALUES = [0.0, 0.1, 3.0]
+
+
+def params(result) -> np.ndarray:
+    return np.append(result.weights, result.bias)
+
+
+# --------------------------------------------------------------------------------------------
+# The result object
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("l2", L2_VALUES)
+@pytest.mark.parametrize("penalize_bias", [False, True])
+def test_fit_result_fields(blobs, method, l2, penalize_bias):
+    X, y = blobs
+    res = logreg.fit(X, y, l2=l2, penalize_bias=penalize_bias, method=method)
+    assert isinstance(res, logreg.FitResult)
+    assert isinstance(res.weights, np.ndarray) and res.weights.shape == (2,)
+    assert res.weights.dtype == np.float64
+    assert isinstance(res.bias, float)
+    assert isinstance(res.objective, float)
+    assert isinstance(res.converged, bool) and res.converged is True
+    assert isinstance(res.n_iter, int) and res.n_iter >= 1
+    assert res.method == method
+    # The reported objective is E at the reported parameters.
+    E = logreg.objective(res.weights, res.bias, X, y, l2=l2, penalize_bias=penalize_bias)
+    assert res.objective == pytest.approx(E, rel=1e-13, abs=0)
+    # History: one value for the start and one per iteration, not increasing, ending at the result.
+    hist = np.asarray(res.history, dtype=float)
+    assert hist.ndim == 1 and len(hist) == res.n_iter + 1
+    assert np.all(np.diff(hist) <= 1e-12 * abs(hist[0]))
+    assert hist[-1] == pytest.approx(res.objective, rel=1e-13, abs=0)
+    assert hist[0] > hist[-1]
+
+
+def test_default_method_is_newton(blobs):
+    X, y = blobs
+    assert logreg.fit(X, y).method == "newton"
+    assert set(logreg.METHODS) == {"newton", "bfgs", "lbfgs"}
+
+
+# --------------------------------------------------------------------------------------------
+# Optimality
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("l2", L2_VALUES)
+@pytest.mark.parametrize("penalize_bias", [False, True])
+def test_gradient_vanishes_at_solution(blobs, method, l2, penalize_bias, ref):
+    X, y = blobs
+    res = logreg.fit(X, y, l2=l2, penalize_bias=penalize_bias, method=method)
+    theta = params(res)
+    g = ref.gradient(theta, X, y, l2, penalize_bias)
+    # Each gradient component is a sum of N terms of size ~|x| ~ 1-3: at the optimum it cancels.
+    assert np.max(np.abs(g)) <= 1e-6 * len(y)
+    # The Newton step from the solution (the distance to the true optimum, to second order) is tiny.
+    step = np.linalg.solve(ref.hessian(theta, X, y, l2, penalize_bias), g)
+    assert np.max(np.abs(step)) <= 1e-6 * np.max(np.abs(theta))
+    # And no nearby point is lower (up to rounding of E).
+    rng = np.random.default_rng(0)
+    E = ref.objective(theta, X, y, l2, penalize_bias)
+    for _ in range(20):
+        delta = rng.standard_normal(theta.size) * 1e-4
+        assert ref.objective(theta + delta, X, y, l2, penalize_bias) >= E - 1e-12 * abs(E)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.5])
+def test_unpenalised_bias_matches_class_balance(blobs, method, l2):
+    # With the bias unpenalised, dE/db = sum(sigma_n - y_n) = 0: the predicted probabilities sum to
+    # the number of positives. A property of the optimum the solvers know nothing about.
+    X, y = blobs
+    X = X + np.array([1.5, -0.5])  # an intercept far from 0
+    y = y.copy()
+    y[:30] = 1.0  # unbalanced classes
+    res = logreg.fit(X, y, l2=l2, method=method)
+    p = res.predict_proba(X)
+    assert p.sum() == pytest.approx(y.sum(), abs=1e-6 * len(y))
+
+
+@pytest.mark.parametrize("l2", L2_VALUES)
+@pytest.mark.parametrize("penalize_bias", [False, True])
+def test_methods_agree(blobs, l2, penalize_bias):
+    X, y = blobs
+    fits = {m: logreg.fit(X, y, l2=l2, penalize_bias=penalize_bias, method=m) for m in logreg.METHODS}
+    newton = fits["newton"]
+    for m, res in fits.items():
+        assert res.objective == pytest.approx(newton.objective, rel=1e-10, abs=0), m
+        np.testing.assert_allclose(
+            params(res), params(newton), rtol=0, atol=1e-6 * np.abs(params(newton)).max(), err_msg=m
+        )
+
+
+@pytest.mark.parametrize("l2", [0.1, 1.0, 10.0])
+def test_penalize_bias(blobs, method, l2, ref):
+    X, y = blobs
+    X = X + np.array([3.0, 2.0])  # move the data away from the origin so the bias is large
+    free = logreg.fit(X, y, l2=l2, method=method)
+    pen = logreg.fit(X, y, l2=l2, penalize_bias=True, method=method)
+    assert pen.penalize_bias is True and free.penalize_bias is False
+    # Penalising the bias pulls it towards zero, and so changes the fit.
+    assert abs(pen.bias) < abs(free.bias) - 1e-3
+    # Both match a direct minimisation of the same objective.
+    for res, pb in ((free, False), (pen, True)):
+        w_ref, b_ref = ref.minimise(X, y, l2, pb)
+        theta_ref = np.append(w_ref, b_ref)
+        E_ref = ref.objective(theta_ref, X, y, l2, pb)
+        assert ref.objective(params(res), X, y, l2, pb) <= E_ref + 1e-10 * abs(E_ref)
+        np.testing.assert_allclose(params(res), theta_ref, rtol=0, atol=1e-6 * np.abs(theta_ref).max())
+    # And at the penalised optimum dE/db = sum(sigma - y) + 2 l2 b = 0.
+    p = pen.predict_proba(X)
+    assert (p - y).sum() == pytest.approx(-2 * l2 * pen.bias, abs=1e-6 * len(y))
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+def test_rescaling_features_rescales_weights(blobs, method, scale):
+    # With l2 = 0, E(w, b; X) = E(w / c, b; c X): the fit on scaled columns has scaled weights.
+    X, y = blobs
+    c = np.array([scale, 1.0 / scale])
+    base = logreg.fit(X, y, method=method)
+    scaled = logreg.fit(X * c, y, method=method)
+    np.testing.assert_allclose(scaled.weights * c, base.weights, rtol=1e-6)
+    assert scaled.bias == pytest.approx(base.bias, rel=1e-6, abs=1e-8)
+    assert scaled.objective == pytest.approx(base.objective, rel=1e-10, abs=0)
+
+
+@pytest.mark.parametrize("l2", [0.0, 1.0])
+def test_shifting_features_moves_only_the_bias(blobs, method, l2):
+    # With an unpenalised bias, shifting every x by s changes only b -> b - s.w: the predictions
+    # are the same. (The reason penalize_bias defaults to False.)
+    X, y = blobs
+    s = np.array([5.0, -3.0])
+    base = logreg.fit(X, y, l2=l2, method=method)
+    moved = logreg.fit(X + s, y, l2=l2, method=method)
+    np.testing.assert_allclose(moved.weights, base.weights, rtol=1e-6)
+    assert moved.bias == pytest.approx(base.bias - s @ base.weights, rel=1e-6, abs=1e-6)
+    np.testing.assert_allclose(moved.predict_proba(X + s), base.predict_proba(X), atol=1e-7)
+
+
+def test_deterministic(blobs, method):
+    X, y = blobs
+    a = logreg.fit(X, y, l2=0.2, method=method)
+    b = logreg.fit(X, y, l2=0.2, method=method)
+    np.testing.assert_array_equal(params(a), params(b))
+
+
+# --------------------------------------------------------------------------------------------
+# Warnings
+# --------------------------------------------------------------------------------------------
+
+
+def test_warning_classes_exported():
+    for cls in (logreg.SeparationWarning, logreg.ConvergenceWarning):
+        assert issubclass(cls, Warning)
+        assert issubclass(cls, logreg.LogregWarning)
+        assert cls.__name__ in logreg.__all__
+    assert logreg.SeparationWarning is not logreg.ConvergenceWarning
+    assert not issubclass(logreg.SeparationWarning, logreg.ConvergenceWarning)
+    assert not issubclass(logreg.ConvergenceWarning, logreg.SeparationWarning)
+
+
+def test_separation_warning(separable, method):
+    X, y = separable
+    with pytest.warns(logreg.SeparationWarning, match="separab"):
+        res = logreg.fit(X, y, method=method)
+    assert res.converged is False
+    # The fitted direction does separate the data, and the weights are large.
+    assert np.all(res.predict(X) == y)
+    assert np.linalg.norm(res.weights) > 5.0
+
+
+@pytest.mark.parametrize("l2", [1e-3, 0.1, 10.0])
+def test_no_separation_warning_with_penalty(separable, method, l2, ref):
+    X, y = separable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = logreg.fit(X, y, l2=l2, method=method)
+    assert res.converged is True
+    # The penalised optimum is finite and stationary.
+    g = ref.gradient(params(res), X, y, l2, False)
+    assert np.max(np.abs(g)) <= 1e-6 * len(y)
+
+
+def test_no_warning_on_overlapping_data(blobs, method):
+    X, y = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = logreg.fit(X, y, method=method)
+    assert res.converged is True
+
+
+def test_convergence_warning(blobs, method):
+    X, y = blobs
+    with pytest.warns(logreg.ConvergenceWarning, match="max_iter|converge"):
+        res = logreg.fit(X, y, method=method, max_iter=1)
+    assert res.converged is False
+    assert res.n_iter <= 1
+    # It is an ordinary warning: filtering it lets the call return normally.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", logreg.ConvergenceWarning)
+        res2 = logreg.fit(X, y, method=method, max_iter=1)
+    assert res2.converged is False
+
+
+def test_convergence_warning_can_be_escalated(blobs):
+    X, y = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", logreg.ConvergenceWarning)
+        with pytest.raises(logreg.ConvergenceWarning):
+            logreg.fit(X, y, max_iter=1)
+
+
+# --------------------------------------------------------------------------------------------
+# is_separable
+# --------------------------------------------------------------------------------------------
+
+# Quasi-complete separation: x >= 0 holds every 1 and x <= 0 every 0, with a 0 and a 1 both on
+# the boundary x = 0. No hyperplane separates strictly, yet the likelihood has no maximum.
+QUASI_X = np.array([[0.0], [0.0], [1.0], [2.0], [-1.0], [-3.0]])
+QUASI_Y = np.array([0.0, 1.0, 1.0, 1.0, 0.0, 0.0])
+# Not separable: the labels alternate along the line.
+MIXED_X = np.array([[0.0], [1.0], [2.0], [3.0]])
+MIXED_Y = np.array([0.0, 1.0, 0.0, 1.0])
+
+
+def test_is_separable_on_the_book_data(blobs, separable):
+    assert logreg.is_separable(*separable) is True
+    assert logreg.is_separable(*blobs) is False
+
+
+def test_is_separable_small_cases():
+    assert logreg.is_separable(QUASI_X, QUASI_Y) is True
+    assert logreg.is_separable(MIXED_X, MIXED_Y) is False
+    # Strictly separated in 2-D with an offset boundary, and the same with one point crossing it.
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [3.0, 3.0], [4.0, 3.0], [3.0, 4.0]])
+    y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    assert logreg.is_separable(X, y) is True
+    y_cross = y.copy()
+    y_cross[[0, 3]] = y[[3, 0]]  # swap the labels of (0, 0) and (3, 3): the hulls now intersect
+    assert logreg.is_separable(X, y_cross) is False
+    # Lists and labels flipped.
+    assert logreg.is_separable(QUASI_X.tolist(), (1 - QUASI_Y).tolist()) is True
+
+
+def test_quasi_separated_data_warns(method):
+    with pytest.warns(logreg.SeparationWarning):
+        res = logreg.fit(QUASI_X, QUASI_Y, method=method)
+    assert res.converged is False
+
+
+AFFINE = pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda X: X + 1e4, id="shift+1e4"),
+        pytest.param(lambda X: X * 1e-8, id="scale1e-8"),
+        pytest.param(lambda X: X * 1e6, id="scale1e6"),
+        pytest.param(lambda X: X * np.array([1e-4, 1e4]), id="mixed-scales"),
+    ],
+)
+
+
+@AFFINE
+def test_separability_is_affine_invariant(separable, blobs, transform):
+    # Whether a hyperplane separates the classes does not depend on the units or the origin of the
+    # features: the hyperplane moves with the data.
+    Xs, ys = separable
+    Xb, yb = blobs
+    assert logreg.is_separable(transform(Xs), ys) is True, "separable data reported as not separable"
+    assert logreg.is_separable(transform(Xb), yb) is False, "overlapping data reported as separable"
+
+
+@AFFINE
+def test_separation_warning_after_change_of_units(separable, transform):
+    # The same data in other units or from another origin: still no finite optimum, so the fit
+    # must warn and must not report convergence.
+    Xs, ys = separable
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = logreg.fit(transform(Xs), ys)
+    kinds = [w.category.__name__ for w in caught]
+    assert "SeparationWarning" in kinds, f"no SeparationWarning (got {kinds}, converged={res.converged})"
+    assert res.converged is False
+
+
+# --------------------------------------------------------------------------------------------
+# Prediction
+# --------------------------------------------------------------------------------------------
+
+
+def test_predict_proba_and_predict(blobs):
+    X, y = blobs
+    res = logreg.fit(X, y, l2=0.5)
+    p = res.predict_proba(X)
+    assert isinstance(p, np.ndarray) and p.shape == (len(y),)
+    assert np.all((p >= 0.0) & (p <= 1.0))
+    a = X @ res.weights + res.bias
+    np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-a)), rtol=1e-14)
+    pred = res.predict(X)
+    assert pred.shape == (len(y),)
+    assert set(np.unique(pred).tolist()) <= {0.0, 1.0}
+    np.testing.assert_array_equal(pred, (p > 0.5).astype(float))
+    # The module functions give the same answers from (weights, bias).
+    np.testing.assert_array_equal(logreg.predict_proba(res.weights, res.bias, X), p)
+    np.testing.assert_array_equal(logreg.predict(res.weights, res.bias, X), pred)
+    # Blobs are mostly separated by the fit: accuracy well above chance.
+    assert np.mean(pred == y) > 0.85
+    # Points deep in either class.
+    assert res.predict([[-3.0, -3.0], [3.0, 3.0]]).tolist() == [1.0, 0.0]
+
+
+def test_module_predict_functions_closed_form():
+    X = np.array([[0.0, 0.0], [1.0, 2.0], [-3.0, 1.0], [1e4, 0.0], [-1e4, 0.0]])
+    w, b = np.array([1.0, -0.5]), 0.25
+    a = X @ w + b
+    expected = np.array([1.0 / (1.0 + np.exp(-ai)) if ai > -700 else 0.0 for ai in a])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = logreg.predict_proba(w, b, X)
+        pred = logreg.predict(w, b, X)
+    np.testing.assert_allclose(p, expected, rtol=1e-14)
+    assert p[3] == 1.0 and p[4] == 0.0
+    np.testing.assert_array_equal(pred, (a > 0).astype(float))
+    # Lists are accepted.
+    np.testing.assert_array_equal(logreg.predict_proba(w.tolist(), b, X.tolist()), p)
+    np.testing.assert_array_equal(logreg.predict(w.tolist(), b, X.tolist()), pred)
+
+
+def test_predict_threshold_at_half():
+    # Activation exactly 0 gives probability 1/2, which is not > 1/2: class 0.
+    assert logreg.predict([1.0], 0.0, [[0.0], [1e-3], [-1e-3]]).tolist() == [0.0, 1.0, 0.0]
+    X = np.linspace(-1e-6, 1e-6, 41)[:, None]
+    np.testing.assert_array_equal(
+        logreg.predict([1.0], 0.0, X), (logreg.predict_proba([1.0], 0.0, X) > 0.5).astype(float)
+    )
+
+
+def test_result_predict_wrong_features(blobs):
+    X, y = blobs
+    res = logreg.fit(X, y, l2=0.1)
+    with pytest.raises(ValueError, match="feature"):
+        res.predict_proba(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="feature"):
+        res.predict(np.ones((3, 1)))
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs: not modified, lists, label types, imports
+# --------------------------------------------------------------------------------------------
+
+
+def test_inputs_not_modified(blobs, method):
+    X0, y0 = blobs
+    X, y = X0.copy(), y0.copy()
+    X_before, y_before = X.copy(), y.copy()
+    logreg.fit(X, y, l2=0.1, method=method)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+    # Non-contiguous views and integer arrays too.
+    Xv = np.asfortranarray(X)[::2]
+    yv = y[::2]
+    Xv_before, yv_before = Xv.copy(), yv.copy()
+    logreg.fit(Xv, yv, l2=0.1, method=method)
+    np.testing.assert_array_equal(Xv, Xv_before)
+    np.testing.assert_array_equal(yv, yv_before)
+    yi = y.astype(int)
+    logreg.fit(X, yi, method=method)
+    np.testing.assert_array_equal(yi, y_before.astype(int))
+    # Read-only arrays (the session fixtures are read-only) are accepted: nothing writes to them.
+    logreg.fit(X0, y0, method=method)
+
+
+def test_list_inputs_not_modified_and_accepted(blobs):
+    X, y = blobs
+    X_list, y_list = X.tolist(), y.tolist()
+    X_copy, y_copy = copy.deepcopy(X_list), copy.deepcopy(y_list)
+    from_lists = logreg.fit(X_list, y_list, l2=0.1)
+    assert X_list == X_copy and y_list == y_copy
+    from_arrays = logreg.fit(X, y, l2=0.1)
+    np.testing.assert_allclose(params(from_lists), params(from_arrays), rtol=1e-12)
+    assert from_lists.objective == pytest.approx(from_arrays.objective, rel=1e-13, abs=0)
+
+
+def test_model_functions_do_not_modify_inputs(blobs):
+    X, y = (a.copy() for a in blobs)
+    w, b = np.array([0.3, -0.2]), 0.1
+    snap = (X.copy(), y.copy(), w.copy())
+    logreg.objective(w, b, X, y, l2=0.5)
+    logreg.gradient(w, b, X, y, l2=0.5)
+    logreg.hessian(w, b, X, y, l2=0.5)
+    logreg.predict_proba(w, b, X)
+    logreg.is_separable(X, y)
+    for now, before in zip((X, y, w), snap):
+        np.testing.assert_array_equal(now, before)
+
+
+@pytest.mark.parametrize("dtype", [bool, int, np.int8, np.uint8, np.float32])
+def test_label_dtypes_give_same_fit(blobs, dtype):
+    X, y = blobs
+    ref = logreg.fit(X, y, l2=0.1)
+    other = logreg.fit(X, y.astype(dtype), l2=0.1)
+    np.testing.assert_allclose(params(other), params(ref), rtol=1e-12)
+    # Python lists of bools and ints too.
+    other_list = logreg.fit(X, [bool(v) for v in y], l2=0.1)
+    np.testing.assert_allclose(params(other_list), params(ref), rtol=1e-12)
+    other_int = logreg.fit(X, [int(v) for v in y], l2=0.1)
+    np.testing.assert_allclose(params(other_int), params(ref), rtol=1e-12)
+
+
+def test_integer_features_accepted():
+    X = np.array([[0, 1], [1, 0], [2, 2], [3, 1], [1, 3], [2, 0], [0, 0], [3, 3]])
+    y = np.array([0, 0, 1, 1, 0, 1, 0, 1])
+    res_int = logreg.fit(X, y, l2=0.1)
+    res_float = logreg.fit(X.astype(float), y.astype(float), l2=0.1)
+    np.testing.assert_allclose(params(res_int), params(res_float), rtol=1e-12)
+
+
+def test_import_does_not_import_matplotlib():
+    code = "import logreg, sys; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_public_api():
+    for name in logreg.__all__:
+        assert hasattr(logreg, name), name
+    for name in ("fit", "predict", "predict_proba", "is_separable", "objective", "gradient", "hessian",
+                 "check_gradient", "make_blobs", "make_separable", "sigmoid", "sigmoid_derivative",
+                 "log_sigmoid", "FitResult", "METHODS", "SeparationWarning", "ConvergenceWarning"):
+        assert name in logreg.__all__, name
