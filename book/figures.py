@@ -13,6 +13,7 @@ A chapter can only show a figure that is listed here, and everything listed here
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ class BookFigure:
 
     def render(self, palette: str = "light") -> MplFigure:
         """A new Matplotlib figure drawn in the book style for ``palette``."""
-        with mpl.rc_context(plotting.book_style(palette)):
+        with _style(palette):
             fig = plt.figure(figsize=self.size, layout="constrained")
             self.draw(fig)
         return fig
@@ -50,10 +51,19 @@ class BookFigure:
         """The figure as SVG bytes, identical from run to run (no date, fixed hash salt)."""
         fig = self.render(palette)
         buf = io.BytesIO()
-        with mpl.rc_context(plotting.book_style(palette)):
+        with _style(palette):
             fig.savefig(buf, format="svg", metadata={"Date": None})
         plt.close(fig)
         return buf.getvalue()
+
+
+@contextmanager
+def _style(palette: str):
+    """Matplotlib's defaults plus the book style, whatever the process's matplotlibrc says."""
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        mpl.rcParams.update(plotting.book_style(palette))
+        yield
 
 
 def _data(fig: MplFigure) -> None:

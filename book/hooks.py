@@ -3,12 +3,14 @@
 Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
 
 1. ``on_files``: render every figure in :mod:`book.figures` (light and dark SVG), compute the
-   numbers in :mod:`book.results`, execute the walk-through notebook, and add all of it to the
+   numbers in :mod:`book.results` and the data of the interactive figures in
+   :mod:`book.explorers`, execute the walk-through notebook, and add all of it to the
    site as generated files. Nothing is written into ``docs/``. Each is cached under ``.cache/``
    by a hash of everything it depends on (the ``logreg`` and ``book`` sources, the notebook,
    the Matplotlib version), so an unchanged tree rebuilds fast and any change re-renders.
 2. ``on_page_markdown``: replace ``{{ name }}`` with a computed number, ``{{ figure: name }}``
-   with the figure, and take the LaTeX out (see :mod:`book.mathml`).
+   with the figure, ``{{ explorer: name }}`` with an interactive figure and its data (drawn by
+   ``docs/assets/javascripts/explorers.js``), and take the LaTeX out (see :mod:`book.mathml`).
 3. ``on_page_content``: put MathML back where the LaTeX was.
 
 Anything wrong (an unknown name, a failing figure, a formula that does not convert, a cell that
@@ -39,7 +41,7 @@ log = logging.getLogger("mkdocs.book")
 CACHE = ROOT / ".cache"
 NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
 NOTEBOOK = "walkthrough.ipynb"  # executed, with outputs: rendered and offered for download
-PLACEHOLDER = re.compile(r"\{\{\s*(?P<figure>figure:\s*)?(?P<name>[\w.-]+)\s*\}\}")
+PLACEHOLDER = re.compile(r"\{\{\s*(?:(?P<kind>figure|explorer):\s*)?(?P<name>[\w.-]+)\s*\}\}")
 
 _state: dict = {}
 
@@ -98,6 +100,19 @@ def _values(key: str) -> dict[str, str]:
     return data
 
 
+def _explorers(key: str) -> dict[str, dict]:
+    folder = _fresh_dir("explorers", key)
+    path = folder / "explorers.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    from book.explorers import data
+
+    out = data()
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))  # floats round-trip exactly
+    return out
+
+
 def _notebook(key: str, source: Path) -> Path:
     """Execute the jupytext source once per key; a raising cell fails the build."""
     folder = _fresh_dir("notebook", key)
@@ -109,8 +124,10 @@ def _notebook(key: str, source: Path) -> Path:
     from nbclient import NotebookClient
 
     nb = jupytext.read(source)
+    for i, cell in enumerate(nb.cells):  # fixed ids (jupytext makes random ones): same bytes each build
+        cell["id"] = f"cell-{i}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300,
+    NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300, record_timing=False,
                    resources={"metadata": {"path": str(ROOT)}}).execute()
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path.with_suffix(".tmp"))
@@ -124,6 +141,7 @@ def on_files(files: Files, config) -> Files:
     key = source_hash()
     _state["figures"] = _figures(key)
     _state["values"] = _values(key)
+    _state["explorers"] = _explorers(key)
     for uri, path in _state["figures"].items():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     source = docs / NOTEBOOK_SOURCE
@@ -140,11 +158,12 @@ def on_files(files: Files, config) -> Files:
 def _equation_index(config, files: Files) -> mathml.EquationIndex:
     """Number labelled equations per chapter, chapters numbered in nav order."""
     index = mathml.EquationIndex()
+    index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
     order = [p for p in _nav_paths(config["nav"] or [])]
     for chapter, src_uri in enumerate(order):
         f = files.get_file_from_path(src_uri)
         if f is not None and f.abs_src_path and src_uri.endswith(".md"):
-            index.scan(chapter, src_uri, Path(f.abs_src_path).read_text(encoding="utf-8"))
+            index.scan(chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
     return index
 
 
@@ -180,12 +199,18 @@ def _figure_html(name: str, page_uri: str) -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    if page.file.src_uri == NOTEBOOK:  # rendered by mkdocs-jupyter; its math is done in on_page_content
+        return markdown
     values = _state["values"]
     dest = page.file.dest_uri
 
     def put(m: re.Match[str]) -> str:
-        if m["figure"]:
+        if m["kind"] == "figure":
             return _figure_html(m["name"], dest)
+        if m["kind"] == "explorer":
+            from book.explorers import html
+
+            return html(m["name"], _state["explorers"], page.file.src_uri)
         if m["name"] not in values:
             raise KeyError(f"{page.file.src_uri}: no computed value named {m['name']!r} in book/results.py")
         return values[m["name"]]

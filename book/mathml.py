@@ -20,11 +20,11 @@ puts the MathML back afterwards.
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from dataclasses import dataclass, field
 
 from math_core import LatexError, LatexToMathML
+from mkdocs.utils import get_relative_url
 
 #: Shorthands available in every formula.
 MACROS = {
@@ -58,6 +58,7 @@ class Equation:
     label: str
     number: str
     page: str  # src_uri of the page that defines it
+    url: str  # that page's URL in the site, e.g. "likelihood/"
 
 
 @dataclass
@@ -66,7 +67,10 @@ class EquationIndex:
 
     equations: dict[str, Equation] = field(default_factory=dict)
 
-    def scan(self, chapter: int, src_uri: str, markdown: str) -> None:
+    #: Every page's URL by its src_uri, so a link can be written relative to the page it is on.
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def scan(self, chapter: int, src_uri: str, url: str, markdown: str) -> None:
         k = 0
         for m in DISPLAY.finditer(_blank_code(markdown)):
             labels = LABEL.findall(m["tex"])
@@ -78,13 +82,15 @@ class EquationIndex:
                 if name in self.equations:
                     raise MathError(f"{src_uri}: equation label {name!r} is also defined in "
                                     f"{self.equations[name].page}")
-                self.equations[name] = Equation(name, f"{chapter}.{k}", src_uri)
+                self.equations[name] = Equation(name, f"{chapter}.{k}", src_uri, url)
 
     def link(self, name: str, from_uri: str) -> str:
         if name not in self.equations:
             raise MathError(f"{from_uri}: \\eqref{{{name}}} names no labelled equation")
         eq = self.equations[name]
-        target = "" if eq.page == from_uri else posixpath.relpath(eq.page, posixpath.dirname(from_uri) or ".")
+        # The link goes into HTML after MkDocs has rewritten Markdown links, so it must already
+        # be the site URL (likelihood/#eq-grad), relative to the page it sits on.
+        target = "" if eq.page == from_uri else get_relative_url(eq.url, self.urls[from_uri])
         return f'<a class="eqref" href="{target}#{anchor(name)}">({eq.number})</a>'
 
 
