@@ -33,5 +33,14 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_fit.py
 
+## baselines: re-render the image baselines in tests/baseline/ with the pinned Matplotlib.
+## Then LOOK at every image git shows as changed before committing it (README.md says how).
+baselines: $(BIN)/.installed
+	mkdir -p tests/baseline
+	rm -f tests/baseline/*.png
+	$(BIN)/python -c "import matplotlib; print(matplotlib.__version__)" > tests/baseline/MATPLOTLIB_VERSION
+	$(BIN)/python -m pytest tests/test_figures.py::test_figure --mpl-generate-path=tests/baseline -q
+	@echo "Now look at each changed image before committing: git status --short tests/baseline"
+
 clean:
 	rm -rf site .cache

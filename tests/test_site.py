@@ -1,0 +1,386 @@
+"""The site test: a strict, clean build of the book, then checks on the HTML a reader gets.
+
+``mkdocs build --strict`` already fails on warnings, broken links and anchors, a raising cell or
+figure. These tests check what the build cannot see: every chapter and figure actually arrived
+(in both palettes, with alt text), nothing broken was published (a traceback, unconverted LaTeX,
+a leftover placeholder), the notebook download is a real notebook, equation links land on an
+equation, the site fetches nothing from another host, and two clean builds agree byte for byte.
+
+The build runs once per session from a snapshot of the working tree (see ``tests/_site.py``);
+a second, parallel build of the same snapshot is only compared with the first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests._site import (  # noqa: F401 - the fixtures are used by name
+    ROOT,
+    built_site,
+    built_source,
+    dest_path,
+    load_config,
+    nav_pages,
+    python_digest,
+    resolve,
+    second_site,
+    site_builds,
+    site_pages,
+)
+
+FIGURE_PLACEHOLDER = re.compile(r"\{\{\s*figure\s*:\s*(?P<name>[\w.-]+)\s*\}\}")
+NOTEBOOK_PAGE = "walkthrough/index.html"
+NOTEBOOK_DOWNLOAD = "walkthrough/walkthrough.ipynb"
+TRACEBACK = "Traceback (most recent call last)"
+# Link relations that do not make the browser fetch anything.
+INERT_RELS = {"canonical", "alternate", "next", "prev", "author", "license", "me", "help"}
+EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)  # http://, https://, //host
+CSS_URL = re.compile(r"""url\(\s*['"]?\s*(?:https?:)?//[^)'"]*""", re.I)
+CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?['"]?\s*(?:https?:)?//[^;'")]*""", re.I)
+# What mkdocs-jupyter writes when a notebook output has no alt text: not a description.
+PLACEHOLDER_ALT = {"no description has been provided for this image"}
+
+
+def _nav(source: Path) -> list[tuple[str, str, str]]:
+    """(title, source path, built path) of every nav page of the built snapshot."""
+    config = load_config(source)
+    directory_urls = config.get("use_directory_urls", True)
+    return [(t, src, dest_path(src, directory_urls)) for t, src in nav_pages(config)]
+
+
+def _registry():
+    from book.figures import PALETTES, REGISTRY
+
+    return REGISTRY, PALETTES
+
+
+def _listing(problems: list[str], limit: int = 40) -> str:
+    shown = problems[:limit]
+    more = f"\n... and {len(problems) - limit} more" if len(problems) > limit else ""
+    return "\n".join(shown) + more
+
+
+def test_figure_svgs_do_not_depend_on_the_process(built_site, built_source):
+    """A figure rendered here, in the test process, is the same SVG the build wrote.
+
+    The two builds compare two fresh processes; this compares a fresh process with one that has
+    run other tests (and rendered the image tests' PNGs) first, so a render that depends on
+    state left behind (rcParams, a mutated cached result) fails here. If the working tree's
+    ``logreg/`` or ``book/`` changed since the snapshot was built, each figure is instead rendered
+    twice here and the two compared.
+    """
+    registry, palettes = _registry()
+    order = [(name, palette) for name in registry for palette in palettes]
+    if python_digest(ROOT) == python_digest(built_source):
+        differ = [
+            f"{n}-{p}.svg" for n, p in reversed(order)
+            if registry[n].svg(p) != (built_site / "figures" / f"{n}-{p}.svg").read_bytes()
+        ]
+        assert not differ, f"rendered in the test process, these differ from the build's: {differ}"
+    else:
+        first = {key: registry[key[0]].svg(key[1]) for key in order}
+        differ = [f"{n}-{p}" for n, p in reversed(order) if registry[n].svg(p) != first[(n, p)]]
+        assert not differ, f"a second render in the same process differs: {differ}"
+
+
+# --------------------------------------------------------------------------------------------
+# The build and its pages
+# --------------------------------------------------------------------------------------------
+
+
+def test_strict_build_succeeds(site_builds, built_site):
+    build = site_builds[0]
+    assert (built_site / "index.html").is_file()
+    print(f"clean strict build: {build.seconds:.1f} s")
+
+
+def test_every_chapter_in_the_nav_is_built(built_site, built_source):
+    pages = _nav(built_source)
+    assert pages, "mkdocs.yml has no nav"
+    missing = [f"{title} ({src}): no {dest}" for title, src, dest in pages if not (built_site / dest).is_file()]
+    assert not missing, "\n".join(missing)
+
+
+def test_every_figure_placeholder_became_a_light_and_a_dark_image(built_site, built_source, site_pages):
+    problems = []
+    for _, src, dest in _nav(built_source):
+        source = built_source / "docs" / src
+        if not src.endswith(".md") or not source.is_file():
+            continue
+        names = [m["name"] for m in FIGURE_PLACEHOLDER.finditer(source.read_text(encoding="utf-8"))]
+        page = site_pages.get(dest)
+        if page is None:
+            problems += [f"{src}: figure {n!r}, but the page {dest} was not built" for n in names]
+            continue
+        for name in names:
+            imgs = page.figures.get(f"fig-{name}")
+            if imgs is None:
+                problems.append(f"{dest}: no <figure id=\"fig-{name}\"> for {{{{ figure: {name} }}}}")
+                continue
+            for palette in ("light", "dark"):
+                found = [
+                    img for img in imgs
+                    if (img.get("src") or "").split("#")[0].endswith(f"figures/{name}-{palette}.svg")
+                ]
+                if not found:
+                    problems.append(f"{dest}: figure {name!r} has no {palette} image")
+                    continue
+                img = found[0]
+                if not img["src"].endswith(f"#only-{palette}"):
+                    problems.append(f"{dest}: {img['src']} lacks #only-{palette} (shown in both palettes)")
+                target = resolve(built_site, dest, img["src"])
+                file = target[0] if target else None
+                if file is None or not file.is_file():
+                    problems.append(f"{dest}: {img['src']} points to no file")
+                elif file.stat().st_size == 0 or b"<svg" not in file.read_bytes()[:2000]:
+                    problems.append(f"{dest}: {img['src']} is empty or not an SVG")
+                if not (img.get("alt") or "").strip():
+                    problems.append(f"{dest}: {img['src']} has no alt text")
+    assert not problems, _listing(problems)
+
+
+def test_every_image_has_alt_text(site_pages):
+    problems = [
+        f"{uri}: <img src={(img.get('src') or '')[:60]!r}...> has no alt text"
+        + (f" (only {img['alt']!r})" if (img.get("alt") or "").strip() else "")
+        for uri, page in site_pages.items()
+        for img in page.find("img")
+        if (img.get("alt") or "").strip().lower() in PLACEHOLDER_ALT | {""}
+    ]
+    assert not problems, _listing(problems)
+
+
+def test_site_shows_only_registered_figures(built_site, site_pages):
+    """A figure on the site that no image test compares cannot exist (docs/DESIGN: Figures)."""
+    registry, palettes = _registry()
+    expected = {f"{name}-{palette}.svg" for name in registry for palette in palettes}
+    problems = []
+    for uri, page in site_pages.items():
+        for img in page.find("img"):
+            src = img.get("src") or ""
+            target = resolve(built_site, uri, src)
+            if target is None:
+                shown = src if not src.startswith("data:") else src[:40] + "..."
+                problems.append(f"{uri}: <img src={shown!r}> is not a registered figure")
+            elif target[0].parent != built_site / "figures" or target[0].name not in expected:
+                problems.append(f"{uri}: <img src={src!r}> is not a registered figure")
+    built = {p.name for p in (built_site / "figures").glob("*")}
+    if built - expected:
+        problems.append(f"figures/ holds files the registry does not list: {sorted(built - expected)}")
+    if expected - built:
+        problems.append(f"figures/ lacks registered figures: {sorted(expected - built)}")
+    assert not problems, (
+        "images on the site that book/figures.py does not list, so no image test compares them:\n"
+        + _listing(problems)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing broken is published
+# --------------------------------------------------------------------------------------------
+
+
+def test_no_traceback_is_published(site_pages):
+    """An exception's traceback (a markdown-exec error block, a notebook error) on any page.
+
+    A traceback inside a doctest (a code block with ``>>>`` prompts, e.g. a docstring example of
+    the ValueError that bad input raises) is documentation, not an error, and is allowed.
+    """
+    problems = []
+    for uri, page in site_pages.items():
+        if TRACEBACK in page.prose:
+            problems.append(f"{uri}: a traceback in the page text")
+        for block in page.blocks:
+            if TRACEBACK in block and ">>>" not in block:
+                last = [line for line in block.strip().splitlines() if line.strip()][-1]
+                problems.append(f"{uri}: a published traceback ending {last.strip()[:120]!r}")
+    assert not problems, _listing(problems)
+
+
+RAW_TEX = [
+    (re.compile(r"\$\$"), "display-math delimiters $$"),
+    (re.compile(r"LRMATH\d*X?"), "a math placeholder token of book/mathml.py"),
+    (re.compile(r"\\(?:eqref|label|ref|begin|end)\{"), "a LaTeX command"),
+    (re.compile(r"\$[^$\n]*\\[A-Za-z]+[^$\n]*\$"), "inline $...$ math"),
+    (re.compile(r"\\\(|\\\["), "\\( or \\[ math delimiters"),
+    (re.compile(r"\{\{\s*[\w.:\s-]+\}\}"), "a {{ placeholder }} the build did not replace"),
+]
+
+
+def test_no_raw_tex_or_placeholder_in_page_text(built_site, site_pages):
+    """Unconverted math or a leftover token in what the reader reads (code and <pre> excluded)."""
+    problems = []
+    for uri, page in site_pages.items():
+        for pattern, what in RAW_TEX:
+            for m in pattern.finditer(page.prose):
+                context = page.prose[max(0, m.start() - 40) : m.end() + 40].replace("\n", " ")
+                problems.append(f"{uri}: {what}: ...{context.strip()}...")
+    index = built_site / "search" / "search_index.json"
+    if index.is_file() and "LRMATH" in index.read_text(encoding="utf-8"):
+        problems.append("search/search_index.json: math placeholder tokens (LRMATH) in the search index")
+    assert not problems, _listing(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# The notebook
+# --------------------------------------------------------------------------------------------
+
+
+def test_notebook_page_and_download(built_site, built_source):
+    nav_dests = [dest for _, src, dest in _nav(built_source) if src.endswith(".ipynb")]
+    assert NOTEBOOK_PAGE in nav_dests, f"the nav has no walkthrough notebook page (has {nav_dests})"
+    assert (built_site / NOTEBOOK_PAGE).is_file(), f"{NOTEBOOK_PAGE} was not built"
+    download = built_site / NOTEBOOK_DOWNLOAD
+    assert download.is_file(), f"the notebook download {NOTEBOOK_DOWNLOAD} was not written"
+    nb = json.loads(download.read_text(encoding="utf-8"))
+    assert nb.get("nbformat") == 4, f"{NOTEBOOK_DOWNLOAD} is nbformat {nb.get('nbformat')!r}, not 4"
+    import nbformat
+
+    nbformat.validate(nbformat.from_dict(nb))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert any(c.get("outputs") for c in code), f"{NOTEBOOK_DOWNLOAD} has no code cell with outputs (not executed?)"
+    errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{NOTEBOOK_DOWNLOAD} holds error outputs: {[e.get('ename') for e in errors]}"
+
+
+def test_some_page_links_to_the_notebook_download(built_site, site_pages):
+    """The executed notebook is "offered for download": a reader can only get it through a link."""
+    target = built_site / NOTEBOOK_DOWNLOAD
+    linking = [
+        uri for uri, page in site_pages.items()
+        for a in page.find("a")
+        if (r := resolve(built_site, uri, a.get("href") or "")) is not None and r[0] == target
+    ]
+    assert linking, f"no page links to {NOTEBOOK_DOWNLOAD}, so readers cannot download the notebook"
+
+
+# --------------------------------------------------------------------------------------------
+# Links and requests
+# --------------------------------------------------------------------------------------------
+
+
+def test_equation_links_land_on_an_equation(built_site, site_pages):
+    problems, count = [], 0
+    for uri, page in site_pages.items():
+        for a in page.find("a"):
+            if "eqref" not in (a.get("class") or "").split():
+                continue
+            count += 1
+            href = a.get("href") or ""
+            target = resolve(built_site, uri, href)
+            if target is None:
+                problems.append(f"{uri}: equation link {href!r} leaves the site")
+                continue
+            file, fragment = target
+            rel = file.relative_to(built_site).as_posix() if file.is_relative_to(built_site) else str(file)
+            if not fragment.startswith("eq-"):
+                problems.append(f"{uri}: equation link {href!r} has no #eq-... fragment")
+            elif rel not in site_pages:
+                problems.append(f"{uri}: equation link {href!r} points to no page ({rel})")
+            elif fragment not in site_pages[rel].ids:
+                problems.append(f"{uri}: equation link {href!r}: {rel} has no id {fragment!r}")
+    assert not problems, f"{len(problems)} of {count} equation links are broken:\n" + _listing(problems)
+
+
+def test_nothing_is_fetched_from_another_host(built_site, site_pages):
+    """The book works offline: no script, stylesheet, font or image from a third-party host."""
+    problems = []
+    for uri, page in site_pages.items():
+        for tag, attrs in page.tags:
+            urls = []
+            if tag in ("script", "img", "iframe", "source", "audio", "video", "embed", "track", "input"):
+                urls.append(attrs.get("src") or "")
+            if tag in ("img", "source"):
+                urls += [part.split()[0] for part in (attrs.get("srcset") or "").split(",") if part.strip()]
+            if tag == "link" and not set((attrs.get("rel") or "").lower().split()) <= INERT_RELS:
+                urls.append(attrs.get("href") or "")
+            if tag == "object":
+                urls.append(attrs.get("data") or "")
+            problems += [f"{uri}: <{tag}> loads {u}" for u in urls if EXTERNAL.match(u)]
+    for css in sorted(built_site.rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        for m in CSS_URL.finditer(text):
+            problems.append(f"{css.relative_to(built_site)}: {m.group(0)}")
+        for m in CSS_IMPORT.finditer(text):
+            # An @import inside a rule block is invalid CSS and ignored by browsers (markdown-exec's
+            # pyodide stylesheet has two); only a top-level one is fetched.
+            if text.count("{", 0, m.start()) == text.count("}", 0, m.start()):
+                problems.append(f"{css.relative_to(built_site)}: {m.group(0)}")
+    assert not problems, _listing(problems)
+
+
+def test_no_script_with_an_empty_src(site_pages):
+    """``<script src="">`` is a broken include; book/hooks.py means to remove mkdocs-jupyter's."""
+    problems = [
+        f"{uri}: <script src=\"\">"
+        for uri, page in site_pages.items()
+        for attrs in page.find("script")
+        if "src" in attrs and not attrs["src"].strip()
+    ]
+    assert not problems, _listing(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Reproducibility
+# --------------------------------------------------------------------------------------------
+
+NOT_REPRODUCIBLE = {"sitemap.xml", "sitemap.xml.gz"}  # carry the build date, by design
+
+
+def _differences(a: Path, b: Path, files: list[str]) -> list[str]:
+    out = []
+    for rel in files:
+        fa, fb = a / rel, b / rel
+        if not fb.exists():
+            out.append(f"{rel}: only in the first build")
+            continue
+        da, db = fa.read_bytes(), fb.read_bytes()
+        if da == db:
+            continue
+        la, lb = da.decode("utf-8", "replace").splitlines(), db.decode("utf-8", "replace").splitlines()
+        first = next((i for i, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
+        x = la[first] if first < len(la) else ""
+        y = lb[first] if first < len(lb) else ""
+        col = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+        lo = max(0, col - 60)
+        out.append(f"{rel}, line {first + 1}:\n    1st: {x[lo:col + 80]!r}\n    2nd: {y[lo:col + 80]!r}")
+    return out
+
+
+def _files(site: Path, suffixes: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.is_file()
+        and p.name not in NOT_REPRODUCIBLE
+        and (suffixes is None or p.suffix in suffixes)
+        and p.suffix not in exclude
+    )
+
+
+def test_two_clean_builds_give_the_same_figures(built_site, second_site):
+    """docs/DESIGN: "Two clean builds give the same bytes for every figure"."""
+    a, b = _files(built_site / "figures"), _files(second_site / "figures")
+    assert a and a == b, f"the two builds rendered different figure sets: {a} vs {b}"
+    problems = _differences(built_site / "figures", second_site / "figures", a)
+    assert not problems, "figure SVGs differ between two clean builds:\n" + _listing(problems)
+
+
+def test_two_clean_builds_give_the_same_html(built_site, second_site):
+    """Every page is the same bytes from two clean builds of one tree (at two different paths)."""
+    a, b = _files(built_site, (".html",)), _files(second_site, (".html",))
+    assert a == b, f"the two builds made different pages: {sorted(set(a) ^ set(b))}"
+    problems = _differences(built_site, second_site, a)
+    assert not problems, "pages differ between two clean builds of the same sources:\n" + _listing(problems)
+
+
+def test_two_clean_builds_give_the_same_other_files(built_site, second_site):
+    """Everything else the site ships (notebook, search index, assets), except the sitemap's date."""
+    a, b = _files(built_site, exclude=(".html",)), _files(second_site, exclude=(".html",))
+    assert a == b, f"the two builds wrote different files: {sorted(set(a) ^ set(b))}"
+    problems = _differences(built_site, second_site, [f for f in a if not f.startswith("figures/")])
+    assert not problems, "files differ between two clean builds of the same sources:\n" + _listing(problems)
