@@ -97,6 +97,18 @@ def run_worker(label: str, data_dir: str) -> dict:
     return result
 
 
+def other_cpu_seconds() -> float:
+    """CPU time used by the whole machine minus this process and its children (Linux; else nan)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
+    me = os.times()
+    return busy - (me.user + me.system + me.children_user + me.children_system)
+
+
 def optimum(X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """E* from a very tight logreg fit, and its Newton decrement 0.5 g^T H^-1 g (~ E - E_min)."""
     import logreg
@@ -113,7 +125,7 @@ def optimum(X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def bench_size(n: int, d: int, repeats: int, seed: int) -> None:
     import logreg
 
-    print(f"\n=== {n:,} x {d}  (l2={L2}, seed={seed}; load average {os.getloadavg()[0]:.2f}) ===")
+    print(f"\n=== {n:,} x {d}  (l2={L2}, seed={seed}) ===")
     X, y = make_data(n, d, seed)
     with tempfile.TemporaryDirectory(prefix="bench_fit_") as data_dir:
         np.save(os.path.join(data_dir, "X.npy"), X)
@@ -124,11 +136,13 @@ def bench_size(n: int, d: int, repeats: int, seed: int) -> None:
               f"({time.perf_counter() - t0:.1f} s); Newton decrement there = {decrement:.2g} "
               f"(relative {decrement / abs(E_star):.1e})")
         labels = list(SOLVERS)
+        other0, wall0 = other_cpu_seconds(), time.perf_counter()
         runs: dict[str, list[dict]] = {label: [] for label in labels}
         for rep in range(repeats):
             k = rep % len(labels)
             for label in labels[k:] + labels[:k]:
                 runs[label].append(run_worker(label, data_dir))
+        other, wall = other_cpu_seconds() - other0, time.perf_counter() - wall0
 
     rows = {}
     for label, results in runs.items():
@@ -163,7 +177,8 @@ def bench_size(n: int, d: int, repeats: int, seed: int) -> None:
     ours = rows["logreg default"]
     ratio = ours["fit"] / rows[best_sk]["fit"]
     ok = ratio <= TARGET_RATIO and ours["gap"] <= TARGET_GAP
-    print(f"load average now {os.getloadavg()[0]:.2f} (other work on the machine makes timings noisy)")
+    print(f"other processes used {other:.1f} CPU-seconds during the {wall:.0f} s of timed runs "
+          f"(more than a few makes the timings noisy)")
     print(f"{'PASS' if ok else 'FAIL'} {n}x{d}: logreg default fit = {ratio:.2f}x {best_sk} "
           f"(target <= {TARGET_RATIO}x), gap {ours['gap']:.1e} (target <= {TARGET_GAP:g})")
 
@@ -181,6 +196,13 @@ def print_environment() -> None:
     print(f"machine:  {cpu}; os.cpu_count() = {os.cpu_count()}")
     print(f"versions: python {platform.python_version()}, numpy {np.__version__}, "
           f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}")
+    try:
+        git = ["git", "-C", str(REPO)]
+        commit = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(git + ["status", "--porcelain", "logreg"], capture_output=True, text=True).stdout.strip()
+        print(f"logreg:   commit {commit}{' + uncommitted changes in logreg/' if dirty else ''}")
+    except OSError:
+        pass
     print(f"sklearn:  LogisticRegression(C={1 / (2 * L2)}, tol={SK_TOL:g}, max_iter={SK_MAX_ITER}); "
           f"logreg.fit(l2={L2}) at its default tol")
 
