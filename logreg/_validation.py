@@ -32,6 +32,10 @@ def as_float_array(value: ArrayLike, name: str) -> Array:
 
 
 def check_finite(arr: Array, name: str) -> None:
+    # A sum is NaN or infinite whenever an element is, and costs one read with no temporary;
+    # only when it is not finite (or overflowed) is the element-wise test needed.
+    if np.isfinite(np.sum(arr)):
+        return
     if not np.all(np.isfinite(arr)):
         bad = "NaN" if np.any(np.isnan(arr)) else "infinite"
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")

@@ -275,34 +275,27 @@ def _penalty_diagonal(n_features: int, l2: float, penalize_bias: bool) -> Array:
     return np.diag(diag)
 
 
-def _hessian_blocks(X: Array, s: Array, r: Array | None = None):
+def _hessian_blocks(X: Array, s: Array) -> Array:
     r"""Assemble :math:`\tilde X^\top S \tilde X` without building :math:`\tilde X`.
 
     The ``X.T @ diag(s) @ X`` block is the expensive part. Writing it as ``Z.T @ Z`` with
     ``Z = sqrt(s) * X`` lets NumPy see a product of an array with its own transpose and call
     BLAS ``syrk``, which computes one triangle only: half the flops of a general ``gemm``. Rows
     are processed in blocks so ``Z`` stays in cache instead of costing a full copy of ``X``.
-
-    Given residuals ``r``, the gradient's ``X.T @ r`` is accumulated in the same pass, while each
-    block is still in cache, and ``(H, X.T @ r)`` is returned; reading ``X`` once per Newton
-    iteration instead of twice matters when ``X`` is far larger than the cache.
     """
     n, d = X.shape
     H = np.empty((d + 1, d + 1))
     block = max(1, (1 << 17) // max(d, 1))
     xtx = np.zeros((d, d))
     xts = np.zeros(d)
-    xtr = np.zeros(d)
     for start in range(0, n, block):
         Xb = X[start : start + block]
         sb = s[start : start + block]
         Z = Xb * np.sqrt(sb)[:, None]
         xtx += Z.T @ Z
         xts += sb @ Xb
-        if r is not None:
-            xtr += r[start : start + block] @ Xb
     H[:d, :d] = xtx
     H[:d, d] = xts
     H[d, :d] = xts
     H[d, d] = float(np.sum(s))
-    return H if r is None else (H, xtr)
+    return H

@@ -444,3 +444,23 @@ def test_public_api():
                  "check_gradient", "make_blobs", "make_separable", "sigmoid", "sigmoid_derivative",
                  "log_sigmoid", "FitResult", "METHODS", "SeparationWarning", "ConvergenceWarning"):
         assert name in logreg.__all__, name
+
+
+@pytest.mark.parametrize("scales", [(1.0, 1.0, 1.0), (1e-3, 1.0, 1e3)], ids=["unit", "badly-scaled"])
+def test_large_data_path_reaches_the_same_optimum(monkeypatch, scales):
+    """Above WARM_START_MIN_SAMPLES Newton warm-starts on a subsample and reuses Hessians;
+    that may change only the work done, not the answer."""
+    import logreg.fitting as fitting
+
+    rng = np.random.default_rng(7)
+    n = fitting.WARM_START_MIN_SAMPLES + 3
+    y = (rng.random(n) < 0.3).astype(float)
+    X = (rng.standard_normal((n, 3)) + 0.4 * (2 * y[:, None] - 1)) * np.array(scales)
+    fast = logreg.fit(X, y, l2=1.0)
+    monkeypatch.setattr(fitting, "WARM_START_MIN_SAMPLES", 10 * n)
+    plain = logreg.fit(X, y, l2=1.0)
+    assert fast.converged and plain.converged
+    assert abs(fast.objective - plain.objective) <= 1e-12 * abs(plain.objective)
+    coef_fast = np.append(fast.weights, fast.bias)
+    coef_plain = np.append(plain.weights, plain.bias)
+    assert np.max(np.abs(coef_fast - coef_plain)) <= 1e-7 * np.max(np.abs(coef_plain))
