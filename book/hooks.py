@@ -224,7 +224,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     stash = _state["math"].pop(page.file.src_uri, None)
     if stash is not None:
-        return mathml.restore(html, stash)
+        # Docstrings rendered by mkdocstrings (the API page) carry $...$ that never passed
+        # through the Markdown hook; convert whatever is left, outside code.
+        return mathml.render_html_math(mathml.restore(html, stash), page.file.src_uri)
     if page.file.src_uri == NOTEBOOK:
         # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
         # MathJax for them (from an empty URL unless configured). Convert them here instead.

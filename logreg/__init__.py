@@ -1,9 +1,9 @@
 """logreg: binary logistic regression, derived and explained in the book it builds.
 
 Everything a programmer needs to fit and predict is imported here; plotting lives in
-:mod:`logreg.plotting`, which imports Matplotlib only when used.
+`logreg.plotting`, which imports Matplotlib only when used.
 
-Example:
+Examples:
     >>> from logreg import fit, make_blobs
     >>> X, y = make_blobs(200, seed=1)
     >>> model = fit(X, y, l2=0.5)

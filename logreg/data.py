@@ -41,8 +41,8 @@ def _shuffled(rng: np.random.Generator, X: NDArray[np.float64], y: NDArray[np.fl
 def make_blobs(n: int = 100, *, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     r"""Two fuzzy classes: Gaussians with identity covariance (book chapter *The data*).
 
-    Class A (label 1) is :math:`\mathcal N((-1, -1), I)` and class B (label 0) is
-    :math:`\mathcal N((1, 1), I)`. ``n`` can be any integer from 2 up; when it is odd, class A gets
+    Class A (label 1) is $\mathcal N((-1, -1), I)$ and class B (label 0) is
+    $\mathcal N((1, 1), I)$. ``n`` can be any integer from 2 up; when it is odd, class A gets
     the extra point. The rows are shuffled, so the labels are not in blocks.
 
     Args:
@@ -52,7 +52,7 @@ def make_blobs(n: int = 100, *, seed: int = 0) -> tuple[NDArray[np.float64], NDA
     Returns:
         ``(X, y)``: ``X`` of shape ``(n, 2)`` and ``y`` of shape ``(n,)`` holding 0.0/1.0.
 
-    Example:
+    Examples:
         >>> from logreg import make_blobs
         >>> X, y = make_blobs(5, seed=1)
         >>> X.shape, int(y.sum())
@@ -74,9 +74,9 @@ def make_blobs(n: int = 100, *, seed: int = 0) -> tuple[NDArray[np.float64], NDA
 def make_separable(n: int = 100, *, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     r"""Two linearly separable classes on opposite squares (book chapter *Separable data*).
 
-    Class A (label 1) is uniform on :math:`[-4, 0]^2` and class B (label 0) uniform on
-    :math:`[0, 4]^2`, so the line :math:`x_1 + x_2 = 0` separates them. With ``l2 = 0`` the
-    likelihood then has no finite maximiser (see :class:`logreg.SeparationWarning`).
+    Class A (label 1) is uniform on $[-4, 0]^2$ and class B (label 0) uniform on
+    $[0, 4]^2$, so the line $x_1 + x_2 = 0$ separates them. With ``l2 = 0`` the
+    likelihood then has no finite maximiser (see `logreg.SeparationWarning`).
 
     Args:
         n: number of samples (odd is fine; class A gets the extra point).
@@ -85,7 +85,7 @@ def make_separable(n: int = 100, *, seed: int = 0) -> tuple[NDArray[np.float64],
     Returns:
         ``(X, y)``: ``X`` of shape ``(n, 2)`` and ``y`` of shape ``(n,)`` holding 0.0/1.0.
 
-    Example:
+    Examples:
         >>> from logreg import make_separable
         >>> X, y = make_separable(4, seed=0)
         >>> bool((X[y == 1] <= 0).all() and (X[y == 0] >= 0).all())

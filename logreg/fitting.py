@@ -1,15 +1,15 @@
-r"""Fitting: minimise the objective of :mod:`logreg.model` with Newton's method, BFGS or L-BFGS.
+r"""Fitting: minimise the objective of `logreg.model` with Newton's method, BFGS or L-BFGS.
 
 The solvers only ever see "the objective, its gradient and (for Newton) its Hessian as functions of
-one parameter vector"; the formulas live in :mod:`logreg.model`.
+one parameter vector"; the formulas live in `logreg.model`.
 
-All three solvers work in *standardised coordinates*: with column means :math:`\mu_j` and scales
-:math:`c_j`, the parameters :math:`(\phi, \beta)` map to :math:`w_j = \phi_j / c_j` and
-:math:`b = \beta - \mu^\top w`. That is an exact change of variables (the objective, penalty
-included, is unchanged), but it turns a problem whose columns differ in scale by :math:`10^6` into
+All three solvers work in *standardised coordinates*: with column means $\mu_j$ and scales
+$c_j$, the parameters $(\phi, \beta)$ map to $w_j = \phi_j / c_j$ and
+$b = \beta - \mu^\top w$. That is an exact change of variables (the objective, penalty
+included, is unchanged), but it turns a problem whose columns differ in scale by $10^6$ into
 a well-conditioned one, so a quasi-Newton method does not crawl and a Cholesky factorisation does
 not lose digits. The convergence test is on the gradient in these coordinates:
-:math:`\lVert T^\top \nabla E\rVert_\infty \le \mathrm{tol}\cdot N`.
+$\lVert T^\top \nabla E\rVert_\infty \le \mathrm{tol}\cdot N$.
 """
 
 from __future__ import annotations
@@ -32,19 +32,19 @@ __all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "pred
 Array = NDArray[np.float64]
 Method = Literal["newton", "bfgs", "lbfgs"]
 
-#: The available ``method`` names for :func:`fit`.
+#: The available ``method`` names for `fit`.
 METHODS: tuple[str, ...] = ("newton", "bfgs", "lbfgs")
 
 
 @dataclass(frozen=True)
 class FitResult:
-    """The result of :func:`fit`: a fitted model that can also predict.
+    """The result of `fit`: a fitted model that can also predict.
 
     Attributes:
         weights: shape ``(n_features,)``.
         bias: the intercept.
-        objective: :math:`E(w, b)` at the solution, computed by the same code as
-            :func:`logreg.objective`.
+        objective: $E(w, b)$ at the solution, computed by the same code as
+            `logreg.objective`.
         n_iter: iterations the solver took.
         converged: whether the convergence test passed. ``False`` on separable data with
             ``l2 = 0``, where no finite optimum exists.
@@ -68,7 +68,7 @@ class FitResult:
     separable: bool | None = None
 
     def decision_function(self, X: ArrayLike) -> Array:
-        r"""The activation :math:`a = Xw + b` for new data ``X`` of shape ``(n, n_features)``."""
+        r"""The activation $a = Xw + b$ for new data ``X`` of shape ``(n, n_features)``."""
         Xa = v.check_X(X)
         if Xa.shape[1] != self.weights.shape[0]:
             raise ValueError(
@@ -77,12 +77,12 @@ class FitResult:
         return Xa @ self.weights + self.bias
 
     def predict_proba(self, X: ArrayLike) -> Array:
-        r"""The probability of class 1, :math:`\sigma(w^\top x + b)`, for each row of ``X``.
+        r"""The probability of class 1, $\sigma(w^\top x + b)$, for each row of ``X``.
 
         Named after scikit-learn's method, but it returns shape ``(n_samples,)`` (the book's
-        :math:`p(y{=}1 \mid x)`) rather than a two-column array.
+        $p(y{=}1 \mid x)$) rather than a two-column array.
 
-        Example:
+        Examples:
             >>> from logreg import fit, make_blobs
             >>> X, y = make_blobs(100, seed=0)
             >>> model = fit(X, y, l2=0.1)
@@ -92,16 +92,16 @@ class FitResult:
         return expit(self.decision_function(X))
 
     def predict(self, X: ArrayLike, threshold: float = 0.5) -> Array:
-        """0/1 predictions: 1.0 where :meth:`predict_proba` is above ``threshold``."""
+        """0/1 predictions: 1.0 where `predict_proba` is above ``threshold``."""
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
         return (self.predict_proba(X) > threshold).astype(np.float64)
 
 
 def predict_proba(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
-    r""":math:`\sigma(Xw + b)`, shape ``(n_samples,)``: the probability of class 1 for each row.
+    r"""$\sigma(Xw + b)$, shape ``(n_samples,)``: the probability of class 1 for each row.
 
-    Example:
+    Examples:
         >>> from logreg import predict_proba
         >>> predict_proba([1.0, -1.0], 0.0, [[0.0, 0.0]]).tolist()
         [0.5]
@@ -112,9 +112,9 @@ def predict_proba(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
 
 
 def predict(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
-    r"""0/1 predictions, 1.0 where :math:`\sigma(Xw + b) > 1/2`, i.e. where :math:`Xw + b > 0`.
+    r"""0/1 predictions, 1.0 where $\sigma(Xw + b) > 1/2$, i.e. where $Xw + b > 0$.
 
-    Example:
+    Examples:
         >>> from logreg import predict
         >>> predict([1.0], 0.0, [[-2.0], [3.0]]).tolist()
         [0.0, 1.0]
@@ -125,13 +125,13 @@ def predict(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
 def is_separable(X: ArrayLike, y: ArrayLike) -> bool:
     r"""Whether a hyperplane separates the classes, so that the unpenalised likelihood has no maximum.
 
-    Decided exactly by a linear program: find a direction :math:`(w, b)` in the box
-    :math:`[-1, 1]^{D+1}` with every signed margin :math:`m_n = (2y_n - 1)(w^\top x_n + b) \ge 0`,
-    maximising :math:`\sum_n m_n`. Zero is always feasible; the optimum is positive exactly when the
+    Decided exactly by a linear program: find a direction $(w, b)$ in the box
+    $[-1, 1]^{D+1}$ with every signed margin $m_n = (2y_n - 1)(w^\top x_n + b) \ge 0$,
+    maximising $\sum_n m_n$. Zero is always feasible; the optimum is positive exactly when the
     data are completely or quasi-completely separated, which is exactly when moving along that
     direction lowers the negative log-likelihood forever (Albert & Anderson, 1984).
 
-    Example:
+    Examples:
         >>> from logreg import is_separable, make_blobs, make_separable
         >>> is_separable(*make_separable(50, seed=0)), is_separable(*make_blobs(50, seed=0))
         (True, False)
@@ -236,18 +236,18 @@ def fit(
     tol: float = 1e-8,
     max_iter: int = 200,
 ) -> FitResult:
-    r"""Fit binary logistic regression by minimising :math:`E(w, b)` (book eq. ``obj``).
+    r"""Fit binary logistic regression by minimising $E(w, b)$ (book eq. ``obj``).
 
-    .. math::
-
-        E(w, b) = -\sum_n \bigl[y_n \log\sigma(w^\top x_n + b) + (1 - y_n)\log\sigma(-(w^\top x_n + b))\bigr]
-                  + \lambda\lVert w\rVert^2 \;[+\,\lambda b^2]
+    $$
+    E(w, b) = -\sum_n \bigl[y_n \log\sigma(w^\top x_n + b) + (1 - y_n)\log\sigma(-(w^\top x_n + b))\bigr]
+              + \lambda\lVert w\rVert^2 \;[+\,\lambda b^2]
+    $$
 
     Args:
         X: shape ``(n_samples, n_features)``; lists are accepted.
         y: shape ``(n_samples,)``, labels 0/1 (bools and ints are fine). Both classes must appear.
-        l2: penalty strength :math:`\lambda \ge 0`. scikit-learn's ``C`` is ``1 / (2 * l2)``.
-        penalize_bias: also add :math:`\lambda b^2`. Off by default, as in scikit-learn and
+        l2: penalty strength $\lambda \ge 0$. scikit-learn's ``C`` is ``1 / (2 * l2)``.
+        penalize_bias: also add $\lambda b^2$. Off by default, as in scikit-learn and
             statsmodels: penalising the bias would make the fit depend on where the origin of the
             features is (shift every ``x`` by a constant and the predictions change), and the prior
             reading of the penalty ("weights are probably small") says nothing about the base rate.
@@ -258,11 +258,11 @@ def fit(
             gradient) or ``"lbfgs"`` (scipy's L-BFGS-B, for many features, where a
             ``(D+1) x (D+1)`` Hessian is too costly).
         tol: stop when the gradient in standardised coordinates has
-            :math:`\lVert T^\top\nabla E\rVert_\infty \le \mathrm{tol}\cdot N`.
+            $\lVert T^\top\nabla E\rVert_\infty \le \mathrm{tol}\cdot N$.
         max_iter: iteration limit.
 
     Returns:
-        A :class:`FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
+        A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
         ``method`` and the objective ``history``.
 
     Warns:
@@ -274,7 +274,7 @@ def fit(
         ValueError, TypeError: for bad input (NaN, wrong shapes, labels other than 0/1, one class,
             negative ``l2``, unknown ``method``, ...), before any optimisation.
 
-    Example:
+    Examples:
         >>> from logreg import fit, make_blobs
         >>> X, y = make_blobs(100, seed=0)
         >>> result = fit(X, y, l2=0.1)
@@ -336,14 +336,14 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     The line search moves along the activation: ``a(t) = a + t * (X dw + db)`` costs one
     matrix-vector product per iteration, however many step lengths are tried.
 
-    Large data sets (more than :data:`WARM_START_MIN_SAMPLES` rows) get two economies, neither of
+    Large data sets (more than `WARM_START_MIN_SAMPLES` rows) get two economies, neither of
     which changes the answer, only the work spent reaching it:
 
     * a warm start: most Newton iterations are spent far from the optimum, where a step computed
       from a fraction of the rows is as good as one from all of them. So the problem is first
       solved on every 16th row (the penalty scaled by the same fraction, so that objective
       estimates the full one) to a loose tolerance, and the full iterations start from there;
-    * a Hessian that is kept while it works: forming :math:`X^\top S X` costs far more than a
+    * a Hessian that is kept while it works: forming $X^\top S X$ costs far more than a
       gradient, and near the optimum it hardly changes. It is recomputed only when the
       gradient's largest component failed to shrink tenfold in the last step; otherwise the
       Cholesky factor of the previous one is reused (a chord step, still with a line search).
@@ -362,7 +362,7 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     return _newton_iterations(problem, w, b, tol, max_iter, reuse_hessian=large)
 
 
-#: Above this many samples, Newton's method warm-starts and reuses Hessians (see :func:`_newton`).
+#: Above this many samples, Newton's method warm-starts and reuses Hessians (see `_newton`).
 WARM_START_MIN_SAMPLES = 100_000
 
 
@@ -475,17 +475,17 @@ def gradient_descent(
     penalize_bias: bool = False,
     n_iter: int = 100,
 ) -> tuple[Array, float, list[float]]:
-    r"""Plain gradient descent with the fixed step :math:`1/L`, for comparison in the book.
+    r"""Plain gradient descent with the fixed step $1/L$, for comparison in the book.
 
-    :math:`L = \lVert \tilde X\rVert_2^2 / 4 + 2\lambda` bounds the largest eigenvalue of the
-    Hessian (because :math:`\sigma' \le 1/4`), so the step :math:`1/L` decreases :math:`E` at every
+    $L = \lVert \tilde X\rVert_2^2 / 4 + 2\lambda$ bounds the largest eigenvalue of the
+    Hessian (because $\sigma' \le 1/4$), so the step $1/L$ decreases $E$ at every
     iteration. It is slow (linear convergence, at a rate set by the condition number), which is the
-    point of showing it next to Newton's method; :func:`fit` does not offer it.
+    point of showing it next to Newton's method; `fit` does not offer it.
 
     Returns:
         ``(weights, bias, history)``, with the objective at each iterate (``n_iter + 1`` values).
 
-    Example:
+    Examples:
         >>> from logreg import make_blobs
         >>> from logreg.fitting import gradient_descent
         >>> w, b, hist = gradient_descent(*make_blobs(50, seed=0), l2=0.1, n_iter=20)

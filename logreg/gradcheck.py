@@ -4,17 +4,17 @@ The post checks its gradient with ``scipy.optimize.check_grad`` and an arbitrary
 threshold comes from the two errors of a central difference (book chapter *Optimisation*,
 eq. ``fderr``):
 
-.. math::
+$$
+\frac{f(x + h e_j) - f(x - h e_j)}{2h} - \partial_j f(x)
+  = \underbrace{\tfrac{h^2}{6} \partial_j^3 f(\xi)}_{\text{truncation}}
+  + \underbrace{O(\delta_f / h)}_{\text{rounding}},
+$$
 
-    \frac{f(x + h e_j) - f(x - h e_j)}{2h} - \partial_j f(x)
-      = \underbrace{\tfrac{h^2}{6} \partial_j^3 f(\xi)}_{\text{truncation}}
-      + \underbrace{O(\delta_f / h)}_{\text{rounding}},
-
-where :math:`\delta_f \approx \epsilon\,|f|` is the rounding error in one evaluation of ``f``
-(:math:`\epsilon = 2^{-52}`). The step :math:`h = \epsilon^{1/3}\max(1, |x_j|)` balances the two,
-so a correct gradient is off by about :math:`\epsilon^{2/3} \approx 4\times 10^{-11}` in relative
+where $\delta_f \approx \epsilon\,|f|$ is the rounding error in one evaluation of ``f``
+($\epsilon = 2^{-52}$). The step $h = \epsilon^{1/3}\max(1, |x_j|)$ balances the two,
+so a correct gradient is off by about $\epsilon^{2/3} \approx 4\times 10^{-11}$ in relative
 terms, and a wrong one by far more. The truncation term is measured rather than guessed: a second
-difference with step :math:`2h` has four times the truncation error, so the two estimates differ by
+difference with step $2h$ has four times the truncation error, so the two estimates differ by
 about three truncation errors (Richardson).
 """
 
@@ -35,7 +35,7 @@ SAFETY = 10.0
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """What :func:`check_gradient` found.
+    """What `check_gradient` found.
 
     Attributes:
         analytic: the gradient under test.
@@ -73,9 +73,9 @@ def check_gradient(
         x: the point, shape ``(n,)``.
 
     Returns:
-        A :class:`GradientCheck`; ``.passed`` says whether every component is within budget.
+        A `GradientCheck`; ``.passed`` says whether every component is within budget.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from logreg import check_gradient
         >>> check_gradient(lambda x: float(x @ x - 2 * x[0]), lambda x: 2 * x - [2, 0], np.array([3.0, 1.0])).passed

@@ -8,20 +8,20 @@ Conventions, stated once:
 * ``y`` has shape ``(n_samples,)`` and holds 0.0 or 1.0.
 * ``weights`` has shape ``(n_features,)`` and ``bias`` is a float. They are kept apart, so the
   penalty can leave the bias alone (``penalize_bias=False``, the default).
-* The activation of sample :math:`n` is :math:`a_n = w^\top x_n + b`.
+* The activation of sample $n$ is $a_n = w^\top x_n + b$.
 
 The objective (the book's eq. ``obj``, chapter *Regularisation*) is the summed negative
 log-likelihood plus an L2 penalty,
 
-.. math::
-
-    E(w, b) = -\sum_n \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
-              + \lambda \lVert w \rVert^2 \; [+\, \lambda b^2],
+$$
+E(w, b) = -\sum_n \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
+          + \lambda \lVert w \rVert^2 \; [+\, \lambda b^2],
+$$
 
 and each function below sits next to its derivative, micrograd-style: the sigmoid with its
 derivative, the objective with its gradient and Hessian.
 
-Why no epsilon: :math:`\log\sigma(a) = -\log(1 + e^{-a})` is evaluated as ``log_sigmoid``,
+Why no epsilon: $\log\sigma(a) = -\log(1 + e^{-a})$ is evaluated as ``log_sigmoid``,
 which is exact for every finite ``a``, so nothing ever takes the log of 0 and no offset is
 needed. An offset such as ``log(p + 1e-10)`` changes the objective: it caps each point's loss at
 about 23 and puts a floor under the loss of a confidently right point.
@@ -46,7 +46,7 @@ Array = NDArray[np.float64]
 
 
 def sigmoid(z: ArrayLike) -> Array:
-    r"""The logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})` (book eq. ``sigmoid``).
+    r"""The logistic sigmoid $\sigma(z) = 1 / (1 + e^{-z})$ (book eq. ``sigmoid``).
 
     Evaluated without overflow for every finite ``z``: ``sigmoid(-1e4) == 0.0`` and
     ``sigmoid(1e4) == 1.0`` exactly, with no warning. (The textbook formula overflows
@@ -56,9 +56,9 @@ def sigmoid(z: ArrayLike) -> Array:
         z: any array of real numbers (a scalar gives a 0-d array).
 
     Returns:
-        :math:`\sigma(z)`, same shape as ``z``, in ``[0, 1]``.
+        $\sigma(z)$, same shape as ``z``, in ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> from logreg import sigmoid
         >>> sigmoid([-1e4, 0.0, 1e4]).tolist()
         [0.0, 0.5, 1.0]
@@ -67,18 +67,18 @@ def sigmoid(z: ArrayLike) -> Array:
 
 
 def sigmoid_derivative(z: ArrayLike) -> Array:
-    r"""The derivative :math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z))` (book eq. ``dsigmoid``).
+    r"""The derivative $\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$ (book eq. ``dsigmoid``).
 
-    Computed as :math:`\sigma(z)\,\sigma(-z)`, which is the same number but does not lose all
-    its digits to cancellation when :math:`\sigma(z)` is close to 1.
+    Computed as $\sigma(z)\,\sigma(-z)$, which is the same number but does not lose all
+    its digits to cancellation when $\sigma(z)$ is close to 1.
 
     Args:
         z: any array of real numbers.
 
     Returns:
-        :math:`\sigma'(z)`, same shape as ``z``, in ``[0, 1/4]``.
+        $\sigma'(z)$, same shape as ``z``, in ``[0, 1/4]``.
 
-    Example:
+    Examples:
         >>> from logreg import sigmoid_derivative
         >>> float(sigmoid_derivative(0.0))
         0.25
@@ -88,19 +88,19 @@ def sigmoid_derivative(z: ArrayLike) -> Array:
 
 
 def log_sigmoid(z: ArrayLike) -> Array:
-    r"""The log of the sigmoid, :math:`\log\sigma(z) = -\log(1 + e^{-z})` (book eq. ``logsigmoid``).
+    r"""The log of the sigmoid, $\log\sigma(z) = -\log(1 + e^{-z})$ (book eq. ``logsigmoid``).
 
     Exact at the extremes, with no epsilon: ``log_sigmoid(-1e4) == -1e4`` (the textbook
     ``log(sigmoid(z))`` gives ``-inf`` there) and ``log_sigmoid(1e4) == 0.0``. Its derivative is
-    :math:`\sigma(-z) = 1 - \sigma(z)`.
+    $\sigma(-z) = 1 - \sigma(z)$.
 
     Args:
         z: any array of real numbers.
 
     Returns:
-        :math:`\log\sigma(z)`, same shape as ``z``, always :math:`\le 0`.
+        $\log\sigma(z)$, same shape as ``z``, always $\le 0$.
 
-    Example:
+    Examples:
         >>> from logreg import log_sigmoid
         >>> float(log_sigmoid(-1e4))
         -10000.0
@@ -127,10 +127,10 @@ def _nll_from_activation(a: Array, y: Array) -> float:
 
 
 def _residual(a: Array, y: Array) -> Array:
-    r"""The residual :math:`\sigma(a_n) - y_n`, without cancellation.
+    r"""The residual $\sigma(a_n) - y_n$, without cancellation.
 
-    For :math:`y_n = 1` it is :math:`-\sigma(-a_n)`, for :math:`y_n = 0` it is :math:`\sigma(a_n)`:
-    with :math:`s_n = 2y_n - 1`, :math:`-s_n\,\sigma(-s_n a_n)`. Subtracting ``sigmoid(a) - 1``
+    For $y_n = 1$ it is $-\sigma(-a_n)$, for $y_n = 0$ it is $\sigma(a_n)$:
+    with $s_n = 2y_n - 1$, $-s_n\,\sigma(-s_n a_n)$. Subtracting ``sigmoid(a) - 1``
     instead would lose every digit of a confidently right point's tiny residual.
     """
     signs = 2.0 * y - 1.0
@@ -146,29 +146,29 @@ def objective(
     l2: float = 0.0,
     penalize_bias: bool = False,
 ) -> float:
-    r"""The penalised negative log-likelihood :math:`E(w, b)` (book eq. ``obj``).
+    r"""The penalised negative log-likelihood $E(w, b)$ (book eq. ``obj``).
 
-    .. math::
-
-        E(w, b) = -\sum_{n=1}^{N} \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
-                  + \lambda\,\lVert w\rVert^2 \;[+\,\lambda b^2],
-        \qquad a_n = w^\top x_n + b.
+    $$
+    E(w, b) = -\sum_{n=1}^{N} \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
+              + \lambda\,\lVert w\rVert^2 \;[+\,\lambda b^2],
+    \qquad a_n = w^\top x_n + b.
+    $$
 
     The loss is *summed*, not averaged, as in the book; so ``l2`` is comparable to
     scikit-learn's ``C`` through ``C = 1 / (2 * l2)``.
 
     Args:
         weights: shape ``(n_features,)``.
-        bias: the intercept :math:`b`.
+        bias: the intercept $b$.
         X: shape ``(n_samples, n_features)``.
         y: shape ``(n_samples,)``, 0/1 labels.
-        l2: the penalty strength :math:`\lambda \ge 0`.
-        penalize_bias: add :math:`\lambda b^2` too (the post's folded-bias code does).
+        l2: the penalty strength $\lambda \ge 0$.
+        penalize_bias: add $\lambda b^2$ too (the post's folded-bias code does).
 
     Returns:
-        :math:`E(w, b)` as a float.
+        $E(w, b)$ as a float.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from logreg import objective
         >>> X = np.array([[0.0], [1.0]]); y = np.array([0.0, 1.0])
@@ -182,7 +182,7 @@ def objective(
 
 
 def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool) -> float:
-    """:func:`objective` on arrays already checked; what :func:`logreg.fit` reports too."""
+    """`objective` on arrays already checked; what `logreg.fit` reports too."""
     return _nll_from_activation(_activation(w, b, X), y) + _penalty_terms(w, b, l2, penalize_bias)
 
 
@@ -195,23 +195,23 @@ def gradient(
     l2: float = 0.0,
     penalize_bias: bool = False,
 ) -> tuple[Array, float]:
-    r"""The gradient of :math:`E` (book eqs. ``grad`` and ``gradpen``).
+    r"""The gradient of $E$ (book eqs. ``grad`` and ``gradpen``).
 
-    .. math::
+    $$
+    \nabla_w E = \sum_n (\sigma(a_n) - y_n)\, x_n + 2\lambda w = X^\top(\sigma - y) + 2\lambda w,
+    \qquad
+    \frac{\partial E}{\partial b} = \sum_n (\sigma(a_n) - y_n) \;[+\, 2\lambda b].
+    $$
 
-        \nabla_w E = \sum_n (\sigma(a_n) - y_n)\, x_n + 2\lambda w = X^\top(\sigma - y) + 2\lambda w,
-        \qquad
-        \frac{\partial E}{\partial b} = \sum_n (\sigma(a_n) - y_n) \;[+\, 2\lambda b].
+    This is minus the log-likelihood gradient $\sum_n (y_n - \sigma_n) x_n$ derived in the
+    book, because $E$ is the *negative* log-likelihood.
 
-    This is minus the log-likelihood gradient :math:`\sum_n (y_n - \sigma_n) x_n` derived in the
-    book, because :math:`E` is the *negative* log-likelihood.
-
-    The arguments are those of :func:`objective`.
+    The arguments are those of `objective`.
 
     Returns:
         ``(grad_w, grad_b)``: an array of shape ``(n_features,)`` and a float.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from logreg import gradient
         >>> X = np.array([[0.0], [1.0]]); y = np.array([0.0, 1.0])
@@ -237,24 +237,24 @@ def hessian(
     l2: float = 0.0,
     penalize_bias: bool = False,
 ) -> Array:
-    r"""The Hessian of :math:`E` with respect to :math:`(w, b)` (book eqs. ``hess`` and ``hesspen``).
+    r"""The Hessian of $E$ with respect to $(w, b)$ (book eqs. ``hess`` and ``hesspen``).
 
-    With :math:`\tilde X = [X \;\; \mathbf 1]` (the bias as a last column of ones) and
-    :math:`S = \operatorname{diag}(\sigma(a_n)(1-\sigma(a_n)))`,
+    With $\tilde X = [X \;\; \mathbf 1]$ (the bias as a last column of ones) and
+    $S = \operatorname{diag}(\sigma(a_n)(1-\sigma(a_n)))$,
 
-    .. math::
+    $$
+    \nabla^2 E = \tilde X^\top S\, \tilde X + 2\lambda\, \operatorname{diag}(1, \dots, 1, [1\text{ or }0]).
+    $$
 
-        \nabla^2 E = \tilde X^\top S\, \tilde X + 2\lambda\, \operatorname{diag}(1, \dots, 1, [1\text{ or }0]).
+    It does not depend on ``y``, and it is positive semidefinite, so $E$ is convex.
 
-    It does not depend on ``y``, and it is positive semidefinite, so :math:`E` is convex.
-
-    The arguments are those of :func:`objective`.
+    The arguments are those of `objective`.
 
     Returns:
         Array of shape ``(n_features + 1, n_features + 1)``; the last row and column belong
         to the bias.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from logreg import hessian
         >>> X = np.array([[0.0], [1.0]]); y = np.array([0.0, 1.0])
@@ -276,7 +276,7 @@ def _penalty_diagonal(n_features: int, l2: float, penalize_bias: bool) -> Array:
 
 
 def _hessian_blocks(X: Array, s: Array) -> Array:
-    r"""Assemble :math:`\tilde X^\top S \tilde X` without building :math:`\tilde X`.
+    r"""Assemble $\tilde X^\top S \tilde X$ without building $\tilde X$.
 
     The ``X.T @ diag(s) @ X`` block is the expensive part. Writing it as ``Z.T @ Z`` with
     ``Z = sqrt(s) * X`` lets NumPy see a product of an array with its own transpose and call

@@ -6,7 +6,7 @@ this module imports Matplotlib; ``import logreg`` alone does not.
 
 The two classes are told apart by marker as well as colour (circles for class A, triangles for
 class B) so the plots read in greyscale and for colour-blind readers. Colours are from the
-Okabe–Ito palette and read on light and dark backgrounds alike; :func:`book_style` gives the
+Okabe–Ito palette and read on light and dark backgrounds alike; `book_style` gives the
 text and axis colours for each palette.
 """
 
@@ -53,7 +53,7 @@ def book_style(palette: Palette = "light") -> dict[str, Any]:
     grid) changes. The font is Matplotlib's bundled DejaVu Sans, so output does not depend on the
     fonts of the machine, and the SVG settings make two renders byte-identical.
 
-    Example:
+    Examples:
         >>> import matplotlib as mpl
         >>> from logreg.plotting import book_style
         >>> with mpl.rc_context(book_style("dark")):
@@ -94,7 +94,7 @@ def book_style(palette: Palette = "light") -> dict[str, Any]:
 
 
 def probability_cmap() -> LinearSegmentedColormap:
-    """Class B's blue at :math:`\\sigma = 0`, clear at 1/2, class A's vermillion at 1.
+    """Class B's blue at $\\sigma = 0$, clear at 1/2, class A's vermillion at 1.
 
     The middle is transparent, so the map works on a light or a dark background.
     """
@@ -135,7 +135,7 @@ def scatter_classes(ax: Axes, X: ArrayLike, y: ArrayLike, *, size: float = 28.0)
 
 
 def plot_sigmoid(ax: Axes, a: ArrayLike | None = None) -> list[Any]:
-    r"""Draw :math:`\sigma(a)` against :math:`a`, with the asymptotes and :math:`\sigma(0) = 1/2`.
+    r"""Draw $\sigma(a)$ against $a$, with the asymptotes and $\sigma(0) = 1/2$.
 
     Returns:
         The curve's ``Line2D`` and the reference lines.
@@ -167,11 +167,11 @@ def plot_sigmoid_contours(
     resolution: int = 120,
     boundary: bool = True,
 ) -> dict[str, Any]:
-    r"""Contours of :math:`\sigma(w^\top x + b)` over the plane, with the data on top.
+    r"""Contours of $\sigma(w^\top x + b)$ over the plane, with the data on top.
 
-    The post asks whether there is "a better way" to evaluate :math:`\sigma` on a grid than a
+    The post asks whether there is "a better way" to evaluate $\sigma$ on a grid than a
     loop: there is, broadcasting. With grid arrays ``x1, x2``, the activation is
-    ``w[0] * x1 + w[1] * x2 + b`` in one expression, and :func:`logreg.sigmoid` applies to the
+    ``w[0] * x1 + w[1] * x2 + b`` in one expression, and `logreg.sigmoid` applies to the
     whole array.
 
     Args:
@@ -182,7 +182,7 @@ def plot_sigmoid_contours(
         y: their labels, shape ``(n,)``.
         levels: contour levels; by default 0 to 1 in steps of 0.125.
         resolution: grid points per axis.
-        boundary: draw the decision boundary :math:`\sigma = 1/2` as a solid line.
+        boundary: draw the decision boundary $\sigma = 1/2$ as a solid line.
 
     Returns:
         ``{"filled": QuadContourSet, "lines": QuadContourSet, "points": [...]}``.
@@ -219,7 +219,7 @@ def plot_loss_slice(
 ) -> list[Any]:
     r"""The objective along one weight, the others held at ``(weights, bias)``, optimum marked.
 
-    This is what the post returns the loss "so I can plot it" for: a slice through :math:`E`
+    This is what the post returns the loss "so I can plot it" for: a slice through $E$
     is a convex curve, and a fitted optimum sits at its bottom.
 
     Returns:
@@ -248,12 +248,12 @@ def plot_loss_slice(
 def plot_convergence(
     ax: Axes, histories: Mapping[str, Sequence[float]], optimum: float
 ) -> list[Any]:
-    r"""Suboptimality :math:`E_k - E^\star` against iteration :math:`k`, one line per method.
+    r"""Suboptimality $E_k - E^\star$ against iteration $k$, one line per method.
 
     Args:
         ax: where to draw.
         histories: objective values per iteration for each named method.
-        optimum: :math:`E^\star`, the objective at the optimum.
+        optimum: $E^\star$, the objective at the optimum.
 
     Returns:
         One ``Line2D`` per method.
@@ -282,7 +282,7 @@ def plot_convergence(
 
 
 def offset_log_loss(a: ArrayLike, eps: float = 1e-10) -> np.ndarray:
-    r"""The post's per-point loss for a class-1 point, :math:`-\log(\sigma(a) + \epsilon)`.
+    r"""The post's per-point loss for a class-1 point, $-\log(\sigma(a) + \epsilon)$.
 
     Shown only to explain why the offset is wrong; the package never uses it.
     """
@@ -290,9 +290,9 @@ def offset_log_loss(a: ArrayLike, eps: float = 1e-10) -> np.ndarray:
 
 
 def plot_offset_loss(ax: Axes, *, eps: float = 1e-10, a: ArrayLike | None = None) -> list[Any]:
-    r"""The exact loss :math:`-\log\sigma(a)` of a class-1 point against the post's offset version.
+    r"""The exact loss $-\log\sigma(a)$ of a class-1 point against the post's offset version.
 
-    The offset caps the loss of a confidently wrong point at :math:`-\log\epsilon` and flattens
+    The offset caps the loss of a confidently wrong point at $-\log\epsilon$ and flattens
     its gradient to zero there, so such a point stops pulling on the weights.
 
     Returns:

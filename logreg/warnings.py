@@ -1,6 +1,6 @@
 """The package's own warning classes, so callers can filter or escalate them precisely.
 
-Example:
+Examples:
     >>> import warnings
     >>> from logreg import SeparationWarning
     >>> warnings.simplefilter("error", SeparationWarning)  # make separation an error
@@ -12,7 +12,7 @@ __all__ = ["LogregWarning", "SeparationWarning", "ConvergenceWarning"]
 
 
 class LogregWarning(UserWarning):
-    """Base class of every warning :mod:`logreg` issues."""
+    """Base class of every warning `logreg` issues."""
 
 
 class SeparationWarning(LogregWarning):
