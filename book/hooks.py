@@ -230,9 +230,20 @@ def on_page_content(html: str, page, config, files) -> str:
     if page.file.src_uri == NOTEBOOK:
         # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
         # MathJax for them (from an empty URL unless configured). Convert them here instead.
-        html = re.sub(r'<script[^>]*src=""[^>]*>\s*</script>', "", html)
-        return mathml.render_html_math(html, page.file.src_uri)
+        return mathml.render_html_math(_lighten_notebook(html), page.file.src_uri)
     return html
+
+
+def _lighten_notebook(html: str) -> str:
+    """Drop what mkdocs-jupyter inlines into the notebook page but the book does not need.
+
+    It inlines about 580 KB of JupyterLab CSS (Material's whole colour palette among it), a
+    MathJax configuration, a Mermaid loader that would fetch from a CDN, and a clipboard helper.
+    Material already styles code, tables and copy buttons; the few notebook-specific rules are in
+    ``assets/stylesheets/book.css``. This keeps the page well under a megabyte and offline.
+    """
+    html = re.sub(r"<style\b[^>]*>.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<script\b(?![^>]*application/json)[^>]*>.*?</script>", "", html, flags=re.S)
 
 
 def on_post_build(config) -> None:

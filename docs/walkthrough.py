@@ -4,24 +4,37 @@
 # This notebook retraces the post the book follows, from the data to the separable case, in one
 # run from top to bottom, using the `logreg` package for everything the book derives. It was
 # executed when the book was built, so the outputs below are real. Download it as
-# [walkthrough.ipynb](walkthrough.ipynb) and run it yourself with `logreg` installed. The chapters
-# explain each step: this is the story without the explanations.
+# [walkthrough.ipynb](walkthrough.ipynb) and run it yourself from the root of a clone of the
+# book's repository (it imports the book's figure registry). The chapters explain each step:
+# this is the story without the explanations.
 #
-# One setting for all figures: the book's style, on a white background so that they read in
-# either colour scheme.
+# The figures are the book's own: `show(name)` draws an entry of the figure registry,
+# `book/figures.py`, which the test suite compares with reviewed baselines. Each figure cell
+# first checks that the registry draws exactly what this notebook computed.
 
 # %%
 import warnings
 
-import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 from scipy.optimize import minimize
 
-import logreg
-from logreg import plotting
+import base64
+import html
 
-STYLE = {**plotting.book_style("light"), "figure.facecolor": "white", "axes.facecolor": "white"}
+from IPython.display import HTML, display
+
+import book.results as r
+import logreg
+from book.figures import REGISTRY
+
+
+def show(name):
+    """Display a figure of the book's registry, on white so it reads in either palette."""
+    figure = REGISTRY[name]
+    png = base64.b64encode(figure.png("light", background="white")).decode()
+    # An <img> with the registry's alt text: the figure is described, not only drawn.
+    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{html.escape(figure.alt)}" '
+                 f'data-figure="{name}">'))
 
 # %% [markdown]
 # ## The data
@@ -44,12 +57,11 @@ print("X:", X.shape, " y:", y.shape, " class A:", int(y.sum()), " class B:", int
 # %%
 w_terrible, b_terrible = np.array([1.5, -2.0]), 2.0
 
-with mpl.rc_context(STYLE):
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
-    plotting.plot_sigmoid(left)
-    plotting.plot_sigmoid_contours(right, w_terrible, b_terrible, X, y)
-    right.legend(loc="upper left", fontsize=8)
-    plt.show()
+np.testing.assert_array_equal(X, r.blobs()[0])  # the registry draws these very points
+np.testing.assert_array_equal(w_terrible, r.TERRIBLE_W)
+assert b_terrible == r.TERRIBLE_B
+show("sigmoid")
+show("terrible-boundary")
 
 print("negative log-likelihood of the terrible boundary:", logreg.objective(w_terrible, b_terrible, X, y))
 
@@ -123,12 +135,10 @@ for method in ("bfgs", "newton"):
 # data:
 
 # %%
-with mpl.rc_context(STYLE):
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
-    plotting.plot_loss_slice(left, X, y, result.weights, result.bias, index=0, l2=l2)
-    plotting.plot_sigmoid_contours(right, result.weights, result.bias, X, y)
-    right.legend(loc="upper left", fontsize=8)
-    plt.show()
+assert l2 == r.BLOBS_L2
+np.testing.assert_allclose(result.weights, r.blobs_fit().weights, rtol=1e-12)
+show("loss-slice")
+show("fitted-contours")
 
 print("training accuracy:", np.mean(result.predict(X) == y))
 
@@ -152,9 +162,8 @@ for penalty in (0.0, 0.1, 10.0):
           f"converged: {fits[penalty].converged}")
 
 # %%
-with mpl.rc_context(STYLE):
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6), sharey=True, layout="constrained")
-    for ax, (penalty, fit) in zip(axes, fits.items()):
-        plotting.plot_sigmoid_contours(ax, fit.weights, fit.bias, X_sep, y_sep, resolution=100)
-        ax.set_title(rf"$\lambda = {penalty:g}$")
-    plt.show()
+assert tuple(fits) == r.SEPARABLE_L2
+for penalty, fit in fits.items():
+    if penalty > 0:  # with l2 = 0 the weights depend on where the iterations stop
+        np.testing.assert_allclose(fit.weights, r.separable_fit(penalty).weights, rtol=1e-9)
+show("separable-boundaries")

@@ -193,7 +193,10 @@ def plot_sigmoid_contours(
     x1, x2 = _grid(Xa, resolution)
     prob = sigmoid(w[0] * x1 + w[1] * x2 + b)
     ink = mpl.rcParams["axes.edgecolor"]
-    filled = ax.contourf(x1, x2, prob, levels=levels, cmap=probability_cmap(), zorder=1)
+    # The shading is rasterised (in vector output too): as SVG paths it would weigh hundreds of
+    # kilobytes, and the contour lines on top stay vectors.
+    filled = ax.contourf(x1, x2, prob, levels=levels, cmap=probability_cmap(), zorder=1,
+                         rasterized=True)
     lines = ax.contour(x1, x2, prob, levels=levels, colors=ink, linewidths=0.5, alpha=0.6, zorder=2)
     ax.clabel(lines, levels=levels[1:-1:2], fmt="%.2f", fontsize=7, inline=True)
     if boundary:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -146,3 +147,66 @@ def ref() -> SimpleNamespace:
         minimise=ref_minimise,
         newton_step=ref_newton_step,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The built book, a server and a browser: shared by the site, browser and explorer tests, so the
+# suite builds the site once (tests/_site.py builds it twice, in parallel, to compare bytes) and
+# starts one Chromium.
+# --------------------------------------------------------------------------------------------
+
+from tests._browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    SiteServer,
+    browser_required,
+    find_chromium,
+)
+from tests._site import built_site, built_source, second_site, site_builds  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system Chromium, or a skip (a failure where LOGREG_REQUIRE_BROWSER=1) saying how to get it."""
+    problem = None
+    path = find_chromium()
+    if path is None:
+        problem = f"no Chromium found: {INSTALL_HINT}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = ("the Python package `playwright` is not installed (it is in the `test` extra: "
+                       "pip install -e '.[test]'); " + INSTALL_HINT)
+    if problem:
+        if browser_required():
+            pytest.fail(f"LOGREG_REQUIRE_BROWSER is set: {problem}", pytrace=False)
+        pytest.skip(problem)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def site(chromium, request) -> Path:
+    """The built book: a fresh strict build, or $LOGREG_SITE_DIR if set (to test a given build)."""
+    given = os.environ.get("LOGREG_SITE_DIR")
+    if given:
+        return Path(given).resolve()
+    return request.getfixturevalue("built_site")
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    with SiteServer(site) as s:
+        yield s
+
+

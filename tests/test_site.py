@@ -12,23 +12,22 @@ a second, parallel build of the same snapshot is only compared with the first.
 
 from __future__ import annotations
 
+import base64
+
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tests._site import (  # noqa: F401 - the fixtures are used by name
+# built_site, built_source, second_site and site_builds come from conftest.py (shared builds).
+from tests._site import (  # noqa: F401 - site_pages is a fixture, used by name
     ROOT,
-    built_site,
-    built_source,
     dest_path,
     load_config,
     nav_pages,
     python_digest,
     resolve,
-    second_site,
-    site_builds,
     site_pages,
 )
 
@@ -162,6 +161,12 @@ def test_site_shows_only_registered_figures(built_site, site_pages):
     for uri, page in site_pages.items():
         for img in page.find("img"):
             src = img.get("src") or ""
+            if src.startswith("data:image/png;base64,") and img.get("data-figure") in registry:
+                # The notebook embeds registry figures (on white); it must be exactly that render.
+                embedded = base64.b64decode(src.split(",", 1)[1])
+                if embedded != registry[img["data-figure"]].png("light", background="white"):
+                    problems.append(f"{uri}: embedded {img['data-figure']!r} differs from the registry's")
+                continue
             target = resolve(built_site, uri, src)
             if target is None:
                 shown = src if not src.startswith("data:") else src[:40] + "..."
