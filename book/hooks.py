@@ -70,21 +70,29 @@ def _fresh_dir(kind: str, key: str) -> Path:
     return parent / key
 
 
-def _figures(key: str) -> dict[str, Path]:
-    from book.figures import PALETTES, REGISTRY
+def _figures(key: str) -> tuple[dict[str, Path], dict[str, dict]]:
+    """Render the registry (or reuse the cache): files by site path, and each figure's text.
 
+    The alt text, caption and size are cached beside the SVGs, so an unchanged tree rebuilds
+    without importing Matplotlib at all.
+    """
     folder = _fresh_dir("figures", key)
-    out = {}
-    for name, figure in REGISTRY.items():
-        for palette in PALETTES:
-            path = folder / f"{name}-{palette}.svg"
-            if not path.exists():
-                folder.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
+    index = folder / "index.json"
+    if not index.exists():
+        from book.figures import PALETTES, REGISTRY
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, figure in REGISTRY.items():
+            for palette in PALETTES:
+                tmp = folder / f"{name}-{palette}.tmp"
                 tmp.write_bytes(figure.svg(palette))
-                tmp.replace(path)
-            out[f"figures/{path.name}"] = path
-    return out
+                tmp.replace(folder / f"{name}-{palette}.svg")
+        meta = {name: {"alt": f.alt, "caption": f.caption, "width": int(f.size[0] * 100)}
+                for name, f in REGISTRY.items()}
+        index.write_text(json.dumps(meta, indent=1, sort_keys=True))  # written last: marks complete
+    meta = json.loads(index.read_text())
+    files = {f"figures/{p.name}": p for p in sorted(folder.glob("*.svg"))}
+    return files, meta
 
 
 def _values(key: str) -> dict[str, str]:
@@ -139,7 +147,7 @@ def _notebook(key: str, source: Path) -> Path:
 def on_files(files: Files, config) -> Files:
     docs = Path(config["docs_dir"])
     key = source_hash()
-    _state["figures"] = _figures(key)
+    _state["figures"], _state["figure_meta"] = _figures(key)
     _state["values"] = _values(key)
     _state["explorers"] = _explorers(key)
     for uri, path in _state["figures"].items():
@@ -179,22 +187,20 @@ def _nav_paths(nav) -> list[str]:
 
 
 def _figure_html(name: str, page_uri: str) -> str:
-    from book.figures import REGISTRY
-
-    if name not in REGISTRY:
-        raise KeyError(f"{page_uri}: figure {name!r} is not in book/figures.py (known: {', '.join(REGISTRY)})")
-    fig = REGISTRY[name]
-    width = int(fig.size[0] * 100)
+    meta = _state["figure_meta"]
+    if name not in meta:
+        raise KeyError(f"{page_uri}: figure {name!r} is not in book/figures.py (known: {', '.join(meta)})")
+    fig = meta[name]
     base = posixpath.relpath("figures", posixpath.dirname(page_uri) or ".")
-    alt = fig.alt.replace('"', "&quot;")
+    alt = fig["alt"].replace('"', "&quot;")
     imgs = "".join(
-        f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{width}" '
+        f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
         f'loading="lazy" decoding="async">'
         for palette in ("light", "dark")
     )
     return (
         f'<figure class="book-figure" id="fig-{name}">{imgs}'
-        f'<figcaption markdown="span">{fig.caption}</figcaption></figure>'
+        f'<figcaption markdown="span">{fig["caption"]}</figcaption></figure>'
     )
 
 
