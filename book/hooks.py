@@ -95,30 +95,28 @@ def _figures(key: str) -> tuple[dict[str, Path], dict[str, dict]]:
     return files, meta
 
 
-def _values(key: str) -> dict[str, str]:
-    folder = _fresh_dir("values", key)
-    path = folder / "values.json"
+def _cached_json(kind: str, key: str, compute):
+    """``compute()`` once per key, kept as JSON in ``.cache/<kind>/<key>`` (floats round-trip)."""
+    folder = _fresh_dir(kind, key)
+    path = folder / f"{kind}.json"
     if path.exists():
         return json.loads(path.read_text())
-    from book.results import values
-
-    data = values()
+    data = compute()
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    path.write_text(json.dumps(data, sort_keys=True))
     return data
 
 
+def _values(key: str) -> dict[str, str]:
+    from book.results import values  # imported here: a cache hit need not load logreg
+
+    return _cached_json("values", key, values)
+
+
 def _explorers(key: str) -> dict[str, dict]:
-    folder = _fresh_dir("explorers", key)
-    path = folder / "explorers.json"
-    if path.exists():
-        return json.loads(path.read_text())
     from book.explorers import data
 
-    out = data()
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out))  # floats round-trip exactly
-    return out
+    return _cached_json("explorers", key, data)
 
 
 def _notebook(key: str, source: Path) -> Path:

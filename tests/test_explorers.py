@@ -1,6 +1,6 @@
 """The two interactive figures ("explorers") in a real browser, driven by the keyboard.
 
-The site is built once (``mkdocs build --strict`` into a temporary folder), served on 127.0.0.1
+The site is the suite's one strict build (tests/conftest.py), served on 127.0.0.1
 and opened in the system's headless Chromium through Playwright. The checks:
 
 * the data each explorer carries is the package's (``book.results``) and its fits are
@@ -24,14 +24,6 @@ already built site; ``LOGREG_CHROMIUM`` names another Chromium binary.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -39,21 +31,8 @@ import pytest
 
 import logreg
 from book import results as r
+from tests._browser import DESKTOP, PHONE
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL_HINT = (
-    "the explorer tests need a system Chromium and Playwright: `apt-get install chromium` "
-    "(Debian; Playwright cannot download its own browser here) and `pip install playwright`"
-)
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 SIGMOID = "#explorer-sigmoid"
 REGULARISATION = "#explorer-regularisation"
 
@@ -65,12 +44,6 @@ def close(js: float, py: float, rel: float = 1e-9) -> bool:
 # --------------------------------------------------------------------------------------------
 # Fixtures: a browser, the built site on loopback, and a tab that records what goes wrong
 # --------------------------------------------------------------------------------------------
-
-
-def _unavailable(reason: str):
-    if os.environ.get("LOGREG_REQUIRE_BROWSER", "").strip() not in ("", "0"):
-        pytest.fail(f"{reason} (LOGREG_REQUIRE_BROWSER is set)")
-    pytest.skip(reason)
 
 
 # browser, site and server are the suite's shared fixtures (tests/conftest.py): one Chromium and
