@@ -259,7 +259,9 @@ def fit(
             gradient) or ``"lbfgs"`` (scipy's L-BFGS-B, for many features, where a
             ``(D+1) x (D+1)`` Hessian is too costly).
         tol: stop when the gradient in standardised coordinates has
-            $\lVert T^\top\nabla E\rVert_\infty \le \mathrm{tol}\cdot N$.
+            $\lVert T^\top\nabla E\rVert_\infty \le \mathrm{tol}\cdot N$. Newton's method also
+            stops, converged, when its predicted decrease of $E$ is below the rounding error of
+            $E$: no tolerance can ask for more than working precision.
         max_iter: iteration limit.
 
     Returns:
@@ -394,7 +396,8 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
         g_norm = float(np.max(np.abs(g)))
         if g_norm <= gtol:
             return w, b, it - 1, True, history, hessian
-        if factor is None or not reuse_hessian or g_norm > 0.5 * g_prev:
+        fresh = factor is None or not reuse_hessian or g_norm > 0.5 * g_prev
+        if fresh:
             q = np.abs(r)  # sigma(a) or 1 - sigma(a), so sigma'(a) = q (1 - q)
             H = _hessian_blocks(X, q * (1.0 - q)) + np.diag(penalty)
             hessian = problem.pull_back_matrix(H)
@@ -406,17 +409,29 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
         slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
         if not slope < 0:
             return w, b, it - 1, False, history, hessian
+        if fresh and -slope <= 64 * np.finfo(float).eps * max(abs(f), 1.0):
+            # The Newton decrement -slope (twice the predicted decrease of E) is below the
+            # rounding error of E itself: no step can improve E measurably. This is the
+            # optimum to working precision, whatever tol asked for.
+            return w, b, it - 1, True, history, hessian
         da = X @ dw + db
         t = 1.0
         while True:  # backtracking; the residuals at the accepted point serve the next gradient
             w_new, b_new = w + t * dw, b + t * db
             a_new = a + t * da
             f_new, r_new = problem.value_and_residual(a_new, w_new, b_new)
-            if f_new <= f + 1e-4 * t * slope or t < 1e-10:
+            if f_new <= f + 1e-4 * t * slope:
+                break
+            if t < 1e-10:  # no step decreases E measurably
                 break
             t *= 0.5
-        if not f_new <= f:  # no progress is possible in floating point: we are at the optimum
-            return w, b, it, bool(g_norm <= 10 * gtol), history, hessian
+        if not f_new <= f + 1e-4 * t * slope:
+            if not fresh:  # a kept Hessian may have gone stale: retry with a new one
+                factor, g_prev = None, np.inf
+                continue
+            # With an exact Newton direction, only rounding error stops every step from
+            # decreasing E: this is the optimum to working precision.
+            return w, b, it - 1, bool(g_norm <= 10 * gtol), history, hessian
         w, b, a, f, r = w_new, b_new, a_new, f_new, r_new
         history.append(f)
     g = problem.pull_back(*problem.gradient(r, w, b))

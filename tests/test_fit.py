@@ -464,3 +464,18 @@ def test_large_data_path_reaches_the_same_optimum(monkeypatch, scales):
     coef_fast = np.append(fast.weights, fast.bias)
     coef_plain = np.append(plain.weights, plain.bias)
     assert np.max(np.abs(coef_fast - coef_plain)) <= 1e-7 * np.max(np.abs(coef_plain))
+
+
+@pytest.mark.parametrize("n", [200, 100_003], ids=["small", "large-data-path"])
+def test_newton_stops_at_working_precision_whatever_tol_asks(n):
+    """A tolerance below rounding level must not make Newton spin to max_iter: it stops, converged,
+    once its predicted decrease of E is below E's rounding error (a regression: it once ran 200
+    backtracking iterations on 1e6 rows)."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(n) < 0.5).astype(float)
+    X = rng.standard_normal((n, 3)) + 0.5 * (2 * y[:, None] - 1)
+    result = logreg.fit(X, y, l2=1.0, tol=1e-16)  # a LogregWarning would fail this test
+    assert result.converged
+    assert result.n_iter < 20
+    reference = logreg.fit(X, y, l2=1.0)
+    assert result.objective <= reference.objective * (1 + 1e-15)
