@@ -204,6 +204,9 @@ def _figure_html(name: str, page_uri: str) -> str:
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     if page.file.src_uri == NOTEBOOK:  # rendered by mkdocs-jupyter; its math is done in on_page_content
+        # It retells the chapters; leaving it out of the search index keeps results pointing
+        # at the explanations (and the index, which every page downloads, smaller).
+        page.meta["search"] = {"exclude": True}
         return markdown
     values = _state["values"]
     dest = page.file.dest_uri

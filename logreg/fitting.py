@@ -248,9 +248,9 @@ def fit(
         X: shape ``(n_samples, n_features)``; lists are accepted.
         y: shape ``(n_samples,)``, labels 0/1 (bools and ints are fine). Both classes must appear.
         l2: penalty strength $\lambda \ge 0$. scikit-learn's ``C`` is ``1 / (2 * l2)``.
-        penalize_bias: also add $\lambda b^2$. Off by default, as in scikit-learn and
-            statsmodels: penalising the bias would make the fit depend on where the origin of the
-            features is (shift every ``x`` by a constant and the predictions change), and the prior
+        penalize_bias: also add $\lambda b^2$. Off by default, as in scikit-learn's
+            `LogisticRegression`: penalising the bias would make the fit depend on where the origin
+            of the features is (shift every ``x`` by a constant and the predictions change), and the prior
             reading of the penalty ("weights are probably small") says nothing about the base rate.
             The post folds the bias into ``w`` and so penalises it; pass ``True`` to reproduce it.
         method: ``"newton"`` (the default: Newton's method, i.e. IRLS, with the exact Hessian and a
