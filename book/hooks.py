@@ -48,9 +48,9 @@ _state: dict = {}
 
 def source_hash(*extra: Path) -> str:
     """A hash of everything generated content depends on."""
-    import matplotlib
+    from importlib.metadata import version  # not `import matplotlib`: a cache hit needs no plotting
 
-    h = hashlib.sha256(f"matplotlib={matplotlib.__version__}".encode())
+    h = hashlib.sha256(f"matplotlib={version('matplotlib')}".encode())
     for folder in ("logreg", "book"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             h.update(path.relative_to(ROOT).as_posix().encode())
