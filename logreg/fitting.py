@@ -24,7 +24,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
 from . import _validation as v
-from .model import _hessian_blocks, _nll_and_residual, _objective, _penalty_terms
+from .model import (
+    _gradient_from_residual,
+    _hessian_blocks,
+    _nll_and_residual,
+    _objective,
+    _penalty_diagonal,
+    _penalty_terms,
+)
 from .warnings import ConvergenceWarning, SeparationWarning
 
 __all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "predict", "gradient_descent"]
@@ -209,9 +216,7 @@ class _Problem:
         return nll + _penalty_terms(w, b, self.l2, self.penalize_bias), r
 
     def gradient(self, r: Array, w: Array, b: float) -> tuple[Array, float]:
-        gw = self.X.T @ r + 2.0 * self.l2 * w
-        gb = float(r.sum()) + (2.0 * self.l2 * b if self.penalize_bias else 0.0)
-        return gw, gb
+        return _gradient_from_residual(self.X, r, w, b, self.l2, self.penalize_bias)
 
     def value_and_grad_psi(self, psi: Array) -> tuple[float, Array]:
         w, b = self.to_theta(psi)
@@ -385,10 +390,7 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
     f, r = problem.value_and_residual(a, w, b)
     history = [f]
     gtol = problem.gtol(tol)
-    penalty = np.zeros(problem.d + 1)
-    penalty[: problem.d] = 2.0 * problem.l2
-    if problem.penalize_bias:
-        penalty[problem.d] = 2.0 * problem.l2
+    penalty = _penalty_diagonal(problem.d, problem.l2, problem.penalize_bias)
     factor = None if hessian is None else _factorize_psd(hessian)
     g_prev = np.inf
     for it in range(1, max_iter + 1):
@@ -399,7 +401,7 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
         fresh = factor is None or not reuse_hessian or g_norm > 0.5 * g_prev
         if fresh:
             q = np.abs(r)  # sigma(a) or 1 - sigma(a), so sigma'(a) = q (1 - q)
-            H = _hessian_blocks(X, q * (1.0 - q)) + np.diag(penalty)
+            H = _hessian_blocks(X, q * (1.0 - q)) + penalty
             hessian = problem.pull_back_matrix(H)
             factor = _factorize_psd(hessian)
         g_prev = g_norm

@@ -273,7 +273,13 @@ def gradient(
     from ._validation import check_problem
 
     w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
-    r = _residual(_activation(w, b, X), y)
+    return _gradient_from_residual(X, _residual(_activation(w, b, X), y), w, b, l2, penalize_bias)
+
+
+def _gradient_from_residual(
+    X: Array, r: Array, w: Array, b: float, l2: float, penalize_bias: bool
+) -> tuple[Array, float]:
+    """:func:`gradient` given the residuals ``r = sigma(a) - y``; the solvers call this too."""
     grad_w = X.T @ r + 2.0 * l2 * w
     grad_b = float(np.sum(r)) + (2.0 * l2 * b if penalize_bias else 0.0)
     return grad_w, grad_b
