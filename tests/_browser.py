@@ -29,7 +29,6 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -37,6 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests._site import load_config
+from tests._site import nav_pages as site_nav_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = ROOT / "test-results" / "browser-summary.json"
@@ -79,30 +81,7 @@ def browser_required() -> bool:
 
 
 def _load_mkdocs_yml() -> dict:
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        """Safe loading that tolerates MkDocs' custom tags (!ENV, !!python/name:...)."""
-
-    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
-    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader) or {}
-
-
-def _flatten_nav(nav) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for item in nav or []:
-        if isinstance(item, str):
-            out.append((item, item))
-            continue
-        if not isinstance(item, dict):
-            continue
-        for title, value in item.items():
-            if isinstance(value, list):
-                out.extend(_flatten_nav(value))
-            elif isinstance(value, str) and not re.match(r"^[a-z]+:", value):
-                out.append((str(title), value))
-    return out
+    return load_config(ROOT)
 
 
 def src_to_url(src: str, use_directory_urls: bool = True) -> str:
@@ -141,7 +120,7 @@ def nav_pages() -> list[NavPage]:
     """Every page in the nav of ``mkdocs.yml``, in reading order (read at collection time)."""
     config = _load_mkdocs_yml()
     directory_urls = config.get("use_directory_urls", True)
-    return [NavPage(t, s, src_to_url(s, directory_urls)) for t, s in _flatten_nav(config.get("nav"))]
+    return [NavPage(t, s, src_to_url(s, directory_urls)) for t, s in site_nav_pages(config)]
 
 
 def built_page_paths(site: Path) -> tuple[set[str], set[str]]:
@@ -186,17 +165,6 @@ def eqref_hrefs(html_text: str) -> list[str]:
         if m:
             out.append(html.unescape(m.group(1)))
     return list(dict.fromkeys(out))
-
-
-def build_site(dest: Path) -> Path:
-    """``mkdocs build --strict`` into ``dest``; fails the test session with the log on error."""
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise RuntimeError(f"`{' '.join(cmd[2:])}` failed (exit {proc.returncode}):\n{tail}")
-    return dest
 
 
 class _Server(http.server.ThreadingHTTPServer):

@@ -43,7 +43,6 @@ from tests._browser import (
     Tab,
     Visit,
     browser_required,
-    build_site,
     built_file,
     built_page_paths,
     eqref_hrefs,
