@@ -29,14 +29,11 @@ about 23 and puts a floor under the loss of a confidently right point.
 
 from __future__ import annotations
 
-import functools
-import math
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
+
+from ._passes import hessian_terms
 
 __all__ = [
     "sigmoid",
@@ -129,52 +126,6 @@ def _nll_from_activation(a: Array, y: Array) -> float:
     # log-sigmoid of the signed activation (2y - 1) a. Writing it as softplus(a) - y a instead
     # would subtract two large numbers whenever a confident prediction is right.
     return -float(np.sum(log_expit((2.0 * y - 1.0) * a)))
-
-
-def _nll_and_residual(a: Array, signs: Array) -> tuple[float, Array]:
-    r"""The negative log-likelihood and the residuals $\sigma(a_n) - y_n$, from one exponential.
-
-    With $z_n = s_n a_n$ ($s_n = 2y_n - 1$) and $e_n = e^{-|z_n|} \le 1$,
-
-    $$
-    -\log\sigma(z_n) = \log(1 + e_n) + \max(-z_n, 0), \qquad
-        \sigma(-z_n) = \begin{cases} e_n / (1 + e_n) & z_n \ge 0 \\ 1 / (1 + e_n) & z_n < 0 \end{cases}
-    $$
-
-    and the residual is $-s_n\,\sigma(-z_n)$. Both are exact for every activation (no
-    overflow, no cancellation), and the exponential, the costliest step, is shared: Newton's method
-    needs the objective and the gradient at every new point anyway.
-    """
-    residual = np.empty_like(a)
-    if a.size < 2 * _CHUNK:
-        return _nll_and_residual_chunk(a, signs, residual), residual
-    # Element-wise work dominates a Newton iteration on a tall X, and NumPy runs it on one core.
-    # Fixed-size chunks on a thread pool (ufuncs release the GIL) use them all; the chunks, and
-    # so the order of the partial sums, do not depend on the machine.
-    starts = range(0, a.size, _CHUNK)
-    parts = _pool().map(
-        lambda i: _nll_and_residual_chunk(a[i : i + _CHUNK], signs[i : i + _CHUNK], residual[i : i + _CHUNK]),
-        starts,
-    )
-    return math.fsum(parts), residual
-
-
-_CHUNK = 1 << 17
-
-
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="logreg")
-
-
-def _nll_and_residual_chunk(a: Array, signs: Array, out: Array) -> float:
-    z = signs * a
-    e = np.exp(-np.abs(z))
-    nll = float(np.sum(np.log1p(e))) - float(np.sum(z, where=z < 0))
-    np.divide(1.0, 1.0 + e, out=out)
-    np.multiply(e, out, out=out, where=z >= 0)
-    out *= -signs
-    return nll
 
 
 def _residual(a: Array, y: Array) -> Array:
@@ -279,10 +230,15 @@ def gradient(
 def _gradient_from_residual(
     X: Array, r: Array, w: Array, b: float, l2: float, penalize_bias: bool
 ) -> tuple[Array, float]:
-    """:func:`gradient` given the residuals ``r = sigma(a) - y``; the solvers call this too."""
-    grad_w = X.T @ r + 2.0 * l2 * w
-    grad_b = float(np.sum(r)) + (2.0 * l2 * b if penalize_bias else 0.0)
-    return grad_w, grad_b
+    """:func:`gradient` given the residuals ``r = sigma(a) - y``."""
+    return _penalised_gradient(X.T @ r, float(np.sum(r)), w, b, l2, penalize_bias)
+
+
+def _penalised_gradient(
+    xtr: Array, sum_r: float, w: Array, b: float, l2: float, penalize_bias: bool
+) -> tuple[Array, float]:
+    r"""The gradient from its data terms $X^\top r$ and $\sum_n r_n$; the solvers call this too."""
+    return xtr + 2.0 * l2 * w, sum_r + (2.0 * l2 * b if penalize_bias else 0.0)
 
 
 def hessian(
@@ -322,7 +278,7 @@ def hessian(
 
     w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
     s = sigmoid_derivative(_activation(w, b, X))
-    return _hessian_blocks(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
+    return hessian_terms(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
 
 
 def _penalty_diagonal(n_features: int, l2: float, penalize_bias: bool) -> Array:
@@ -330,29 +286,3 @@ def _penalty_diagonal(n_features: int, l2: float, penalize_bias: bool) -> Array:
     if not penalize_bias:
         diag[-1] = 0.0
     return np.diag(diag)
-
-
-def _hessian_blocks(X: Array, s: Array) -> Array:
-    r"""Assemble $\tilde X^\top S \tilde X$ without building $\tilde X$.
-
-    The ``X.T @ diag(s) @ X`` block is the expensive part. Writing it as ``Z.T @ Z`` with
-    ``Z = sqrt(s) * X`` lets NumPy see a product of an array with its own transpose and call
-    BLAS ``syrk``, which computes one triangle only: half the flops of a general ``gemm``. Rows
-    are processed in blocks so ``Z`` never costs a full copy of ``X``.
-    """
-    n, d = X.shape
-    H = np.empty((d + 1, d + 1))
-    block = 16384  # measured: large enough for efficient BLAS, small enough to stay cheap
-    xtx = np.zeros((d, d))
-    xts = np.zeros(d)
-    for start in range(0, n, block):
-        Xb = X[start : start + block]
-        sb = s[start : start + block]
-        Z = Xb * np.sqrt(sb)[:, None]
-        xtx += Z.T @ Z
-        xts += sb @ Xb
-    H[:d, :d] = xtx
-    H[:d, d] = xts
-    H[d, :d] = xts
-    H[d, d] = float(np.sum(s))
-    return H

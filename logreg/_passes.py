@@ -1,0 +1,219 @@
+r"""Fast passes over the data: the arithmetic of `logreg.model`, arranged for speed.
+
+`logreg.model` states the formulas; the solvers in `logreg.fitting` need them thousands of times
+faster than a direct transcription gives on a tall ``X``. Three things make the difference, and
+none of them changes what is computed:
+
+* **One read of X per iteration.** A Newton step needs the new activations ``a + X dw + db``,
+  the loss and residuals there, and the gradient ``X^T r``: two matrix-vector products with the
+  element-wise work between them. `step_pass` does all of it one block of rows at a time, so each
+  block of ``X`` is read from memory once and used twice while it is in cache.
+* **All cores.** NumPy's element-wise functions run on one core. Blocks go to a thread pool
+  (NumPy releases the GIL in its loops and in BLAS calls), with BLAS itself held to one thread
+  meanwhile, so the two levels of threading do not compete.
+* **No temporaries.** Each block works in small buffers; no array of ``n`` elements is
+  allocated per operation, which on a million rows costs more than the arithmetic.
+
+The blocks have a fixed size that depends only on the number of features, and partial sums are
+added in block order, so the result is the same on any number of cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+T = TypeVar("T")
+
+#: Elements of work per block: a block of ``X`` holds about this many numbers (2 MiB), small
+#: enough to stay in cache between the two products, large enough that NumPy's per-call overhead
+#: is negligible.
+BLOCK_ELEMENTS = 1 << 18
+
+#: Below this many elements of ``X`` the work runs on the calling thread: handing blocks to a pool
+#: costs more than it saves.
+THREADING_MIN_ELEMENTS = 1 << 20
+
+#: Elements per block for purely element-wise work (no ``X``): its few temporaries stay in cache.
+VECTOR_BLOCK = 1 << 15
+
+#: Activations below ``-CLIP`` are clipped before ``exp(-z)``: ``exp(700)`` is finite, and there
+#: $\sigma(-z) = 1$ to double precision.
+CLIP = 700.0
+
+
+def block_rows(n_features: int) -> int:
+    """Rows per block for data with ``n_features`` columns."""
+    return max(64, BLOCK_ELEMENTS // max(n_features, 1))
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="logreg")
+
+
+@functools.cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController  # imported when first needed: it scans the loaded libraries
+
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _single_threaded_blas():
+    """A context in which BLAS uses one thread, so that it does not compete with the pool's threads."""
+    return _blas_controller().limit(limits=1)
+
+
+def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int) -> list[T]:
+    """``[func(block) for block in blocks]`` over blocks of ``rows`` rows, in order, on all cores.
+
+    Each thread takes one contiguous run of blocks (handing each block to the pool separately
+    would cost more than a small block's work).
+    """
+    blocks = [slice(i, min(i + rows, n_rows)) for i in range(0, n_rows, rows)]
+    threads = min(len(blocks), os.cpu_count() or 1)
+    if threads == 1:
+        return [func(block) for block in blocks]
+    bounds = [len(blocks) * k // threads for k in range(threads + 1)]
+    runs = [blocks[bounds[k] : bounds[k + 1]] for k in range(threads)]
+    with _single_threaded_blas():
+        results = list(_pool().map(lambda run: [func(block) for block in run], runs))
+    return [result for run in results for result in run]
+
+
+def map_row_blocks(func: Callable[[slice], T], X: Array) -> list[T]:
+    """`map_blocks` over the rows of ``X``; on the calling thread when ``X`` is small."""
+    n, d = X.shape
+    if n * d < THREADING_MIN_ELEMENTS:
+        return [func(slice(0, n))]
+    return map_blocks(func, n, block_rows(d))
+
+
+def loss_and_residual(a: Array, signs: Array, residual: Array) -> float:
+    r"""The negative log-likelihood of activations ``a``; writes $\sigma(a_n) - y_n$ into ``residual``.
+
+    With signs $s_n = 2y_n - 1$, the signed activation $z_n = s_n a_n$ and $u_n = e^{-z_n}$,
+
+    $$
+    -\log\sigma(z_n) = \log(1 + u_n), \qquad \sigma(-z_n) = \frac{u_n}{1 + u_n},
+    \qquad \sigma(a_n) - y_n = -s_n\,\sigma(-z_n).
+    $$
+
+    Both are accurate for every activation. $u_n / (1 + u_n)$ has no cancellation whether
+    $u_n$ is large or small. $\log(1 + u_n)$ is taken as $\log v_n + (u_n - (v_n - 1)) / v_n$
+    with $v_n = 1 + u_n$ rounded: the second term is the first-order correction for the rounding
+    of $v_n$, so a tiny $u_n$ (a confidently right point) keeps its digits, as with ``log1p``,
+    at the price of a ``log``, which is about half that of ``log1p``. So that $u_n$ cannot
+    overflow, $z_n$ is clipped at $-700$ first; there $\sigma(-z_n) = 1$ to double precision,
+    and the loss, $-z_n$ to double precision, is restored by adding back what was clipped.
+    One exponential serves the loss and the residual.
+    """
+    z = np.multiply(signs, a)
+    restored = float(np.sum(np.maximum(-CLIP - z, 0.0))) if z.min() < -CLIP else 0.0
+    u = np.maximum(z, -CLIP, out=z)
+    np.exp(np.negative(u, out=u), out=u)
+    v = np.add(u, 1.0)
+    nll = float(np.sum(np.log(v, out=residual))) + restored
+    correction = np.subtract(v, 1.0, out=residual)
+    np.subtract(u, correction, out=correction)
+    nll += float(np.sum(np.divide(correction, v, out=correction)))
+    np.divide(u, v, out=residual)
+    np.multiply(residual, signs, out=residual)
+    np.negative(residual, out=residual)
+    return nll
+
+
+def nll_and_residual(a: Array, signs: Array) -> tuple[float, Array]:
+    """`loss_and_residual` over all of ``a``, on all cores: the loss and the residuals."""
+    residual = np.empty_like(a)
+    parts = map_blocks(lambda b: loss_and_residual(a[b], signs[b], residual[b]), a.size, VECTOR_BLOCK)
+    return math.fsum(parts), residual
+
+
+class Pass:
+    r"""What one pass over the data computed at the activations ``a``.
+
+    ``nll``: the negative log-likelihood; ``residual``: $\sigma(a) - y$; ``xtr``:
+    $X^\top r$ and ``sum_r``: $\sum_n r_n$ (the gradient's data terms); ``direction``: the
+    activation change ``X v + c`` the pass added (kept so a line search can try shorter steps
+    along it without touching ``X``).
+    """
+
+    __slots__ = ("a", "direction", "nll", "residual", "xtr", "sum_r")
+
+    def __init__(self, a, direction, nll, residual, xtr, sum_r):
+        self.a, self.direction, self.nll = a, direction, nll
+        self.residual, self.xtr, self.sum_r = residual, xtr, sum_r
+
+
+def step_pass(X: Array, signs: Array, v: Array, c: float, base: Array | None = None) -> Pass:
+    """Move the activations to ``base + X v + c`` (or ``X v + c``) and evaluate there, in one read of X.
+
+    Per block of rows: the product ``X_b v``, the loss and residuals (`loss_and_residual`), and
+    ``r_b^T X_b``, while ``X_b`` is still in cache.
+    """
+    n, d = X.shape
+    direction = np.empty(n)
+    a = direction if base is None else np.empty(n)
+    residual = np.empty(n)
+
+    def work(b: slice) -> tuple[float, Array, float]:
+        Xb, db = X[b], direction[b]
+        np.matmul(Xb, v, out=db)
+        db += c
+        if base is not None:
+            np.add(base[b], db, out=a[b])
+        nll = loss_and_residual(a[b], signs[b], residual[b])
+        rb = residual[b]
+        return nll, rb @ Xb, float(np.sum(rb))
+
+    parts = map_row_blocks(work, X)
+    xtr = np.zeros(d)
+    for part in parts:
+        xtr += part[1]
+    return Pass(a, direction, math.fsum(p[0] for p in parts), residual, xtr,
+                math.fsum(p[2] for p in parts))
+
+
+def gradient_terms(X: Array, residual: Array) -> tuple[Array, float]:
+    """``(X^T r, sum(r))`` in blocks, on all cores."""
+    parts = map_row_blocks(lambda b: (residual[b] @ X[b], float(np.sum(residual[b]))), X)
+    xtr = np.zeros(X.shape[1])
+    for part in parts:
+        xtr += part[0]
+    return xtr, math.fsum(p[1] for p in parts)
+
+
+def hessian_terms(X: Array, s: Array) -> Array:
+    r"""$\tilde X^\top S \tilde X$ with $\tilde X = [X \;\; \mathbf 1]$, without building $\tilde X$.
+
+    Per block of rows, ``Z = sqrt(s) * X_b`` turns ``X_b^T diag(s) X_b`` into ``Z^T Z``, a product
+    of an array with its own transpose, for which BLAS (``syrk``) computes one triangle: half the
+    work of a general product. (Measured: blocks on the pool beat one BLAS call with BLAS's own
+    threads on these tall, narrow blocks, whose small output BLAS does not split well.)
+    """
+    n, d = X.shape
+    root = np.sqrt(s)
+
+    def work(b: slice) -> tuple[Array, Array, float]:
+        Xb, sb = X[b], s[b]
+        Z = np.multiply(Xb, root[b][:, None])
+        return Z.T @ Z, sb @ Xb, float(np.sum(sb))
+
+    parts = map_row_blocks(work, X)
+    xtx, xts = np.zeros((d, d)), np.zeros(d)
+    for part in parts:
+        xtx += part[0]
+        xts += part[1]
+    H = np.empty((d + 1, d + 1))
+    H[:d, :d] = xtx
+    H[:d, d] = H[d, :d] = xts
+    H[d, d] = math.fsum(p[2] for p in parts)
+    return H

@@ -1,0 +1,109 @@
+"""The fast passes of `logreg._passes` compute what `logreg.model` states, on any number of cores."""
+
+from __future__ import annotations
+
+from decimal import Decimal, getcontext
+
+import numpy as np
+import pytest
+from scipy.special import expit, log_expit
+
+from logreg import _passes as P
+
+EPS = np.finfo(float).eps
+
+
+def _exact_loss_and_residual(z: float) -> tuple[float, float]:
+    """-log sigma(z) and the residual sigma(-z) for label 1, to 400 digits."""
+    getcontext().prec = 400
+    D = Decimal(float(z))
+    return float((1 + (-D).exp()).ln()), float(-1 / (1 + D.exp()))
+
+
+def test_loss_and_residual_within_an_ulp_or_two_everywhere():
+    rng = np.random.default_rng(0)
+    z = np.concatenate([-np.logspace(-20, 4, 120), [0.0, 1e-300, -1e-300],
+                        np.logspace(-20, np.log10(700), 120), rng.uniform(-40, 40, 120),
+                        [-699.9, -700.0, -700.1, -745.0, -1e4]])
+    residual = np.empty(z.size)
+    for k, zk in enumerate(z):
+        loss = P.loss_and_residual(np.array([zk]), np.ones(1), residual[k : k + 1])
+        exact_loss, exact_residual = _exact_loss_and_residual(zk)
+        assert abs(loss - exact_loss) <= 2 * EPS * abs(exact_loss), zk
+        assert abs(residual[k] - exact_residual) <= 2 * EPS * abs(exact_residual), zk
+
+
+def test_loss_and_residual_for_label_zero_is_the_mirror_image():
+    a = np.array([-800.0, -3.0, 0.0, 2.5, 800.0])
+    r1, r0 = np.empty(5), np.empty(5)
+    loss1 = P.loss_and_residual(a, np.ones(5), r1)
+    loss0 = P.loss_and_residual(-a, -np.ones(5), r0)
+    assert loss1 == loss0
+    np.testing.assert_array_equal(r0, -r1)
+
+
+def _data(n, d, seed=0):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.4).astype(float)
+    X = rng.standard_normal((n, d)) + 0.3 * (2 * y[:, None] - 1)
+    return X, y, 2 * y - 1
+
+
+# The second shape is large enough for several blocks on the thread pool.
+SHAPES = [(50, 3), (70_000, 20)]
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
+@pytest.mark.parametrize("with_base", [False, True])
+def test_step_pass_matches_the_direct_formulas(n, d, with_base):
+    X, y, signs = _data(n, d)
+    rng = np.random.default_rng(1)
+    v, c = 0.3 * rng.standard_normal(d), -0.2
+    base = rng.standard_normal(n) if with_base else None
+    done = P.step_pass(X, signs, v, c, base)
+    direction = X @ v + c
+    a = direction + (base if with_base else 0.0)
+    residual = expit(a) - y
+    np.testing.assert_allclose(done.direction, direction, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(done.a, a, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(done.residual, residual, rtol=1e-12, atol=1e-15)
+    assert done.nll == pytest.approx(-np.sum(log_expit(signs * a)), rel=1e-13)
+    np.testing.assert_allclose(done.xtr, X.T @ residual, rtol=1e-10, atol=1e-9)
+    assert done.sum_r == pytest.approx(residual.sum(), rel=1e-10, abs=1e-9)
+    xtr, sum_r = P.gradient_terms(X, done.residual)
+    np.testing.assert_array_equal(xtr, done.xtr)
+    assert sum_r == done.sum_r
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
+def test_hessian_terms_match_the_explicit_product(n, d):
+    X, _, _ = _data(n, d)
+    s = np.random.default_rng(2).random(n) * 0.25
+    Xt = np.hstack([X, np.ones((n, 1))])
+    np.testing.assert_allclose(P.hessian_terms(X, s), Xt.T @ (s[:, None] * Xt), rtol=1e-10, atol=1e-8)
+
+
+def test_results_do_not_depend_on_the_number_of_cores(monkeypatch):
+    """Fixed blocks, partial sums added in block order: bit-for-bit the same on 1 or 8 cores."""
+    X, _, signs = _data(150_000, 10)
+    v = np.linspace(-0.2, 0.2, 10)
+    runs = {}
+    for cores in (1, 2, 8):
+        monkeypatch.setattr(P.os, "cpu_count", lambda: cores)
+        P._pool.cache_clear()
+        done = P.step_pass(X, signs, v, 0.1, None)
+        nll, residual = P.nll_and_residual(done.a, signs)
+        runs[cores] = (done.nll, done.xtr.tobytes(), done.sum_r, nll, residual.tobytes(),
+                       P.hessian_terms(X, np.abs(residual)).tobytes())
+    P._pool.cache_clear()
+    assert runs[1] == runs[2] == runs[8]
+    assert len(P.map_blocks(lambda b: b, 10, 3)) == 4
+
+
+def test_nll_and_residual_on_many_blocks_equals_one_block():
+    rng = np.random.default_rng(3)
+    a, signs = 5 * rng.standard_normal(300_000), np.where(rng.random(300_000) < 0.5, -1.0, 1.0)
+    nll, residual = P.nll_and_residual(a, signs)
+    single = np.empty_like(a)
+    assert nll == pytest.approx(P.loss_and_residual(a, signs, single), rel=1e-13)
+    np.testing.assert_array_equal(residual, single)
