@@ -164,31 +164,28 @@ def step_pass(X: Array, signs: Array, v: Array, c: float, base: Array | None = N
     a = direction if base is None else np.empty(n)
     residual = np.empty(n)
 
-    def work(b: slice) -> tuple[float, Array, float]:
+    def work(b: slice) -> tuple[float, Array]:
         Xb, db = X[b], direction[b]
         np.matmul(Xb, v, out=db)
         db += c
         if base is not None:
             np.add(base[b], db, out=a[b])
         nll = loss_and_residual(a[b], signs[b], residual[b])
-        rb = residual[b]
-        return nll, rb @ Xb, float(np.sum(rb))
+        return nll, residual[b] @ Xb
 
     parts = map_row_blocks(work, X)
     xtr = np.zeros(d)
     for part in parts:
         xtr += part[1]
-    return Pass(a, direction, math.fsum(p[0] for p in parts), residual, xtr,
-                math.fsum(p[2] for p in parts))
+    return Pass(a, direction, math.fsum(p[0] for p in parts), residual, xtr, float(np.sum(residual)))
 
 
 def gradient_terms(X: Array, residual: Array) -> tuple[Array, float]:
     """``(X^T r, sum(r))`` in blocks, on all cores."""
-    parts = map_row_blocks(lambda b: (residual[b] @ X[b], float(np.sum(residual[b]))), X)
     xtr = np.zeros(X.shape[1])
-    for part in parts:
-        xtr += part[0]
-    return xtr, math.fsum(p[1] for p in parts)
+    for part in map_row_blocks(lambda b: residual[b] @ X[b], X):
+        xtr += part
+    return xtr, float(np.sum(residual))
 
 
 def hessian_terms(X: Array, s: Array) -> Array:

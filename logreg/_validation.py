@@ -13,6 +13,8 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._passes import map_row_blocks
+
 Array = NDArray[np.float64]
 
 
@@ -32,9 +34,15 @@ def as_float_array(value: ArrayLike, name: str) -> Array:
 
 
 def check_finite(arr: Array, name: str) -> None:
-    # A sum is NaN or infinite whenever an element is, and costs one read with no temporary;
-    # only when it is not finite (or overflowed) is the element-wise test needed.
-    if np.isfinite(np.sum(arr)):
+    # A sum is NaN or infinite whenever an element is, and costs one read with no temporary
+    # (for a large X, in blocks on all cores); only when it is not finite (or overflowed) is the
+    # element-wise test needed.
+    def block_sum(part: Array) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):  # huge but finite values may overflow
+            return float(np.sum(part))
+
+    sums = map_row_blocks(lambda rows: block_sum(arr[rows]), arr) if arr.ndim == 2 else [block_sum(arr)]
+    if all(math.isfinite(part) for part in sums) and math.isfinite(sum(sums)):
         return
     if not np.all(np.isfinite(arr)):
         bad = "NaN" if np.any(np.isnan(arr)) else "infinite"

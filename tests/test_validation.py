@@ -309,3 +309,23 @@ def test_valid_edge_inputs_are_accepted():
         logreg.fit(X, y, l2=l2)
     res = logreg.fit([[0.0], [1.0]], [0, 1], l2=1.0)
     assert res.converged
+
+
+def test_finite_check_on_large_x_names_the_problem_and_tolerates_huge_values():
+    """A large X is checked in blocks on all cores: +inf in one block and -inf in another must
+    still be reported as infinite (not as an error from the summation), and finite values whose
+    sum overflows must pass without a warning."""
+    from logreg import _validation
+
+    X = np.zeros((300_000, 4))
+    X[5, 1], X[-5, 2] = np.inf, -np.inf
+    with pytest.raises(ValueError, match="X contains infinite values"):
+        _validation.check_X(X)
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN values"):
+        _validation.check_X(X)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _validation.check_X(np.full((300_000, 4), 1e308))
