@@ -115,7 +115,7 @@ print("passed:", check.passed, "  largest error / tolerance:", check.worst_ratio
 # %% [markdown]
 # ## Fitting
 #
-# First with BFGS, as the post does, then with Newton's method, the package's default. The post
+# First with BFGS, as the post does, then with Newton's method, which the book derives. The post
 # prints SciPy's result; here are the same fields: the objective, the gradient there, the number
 # of iterations and the parameters.
 
@@ -155,7 +155,7 @@ fits = {}
 for penalty in (0.0, 0.1, 10.0):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fits[penalty] = logreg.fit(X_sep, y_sep, l2=penalty)
+        fits[penalty] = logreg.fit(X_sep, y_sep, l2=penalty, method="newton")
     for warning in caught:
         print(f"l2 = {penalty}: {warning.category.__name__}: {warning.message}")
     print(f"l2 = {penalty}: |w| = {np.linalg.norm(fits[penalty].weights):.3f}, "

@@ -50,9 +50,9 @@ def test_fit_result_fields(blobs, method, l2, penalize_bias):
     assert hist[0] > hist[-1]
 
 
-def test_default_method_is_newton(blobs):
+def test_default_method_is_lbfgs(blobs):
     X, y = blobs
-    assert logreg.fit(X, y).method == "newton"
+    assert logreg.fit(X, y).method == "lbfgs"
     assert set(logreg.METHODS) == {"newton", "bfgs", "lbfgs"}
 
 
