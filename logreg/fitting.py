@@ -219,13 +219,22 @@ class _Problem:
         return np.append((gw - self.mu * gb) / self.c, gb)
 
     def pull_back_matrix(self, H: Array) -> Array:
-        """``T^T H T`` for a Hessian in (w, b)."""
+        r"""``T^T H T`` for a Hessian in (w, b), in $O(D^2)$.
+
+        With $T = \begin{pmatrix} C^{-1} & 0 \\ -u^\top & 1 \end{pmatrix}$, $C = \mathrm{diag}(c)$,
+        $u = \mu / c$, and $H = \begin{pmatrix} A & v \\ v^\top & h \end{pmatrix}$, the blocks are
+        $C^{-1} A C^{-1} - C^{-1} v u^\top - u v^\top C^{-1} + h\,u u^\top$, $C^{-1} v - h u$ and $h$
+        (two dense $(D+1)^3$ products would cost more than the rest of an L-BFGS certificate).
+        """
         d = self.d
-        T = np.zeros((d + 1, d + 1))
-        T[:d, :d] = np.diag(1.0 / self.c)
-        T[d, :d] = -self.mu / self.c
-        T[d, d] = 1.0
-        return T.T @ H @ T
+        inv_c, u = 1.0 / self.c, self.mu / self.c
+        A, v, h = H[:d, :d], H[:d, d], H[d, d]
+        vc = v * inv_c
+        out = np.empty_like(H)
+        out[:d, :d] = A * np.outer(inv_c, inv_c) - np.outer(vc, u) - np.outer(u, vc) + h * np.outer(u, u)
+        out[:d, d] = out[d, :d] = vc - h * u
+        out[d, d] = h
+        return out
 
     # --- objective and derivatives in (w, b) -------------------------------------------
     def evaluate(self, w: Array, b: float) -> _Point:
