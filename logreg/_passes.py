@@ -1,8 +1,9 @@
 r"""Fast passes over the data: the arithmetic of `logreg.model`, arranged for speed.
 
-`logreg.model` states the formulas; the solvers in `logreg.fitting` need them thousands of times
-faster than a direct transcription gives on a tall ``X``. Three things make the difference, and
-none of them changes what is computed:
+`logreg.model` states the formulas; the solvers in `logreg.fitting` evaluate them at every
+iteration, and on a tall ``X`` a direct transcription spends most of its time re-reading ``X``,
+on one core, allocating temporaries. Three things make the difference, and none of them changes
+what is computed:
 
 * **One read of X per iteration.** A Newton step needs the new activations ``a + X dw + db``,
   the loss and residuals there, and the gradient ``X^T r``: two matrix-vector products with the
@@ -11,8 +12,9 @@ none of them changes what is computed:
 * **All cores.** NumPy's element-wise functions run on one core. Blocks go to a thread pool
   (NumPy releases the GIL in its loops and in BLAS calls), with BLAS itself held to one thread
   meanwhile, so the two levels of threading do not compete.
-* **No temporaries.** Each block works in small buffers; no array of ``n`` elements is
-  allocated per operation, which on a million rows costs more than the arithmetic.
+* **Small temporaries.** The element-wise work of a block uses block-sized temporaries; a pass
+  allocates only its three results of ``n`` elements, not one per operation, which on a million
+  rows would cost more than the arithmetic.
 
 The blocks have a fixed size that depends only on the number of features, and partial sums are
 added in block order, so the result is the same on any number of cores.
@@ -61,6 +63,12 @@ def block_rows(n_features: int) -> int:
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="logreg")
+
+
+# A process forked after a fit inherits the pool object but not its threads: work handed to it
+# would wait forever. The child starts a pool of its own instead.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 @functools.cache

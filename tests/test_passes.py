@@ -107,3 +107,26 @@ def test_nll_and_residual_on_many_blocks_equals_one_block():
     single = np.empty_like(a)
     assert nll == pytest.approx(P.loss_and_residual(a, signs, single), rel=1e-13)
     np.testing.assert_array_equal(residual, single)
+
+
+def test_a_forked_child_can_fit_after_the_parent_did():
+    """The pool's threads do not survive fork(); a child that inherited the parent's pool object
+    hung on its first large fit. The child now starts its own pool."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    import logreg
+
+    X, y, _ = _data(120_000, 10)
+    parent = logreg.fit(X, y, l2=1.0)  # creates the pool in this process
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        child = pool.apply_async(_fit_objective, (X, y)).get(timeout=60)
+    assert child == pytest.approx(parent.objective, rel=1e-12)
+
+
+def _fit_objective(X, y):
+    import logreg
+
+    return logreg.fit(X, y, l2=1.0).objective
