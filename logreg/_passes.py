@@ -30,6 +30,7 @@ from typing import Callable, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 Array = NDArray[np.float64]
 T = TypeVar("T")
@@ -71,16 +72,14 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
-@functools.cache
-def _blas_controller():
-    from threadpoolctl import ThreadpoolController  # imported when first needed: it scans the loaded libraries
-
-    return ThreadpoolController().select(user_api="blas")
+# NumPy's BLAS, found once, at import (about 10 ms: threadpoolctl scans the loaded libraries),
+# rather than inside the first fit. Only NumPy's BLAS is called from the pool's threads.
+_BLAS = ThreadpoolController().select(user_api="blas")
 
 
 def _single_threaded_blas():
     """A context in which BLAS uses one thread, so that it does not compete with the pool's threads."""
-    return _blas_controller().limit(limits=1)
+    return _BLAS.limit(limits=1)
 
 
 def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int) -> list[T]:
