@@ -524,3 +524,20 @@ def test_newton_stops_at_working_precision_whatever_tol_asks(n, method):
     assert result.n_iter < 20
     reference = logreg.fit(X, y, l2=1.0, method="newton")
     assert result.objective <= reference.objective * (1 + 1e-15)
+
+
+def test_lbfgs_without_warm_start_on_large_wide_ill_conditioned_data():
+    """Large data with too few subsample rows per parameter for a useful warm start: L-BFGS checks
+    the conditioning with the subsample's Hessian instead, and still reaches Newton's optimum on
+    polynomial features padded with noise columns."""
+    import logreg.fitting as fitting
+
+    n = fitting.WARM_START_MIN_SAMPLES + 3
+    X_poly, y = _polynomial_features(n, 10, seed=2)
+    X = np.hstack([X_poly, np.random.default_rng(3).standard_normal((n, 30))])
+    sub_rows = len(range(0, n, fitting.SUBSAMPLE_STRIDE))
+    assert sub_rows < fitting.WARM_START_ROWS_PER_PARAMETER * (X.shape[1] + 1)  # the path under test
+    newton = logreg.fit(X, y, l2=1e-3, method="newton")
+    lbfgs = logreg.fit(X, y, l2=1e-3, method="lbfgs")
+    assert newton.converged and lbfgs.converged
+    assert abs(lbfgs.objective - newton.objective) <= 1e-11 * abs(newton.objective)
