@@ -358,10 +358,11 @@ def fit(
             working precision, but each iteration forms the Hessian, $O(ND^2)$) or ``"bfgs"``
             (the post's choice: scipy's BFGS with the analytic gradient). L-BFGS is the default
             because it was the fastest on large data in ``benchmarks/bench_fit.py`` (at 100,000 x
-            200 Newton's Hessians cost more than all of L-BFGS's passes) and, with its
-            certificate and preconditioner, as robust: it reaches Newton's optimum on badly
-            scaled, imbalanced, collinear and polynomial features (tested). On a few thousand
-            rows the two take a few milliseconds either way.
+            200 Newton's Hessians cost more than all of L-BFGS's passes), and because its
+            certificate and preconditioner make it reach Newton's optimum on badly scaled,
+            imbalanced, collinear and polynomial features (tested). On a few thousand rows the
+            two take a few milliseconds either way; Newton needs fewer iterations on
+            ill-conditioned data.
         tol: stop when the gradient in standardised coordinates has
             $\lVert T^\top\nabla E\rVert_\infty \le \mathrm{tol}\cdot N$. Newton's method also
             stops, converged, when its predicted decrease of $E$ is below the rounding error of
