@@ -650,13 +650,17 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     first_scale = 1.0 / (problem.n * rate * (1.0 - rate))
     precision = 64 * np.finfo(float).eps
 
+    estimated_here = False  # whether the preconditioner is an estimate at a candidate answer
+
     def certified(level: float) -> bool:
-        nonlocal preconditioner
+        nonlocal preconditioner, estimated_here
         if not certify:
             return True
-        if preconditioner is None:
+        if not estimated_here:  # the Hessian at the first candidate answer, not at the start
+            if preconditioner is None:
+                pairs.clear()  # the estimate is the better starting matrix from now on
             preconditioner = _factorize_psd(_hessian_estimate(problem, point.w, point.b))
-            pairs.clear()  # the estimate is the better starting matrix from now on
+            estimated_here = True
         return float(g @ preconditioner(g)) <= level * max(abs(point.f), 1.0)
 
     level = 2 * CERTIFIED_GAP_PER_TOL * tol
@@ -674,10 +678,10 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         if -slope <= precision * max(abs(point.f), 1.0):
             # The predicted decrease is below the rounding error of E: working precision,
             # if the certificate agrees.
-            had_preconditioner = preconditioner is not None
+            had_estimate = estimated_here
             if certified(max(level, precision)):
                 return point.w, point.b, it - 1, True, history, pairs
-            if had_preconditioner and not pairs:
+            if had_estimate and not pairs:
                 return point.w, point.b, it - 1, bool(g_norm <= gtol), history, pairs
             pairs.clear()
             continue
