@@ -23,30 +23,23 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from tests._browser import (
-    CHROMIUM_ARGS,
     DESKTOP,
     FACTS_JS,
-    INSTALL_HINT,
     MAX_PAGE_BYTES,
     OVERFLOW_JS,
     PHONE,
     NavPage,
-    SiteServer,
     Tab,
     Visit,
-    browser_required,
     built_file,
     built_page_paths,
     eqref_hrefs,
-    find_chromium,
     heading_problems,
     illegible_inks,
     nav_pages,
