@@ -13,6 +13,7 @@ from functools import cache
 import numpy as np
 
 import logreg
+import logreg.fitting
 from logreg.fitting import gradient_descent
 
 #: The data of the story: the seed and size are the only "choices" the book makes.
@@ -109,6 +110,10 @@ def values() -> dict[str, str]:
         "log_2_n": fmt(N_POINTS * math.log(2)),
         "offset_cap": fmt(-math.log(POST_EPSILON), 3),
         "post_epsilon": fmt(POST_EPSILON),
+        # the L-BFGS settings "Beyond the post" describes, read from the package
+        "lbfgs_memory": str(logreg.fitting.LBFGS_MEMORY),
+        "subsample_stride": str(logreg.fitting.SUBSAMPLE_STRIDE),
+        "certified_gap_per_tol": fmt(logreg.fitting.CERTIFIED_GAP_PER_TOL),
     }
     for method in logreg.METHODS:
         out[f"fit_{method}_n_iter"] = str(blobs_fit(method).n_iter)
