@@ -44,10 +44,6 @@ BLOCK_ELEMENTS = 1 << 18
 #: costs more than it saves.
 THREADING_MIN_ELEMENTS = 1 << 20
 
-#: Below this many elements of ``X`` the Hessian is one BLAS call with BLAS's own threads
-#: (measured faster for a subsample's Hessian, which the L-BFGS certificate needs).
-HESSIAN_THREADING_MIN_ELEMENTS = 1 << 22
-
 #: Elements per block for purely element-wise work (no ``X``): its few temporaries stay in cache.
 VECTOR_BLOCK = 1 << 15
 
@@ -77,8 +73,13 @@ if hasattr(os, "register_at_fork"):
 _BLAS = ThreadpoolController().select(user_api="blas")
 
 
-def _single_threaded_blas():
-    """A context in which BLAS uses one thread, so that it does not compete with the pool's threads."""
+def single_threaded_blas():
+    """A context in which BLAS uses one thread, so that it does not compete with the pool's threads.
+
+    `logreg.fit` runs its solvers in it, not only the pool's work: after a call on several
+    threads, OpenBLAS's idle threads keep spinning for a while, and measured at 100,000 x 200
+    they made the next two passes over ``X`` 15-20 ms slower each.
+    """
     return _BLAS.limit(limits=1)
 
 
@@ -94,7 +95,7 @@ def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int) -> list[T]:
         return [func(block) for block in blocks]
     bounds = [len(blocks) * k // threads for k in range(threads + 1)]
     runs = [blocks[bounds[k] : bounds[k + 1]] for k in range(threads)]
-    with _single_threaded_blas():
+    with single_threaded_blas():
         results = list(_pool().map(lambda run: [func(block) for block in run], runs))
     return [result for run in results for result in run]
 
@@ -192,6 +193,30 @@ def step_pass(X: Array, signs: Array, v: Array, c: float, base: Array | None = N
     return Pass(a, direction, math.fsum(p[0] for p in parts), residual, xtr, float(np.sum(residual)))
 
 
+def first_pass(X: Array, residual: Array) -> tuple[Array, bool]:
+    """``X^T r``, and whether every element of ``X`` is finite, from one read of ``X``.
+
+    Per block of rows: the row sums ``X_b 1``, NaN or infinite whenever an element of the block
+    is (or when huge finite values overflow), and ``r_b^T X_b`` while ``X_b`` is still in cache.
+    So a fit's first gradient comes with the check that ``X`` is finite, for little more than
+    the cost of the check alone.
+    """
+    ones = np.ones(X.shape[1])
+
+    def work(b: slice) -> tuple[bool, Array]:
+        Xb = X[b]
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = math.isfinite(float(np.sum(Xb @ ones)))
+            return finite, residual[b] @ Xb
+
+    parts = map_row_blocks(work, X)
+    xtr = np.zeros(X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):  # +inf and -inf in different blocks
+        for part in parts:
+            xtr += part[1]
+    return xtr, all(part[0] for part in parts)
+
+
 def gradient_terms(X: Array, residual: Array) -> tuple[Array, float]:
     """``(X^T r, sum(r))`` in blocks, on all cores."""
     xtr = np.zeros(X.shape[1])
@@ -216,7 +241,7 @@ def hessian_terms(X: Array, s: Array) -> Array:
         Z = np.multiply(Xb, root[b][:, None])
         return Z.T @ Z, sb @ Xb, float(np.sum(sb))
 
-    parts = map_row_blocks(work, X, HESSIAN_THREADING_MIN_ELEMENTS)
+    parts = map_row_blocks(work, X)
     xtx, xts = np.zeros((d, d)), np.zeros(d)
     for part in parts:
         xtx += part[0]

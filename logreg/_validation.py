@@ -44,13 +44,23 @@ def check_finite(arr: Array, name: str) -> None:
     sums = map_row_blocks(lambda rows: block_sum(arr[rows]), arr) if arr.ndim == 2 else [block_sum(arr)]
     if all(math.isfinite(part) for part in sums) and math.isfinite(sum(sums)):
         return
+    check_finite_elements(arr, name)
+
+
+def check_finite_elements(arr: Array, name: str) -> None:
+    """The element-wise test behind `check_finite`, for when a sum was not finite: raises if an
+    element is NaN or infinite, and passes if the sum only overflowed."""
     if not np.all(np.isfinite(arr)):
         bad = "NaN" if np.any(np.isnan(arr)) else "infinite"
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")
 
 
-def check_X(X: ArrayLike, name: str = "X") -> Array:
-    """``X`` as a finite float array of shape ``(n_samples, n_features)``."""
+def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True) -> Array:
+    """``X`` as a finite float array of shape ``(n_samples, n_features)``.
+
+    With ``finite=False`` the caller checks finiteness itself (`logreg.fit` does it in the same
+    read of ``X`` as its first gradient).
+    """
     arr = as_float_array(X, name)
     if arr.ndim != 2:
         raise ValueError(
@@ -61,7 +71,8 @@ def check_X(X: ArrayLike, name: str = "X") -> Array:
         raise ValueError(f"{name} is empty: it has no samples (shape {arr.shape})")
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has no features (shape {arr.shape})")
-    check_finite(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 

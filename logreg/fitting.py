@@ -24,10 +24,11 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import expit
+from scipy.special import expit, log_expit
 
 from . import _validation as v
-from ._passes import Pass, gradient_terms, hessian_terms, nll_and_residual, step_pass
+from ._passes import (Pass, first_pass, gradient_terms, hessian_terms, nll_and_residual, single_threaded_blas,
+                      step_pass)
 from .model import _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
@@ -182,10 +183,11 @@ class _Problem:
     """The objective as a function of the standardised parameter vector ``psi = (phi, beta)``."""
 
     def __init__(self, X: Array, y: Array, l2: float, penalize_bias: bool,
-                 coordinates: tuple[Array, Array] | None = None):
+                 coordinates: tuple[Array, Array] | None = None, first: Pass | None = None):
         self.X, self.y, self.l2, self.penalize_bias = X, y, l2, penalize_bias
         self.n, self.d = X.shape
         self.signs = 2.0 * y - 1.0
+        self.first = first  # the pass at `start`, if the caller made it already (`_start_pass`)
         # Any positive scales and any centre give an exact change of variables; they only need
         # to be about right to condition the problem. On a large X, every 16th row estimates
         # them well at a sixteenth of the cost (X.std alone would cost a full Newton iteration);
@@ -238,7 +240,10 @@ class _Problem:
 
     # --- objective and derivatives in (w, b) -------------------------------------------
     def evaluate(self, w: Array, b: float) -> _Point:
-        """The objective, residuals and gradient at ``(w, b)``, from one read of ``X``."""
+        """The objective, residuals and gradient at ``(w, b)``, from one read of ``X`` (none at
+        `start` when the pass there was given)."""
+        if self.first is not None and not w.any() and b == _start_bias(self.y):
+            return self._point(w, b, self.first)
         return self._point(w, b, step_pass(self.X, self.signs, w, b))
 
     def step(self, point: _Point, dw: Array, db: float) -> _Point:
@@ -321,8 +326,31 @@ class _Problem:
 
     def start(self) -> tuple[Array, float]:
         """w = 0 and the bias that fits the class balance, the optimum of the bias-only model."""
-        rate = float(self.y.mean())
-        return np.zeros(self.d), math.log(rate) - math.log1p(-rate)
+        return np.zeros(self.d), _start_bias(self.y)
+
+
+def _start_bias(y: Array) -> float:
+    """The bias of `_Problem.start`: the log-odds of the class balance."""
+    rate = float(y.mean())
+    return math.log(rate) - math.log1p(-rate)
+
+
+def _start_pass(X: Array, y: Array) -> Pass:
+    r"""The data terms of the objective at `_Problem.start`, from a read of ``X`` that also checks
+    that it is finite (raising ``ValueError`` if not), before any optimisation.
+
+    With ``w = 0`` every activation is the start bias $b_0$, so the loss and the residuals need
+    only the labels: $r_n = \sigma(b_0)$ for $y_n = 0$, $-\sigma(-b_0)$ for $y_n = 1$; only
+    $X^\top r$ reads ``X`` (`first_pass`, with the check).
+    """
+    b = _start_bias(y)
+    residual = np.where(y == 1.0, -expit(-b), expit(b))
+    xtr, finite = first_pass(X, residual)
+    if not finite:
+        v.check_finite_elements(X, "X")  # raises, unless only a sum overflowed
+    n_pos = float(np.sum(y))
+    nll = -(n_pos * float(log_expit(b)) + (y.shape[0] - n_pos) * float(log_expit(-b)))
+    return Pass(np.full(y.shape[0], b), None, nll, residual, xtr, float(np.sum(residual)))
 
 
 def fit(
@@ -395,7 +423,8 @@ def fit(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}")
-    Xa, ya = v.check_Xy(X, y)
+    Xa = v.check_X(X, finite=False)  # finiteness: below, in the same read as the first gradient
+    ya = v.check_y(y, Xa.shape[0])
     l2 = v.check_l2(l2)
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
@@ -404,6 +433,7 @@ def fit(
     n_pos = int(ya.sum())
     if n_pos == 0 or n_pos == ya.shape[0]:
         raise ValueError(f"y holds only one class (all {int(ya[0])}); both 0 and 1 must appear")
+    first = _start_pass(Xa, ya)
 
     separable = None
     if l2 == 0.0:
@@ -417,9 +447,12 @@ def fit(
                 stacklevel=2,
             )
 
-    problem = _Problem(Xa, ya, l2, bool(penalize_bias))
     solver = {"newton": _newton, "bfgs": _scipy_bfgs, "lbfgs": _lbfgs}[method]
-    w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
+    # The solvers' parallel work runs on `_passes`' thread pool; BLAS's own threads would only
+    # compete with it (see `single_threaded_blas`).
+    with single_threaded_blas():
+        problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first)
+        w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias))
     if not converged and not separable:
         if n_iter >= max_iter:

@@ -76,6 +76,27 @@ def test_step_pass_matches_the_direct_formulas(n, d, with_base):
 
 
 @pytest.mark.parametrize("n,d", SHAPES)
+def test_first_pass_is_the_gradient_product_and_the_finiteness_check(n, d):
+    X, y, _ = _data(n, d)
+    residual = np.where(y == 1.0, -0.6, 0.4)
+    xtr, finite = P.first_pass(X, residual)
+    assert finite
+    np.testing.assert_allclose(xtr, X.T @ residual, rtol=1e-12, atol=1e-10)
+    for bad in (np.nan, np.inf, -np.inf):
+        Xbad = X.copy()
+        Xbad[n // 2, d - 1] = bad
+        assert not P.first_pass(Xbad, residual)[1]
+    # +inf and -inf in different blocks: still reported, and without a warning.
+    Xbad = X.copy()
+    Xbad[0, 0], Xbad[-1, 0] = np.inf, -np.inf
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not P.first_pass(Xbad, residual)[1]
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
 def test_hessian_terms_match_the_explicit_product(n, d):
     X, _, _ = _data(n, d)
     s = np.random.default_rng(2).random(n) * 0.25
@@ -130,3 +151,30 @@ def _fit_objective(X, y):
     import logreg
 
     return logreg.fit(X, y, l2=1.0).objective
+
+
+def test_fit_leaves_the_blas_thread_count_as_it_found_it(monkeypatch):
+    """`fit` holds BLAS to one thread while it solves, and restores it, also when it raises."""
+    from threadpoolctl import threadpool_info
+
+    import logreg
+    from logreg import fitting
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    X, y, _ = _data(2_000, 5)
+    logreg.fit(X, y, l2=1.0)
+    assert blas_threads() == before
+    seen = []
+
+    def interrupted(problem, tol, max_iter):
+        seen.append(blas_threads())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fitting, "_lbfgs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        logreg.fit(X, y, l2=1.0)
+    assert seen == [[1] * len(before)]
+    assert blas_threads() == before

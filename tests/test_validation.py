@@ -329,3 +329,28 @@ def test_finite_check_on_large_x_names_the_problem_and_tolerates_huge_values():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _validation.check_X(np.full((300_000, 4), 1e308))
+
+
+@pytest.mark.parametrize("bad,word", [(np.nan, "NaN"), (np.inf, "infinite"), (-np.inf, "infinite")])
+@pytest.mark.parametrize("n", [40, 120_000])
+def test_fit_checks_x_in_the_read_of_its_first_gradient(bad, word, n):
+    """`fit` checks that X is finite in the same read of X as its first gradient (on a large X,
+    in blocks on the thread pool); the error is the same as everywhere else, and is raised
+    before any optimisation, whatever the method."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((n, 3)), (rng.random(n) < 0.5).astype(float)
+    X[n - 7, 2] = bad
+    for method in logreg.METHODS:
+        with pytest.raises(ValueError, match=f"X contains {word} values"):
+            logreg.fit(X, y, l2=1.0, method=method)
+
+
+def test_fit_accepts_huge_finite_x_whose_sums_overflow():
+    """Row sums of 1e308s overflow to inf; that alone must not be reported as infinite data."""
+    X = np.array([[1e308, 1e308], [-1e308, -1e308], [1e308, -1e308], [-1e308, 1e308]])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit itself may overflow on such data; only no error
+        logreg.fit(X, y, l2=1.0, max_iter=3)
