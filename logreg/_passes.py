@@ -196,17 +196,15 @@ def step_pass(X: Array, signs: Array, v: Array, c: float, base: Array | None = N
 def first_pass(X: Array, residual: Array) -> tuple[Array, bool]:
     """``X^T r``, and whether every element of ``X`` is finite, from one read of ``X``.
 
-    Per block of rows: the row sums ``X_b 1``, NaN or infinite whenever an element of the block
-    is (or when huge finite values overflow), and ``r_b^T X_b`` while ``X_b`` is still in cache.
+    Per block of rows: the sum of ``X_b``, NaN or infinite whenever an element of the block is
+    (or when huge finite values overflow), and ``r_b^T X_b`` while ``X_b`` is still in cache.
     So a fit's first gradient comes with the check that ``X`` is finite, for little more than
     the cost of the check alone.
     """
-    ones = np.ones(X.shape[1])
-
     def work(b: slice) -> tuple[bool, Array]:
         Xb = X[b]
         with np.errstate(over="ignore", invalid="ignore"):
-            finite = math.isfinite(float(np.sum(Xb @ ones)))
+            finite = math.isfinite(float(np.sum(Xb)))
             return finite, residual[b] @ Xb
 
     parts = map_row_blocks(work, X)

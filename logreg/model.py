@@ -29,11 +29,13 @@ about 23 and puts a floor under the loss of a confidently right point.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
-from ._passes import hessian_terms
+from ._passes import hessian_terms, map_row_blocks
 
 __all__ = [
     "sigmoid",
@@ -184,8 +186,12 @@ def objective(
 
 
 def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool) -> float:
-    """`objective` on arrays already checked; what `logreg.fit` reports too."""
-    return _nll_from_activation(_activation(w, b, X), y) + _penalty_terms(w, b, l2, penalize_bias)
+    """`objective` on arrays already checked; what `logreg.fit` reports too.
+
+    On a large ``X``, in blocks of rows on all cores (`logreg._passes.map_row_blocks`).
+    """
+    parts = map_row_blocks(lambda rows: _nll_from_activation(_activation(w, b, X[rows]), y[rows]), X)
+    return math.fsum(parts) + _penalty_terms(w, b, l2, penalize_bias)
 
 
 def gradient(

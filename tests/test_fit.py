@@ -541,3 +541,49 @@ def test_lbfgs_without_warm_start_on_large_wide_ill_conditioned_data():
     lbfgs = logreg.fit(X, y, l2=1e-3, method="lbfgs")
     assert newton.converged and lbfgs.converged
     assert abs(lbfgs.objective - newton.objective) <= 1e-11 * abs(newton.objective)
+
+
+@pytest.mark.parametrize("method", logreg.METHODS)
+@pytest.mark.parametrize("n,d,balance", [(2_000, 3, 0.5), (120_000, 3, 0.5), (120_000, 40, 0.5),
+                                         (120_000, 3, 1e-4)])
+def test_the_start_pass_is_made_exactly_when_the_solver_starts_on_all_rows(method, n, d, balance, monkeypatch):
+    """`fit` reads X once for the finiteness check and, when the solver's first full-data pass is
+    at the start, for that pass's gradient too. Which solvers warm-start is decided in two places
+    (`_first_pass_is_at_start` and the solvers); here they must agree."""
+    from logreg import fitting
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(n) < balance).astype(float)
+    y[:2] = [0.0, 1.0]
+    X = rng.standard_normal((n, d)) + (2 * y[:, None] - 1)
+    full_at_start = []
+    evaluate = fitting._Problem.evaluate
+
+    def spy(problem, w, b):
+        if problem.n == n and not full_at_start:  # the first full-data evaluation
+            full_at_start.append(not w.any() and b == fitting._start_bias(problem.y))
+        return evaluate(problem, w, b)
+
+    monkeypatch.setattr(fitting._Problem, "evaluate", spy)
+    logreg.fit(X, y, l2=1.0, method=method)
+    assert full_at_start == [fitting._first_pass_is_at_start(method, y, d)]
+
+
+def test_the_start_conditioning_test_sees_collinearity_on_few_rows():
+    """`_ill_conditioned_at_start` reads about 8 rows per parameter; that is enough to tell
+    polynomial or nearly collinear features (precondition) from independent ones (do not)."""
+    from logreg import fitting
+
+    def verdict(X, y, l2=1e-3):
+        return fitting._ill_conditioned_at_start(fitting._Problem(X, y, l2, False))
+
+    rng = np.random.default_rng(4)
+    n = 120_000
+    X_poly, y = _polynomial_features(n, 10, seed=4)
+    assert verdict(X_poly, y)
+    common = rng.standard_normal((n, 1))
+    assert verdict(common + 1e-3 * rng.standard_normal((n, 20)), y)
+    assert not verdict(rng.standard_normal((n, 200)) + 0.5 * (2 * y[:, None] - 1), y)
+    # Scales alone are removed by standardising (with l2 > 0 the penalty on a tiny-scale column's
+    # standardised weight would itself be a stiff direction).
+    assert not verdict(rng.standard_normal((300, 3)) * [1e-3, 1.0, 1e3], y[:300], l2=0.0)
