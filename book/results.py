@@ -114,6 +114,7 @@ def values() -> dict[str, str]:
         "lbfgs_memory": str(logreg.fitting.LBFGS_MEMORY),
         "subsample_stride": str(logreg.fitting.SUBSAMPLE_STRIDE),
         "certified_gap_per_tol": fmt(logreg.fitting.CERTIFIED_GAP_PER_TOL),
+        "condition_test_rows": str(logreg.fitting.CONDITION_TEST_ROWS_PER_PARAMETER),
     }
     for method in logreg.METHODS:
         out[f"fit_{method}_n_iter"] = str(blobs_fit(method).n_iter)
