@@ -201,13 +201,21 @@ class _Problem:
             # Views: copied (see `subproblem`) only for a warm start, which reads them many times.
             self.sample = (X[::SUBSAMPLE_STRIDE], y[::SUBSAMPLE_STRIDE])
             rows = self.sample[0]
-        mean = rows.mean(axis=0)
-        centred = rows - mean
+        # Measured from the first row, a constant column is exactly zero, so its scale is exactly
+        # zero. (Centred on its computed mean instead, a column of 0.1s has a rounding-error
+        # "scale" of 1e-14, which made the problem hopelessly ill-conditioned: BFGS stopped at
+        # the start, and with l2 = 0 Newton and L-BFGS stopped 2e-8 above the minimum.)
+        origin = rows[0]
+        centred = rows - origin
+        shift = centred.mean(axis=0)
+        centred -= shift
         scale = np.sqrt(np.einsum("ij,ij->j", centred, centred) / rows.shape[0])
+        mean = origin + shift
         self.c = np.where(scale > 0, scale, 1.0)
-        # For constant columns the mean is not removed: they act like a second intercept,
-        # and leaving them as they are keeps the change of variables well defined.
-        self.mu = np.where(scale > 0, mean, 0.0)
+        # A constant column (on these rows) is centred too, to an exact zero: its standardised
+        # weight then meets only the penalty, instead of a second intercept that the solvers
+        # would have to tell apart from the first along a nearly flat direction.
+        self.mu = mean
 
     # --- the change of variables theta = T psi, with theta = (w, b) ----------------------
     def to_theta(self, psi: Array) -> tuple[Array, float]:

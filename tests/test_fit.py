@@ -587,3 +587,27 @@ def test_the_start_conditioning_test_sees_collinearity_on_few_rows():
     # Scales alone are removed by standardising (with l2 > 0 the penalty on a tiny-scale column's
     # standardised weight would itself be a stiff direction).
     assert not verdict(rng.standard_normal((300, 3)) * [1e-3, 1.0, 1e3], y[:300], l2=0.0)
+
+
+@pytest.mark.parametrize("method", logreg.METHODS)
+@pytest.mark.parametrize("n", [1_000, 150_000], ids=["small", "large-data-path"])
+@pytest.mark.parametrize("l2", [1.0, 0.0])
+def test_a_constant_column_is_an_intercept_not_a_feature(method, n, l2):
+    """A column of 0.1s (or 123.456s) once got a rounding-error "scale" of 1e-14 when
+    standardised: BFGS stopped at the start (objective 19 % too high), and with l2 = 0 Newton and
+    L-BFGS stopped 2e-8 above the minimum (measured). With the intercept unpenalised, the column
+    changes nothing: the optimum is the fit without it, and with l2 > 0 its weight is zero."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 4))
+    X[:, 1], X[:, 3] = 0.1, 123.456
+    y = (rng.random(n) < 1 / (1 + np.exp(-X[:, 0] + X[:, 2]))).astype(float)
+    without = logreg.fit(X[:, [0, 2]], y, l2=l2, method="newton")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning
+        result = logreg.fit(X, y, l2=l2, method=method)
+    assert result.converged
+    assert result.objective == pytest.approx(without.objective, rel=1e-12, abs=0)
+    if l2 > 0:
+        scale = np.max(np.abs(without.weights))
+        np.testing.assert_allclose(result.weights[[0, 2]], without.weights, rtol=0, atol=1e-6 * scale)
+        assert np.all(np.abs(result.weights[[1, 3]]) <= 1e-6 * scale)
