@@ -780,7 +780,7 @@ def _ill_conditioned_at_start(problem: _Problem) -> bool:
     (`_condition_estimate`) above `WELL_CONDITIONED`.
 
     There every $\sigma'(a_n)$ is $p(1 - p)$, $p$ the class balance, so the Hessian is
-    $p(1 - p)\,	ilde X^	op 	ilde X$ plus the penalty, and every $k$-th row estimates it, with
+    $p(1 - p)\,\tilde X^\top \tilde X$ plus the penalty, and every $k$-th row estimates it, with
     $k$ chosen for about `CONDITION_TEST_ROWS_PER_PARAMETER` rows per parameter: a column that is
     nearly a combination of others is nearly one on any rows. (Measured on the benchmark's
     100,000 x 200 data: a ratio of 1.35 from 1,563 rows, 1.04 from 6,250; the threshold is 10.)
