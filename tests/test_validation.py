@@ -346,7 +346,7 @@ def test_fit_checks_x_in_the_read_of_its_first_gradient(bad, word, n):
 
 
 def test_fit_accepts_huge_finite_x_whose_sums_overflow():
-    """Row sums of 1e308s overflow to inf; that alone must not be reported as infinite data."""
+    """Sums of 1e308s overflow to inf; that alone must not be reported as infinite data."""
     X = np.array([[1e308, 1e308], [-1e308, -1e308], [1e308, -1e308], [-1e308, 1e308]])
     y = np.array([1.0, 0.0, 1.0, 0.0])
     import warnings
