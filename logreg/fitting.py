@@ -186,7 +186,7 @@ class _Problem:
                  coordinates: tuple[Array, Array] | None = None, first: Pass | None = None):
         self.X, self.y, self.l2, self.penalize_bias = X, y, l2, penalize_bias
         self.n, self.d = X.shape
-        self.signs = 2.0 * y - 1.0
+        self.minus_signs = 1.0 - 2.0 * y  # -(2y - 1), as `_passes.loss_and_residual` takes it
         self.first = first  # the pass at `start`, if the caller made it already (`_start_pass`)
         # Any positive scales and any centre give an exact change of variables; they only need
         # to be about right to condition the problem. On a large X, every 16th row estimates
@@ -253,14 +253,14 @@ class _Problem:
         `start` when the pass there was given)."""
         if self.first is not None and not w.any() and b == _start_bias(self.y):
             return self._point(w, b, self.first)
-        return self._point(w, b, step_pass(self.X, self.signs, w, b))
+        return self._point(w, b, step_pass(self.X, self.minus_signs, w, b))
 
     def step(self, point: _Point, dw: Array, db: float) -> _Point:
         """The full step to ``(w + dw, b + db)``, gradient included, from one read of ``X``.
 
         The activations move by ``X dw + db``; the result keeps that change as ``direction``.
         """
-        moved = step_pass(self.X, self.signs, dw, db, base=point.a)
+        moved = step_pass(self.X, self.minus_signs, dw, db, base=point.a)
         return self._point(point.w + dw, point.b + db, moved)
 
     def line_search(self, point: _Point, step_psi: Array, slope: float) -> tuple[_Point | None, float]:
@@ -290,7 +290,7 @@ class _Problem:
         `with_gradient`), since a line search may reject this point too.
         """
         a = point.a + t * full.direction
-        nll, residual = nll_and_residual(a, self.signs)
+        nll, residual = nll_and_residual(a, self.minus_signs)
         w, b = point.w + t * dw, point.b + t * db
         return _Point(w, b, a, nll + _penalty_terms(w, b, self.l2, self.penalize_bias), residual)
 
@@ -766,7 +766,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
 def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
     """The Hessian at ``(w, b)`` in psi coordinates: exact, or on large data from the subsample."""
     sub = problem.subproblem(copy=False) or problem
-    _, residual = nll_and_residual(sub.X @ w + b, sub.signs)
+    _, residual = nll_and_residual(sub.X @ w + b, sub.minus_signs)
     return sub.hessian_psi(residual) * (problem.n / sub.n)
 
 

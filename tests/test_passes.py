@@ -27,7 +27,7 @@ def test_loss_and_residual_within_an_ulp_or_two_everywhere():
                         [-699.9, -700.0, -700.1, -745.0, -1e4]])
     residual = np.empty(z.size)
     for k, zk in enumerate(z):
-        loss = P.loss_and_residual(np.array([zk]), np.ones(1), residual[k : k + 1])
+        loss = P.loss_and_residual(np.array([zk]), -np.ones(1), residual[k : k + 1])  # label 1
         exact_loss, exact_residual = _exact_loss_and_residual(zk)
         assert abs(loss - exact_loss) <= 2 * EPS * abs(exact_loss), zk
         assert abs(residual[k] - exact_residual) <= 2 * EPS * abs(exact_residual), zk
@@ -36,8 +36,8 @@ def test_loss_and_residual_within_an_ulp_or_two_everywhere():
 def test_loss_and_residual_for_label_zero_is_the_mirror_image():
     a = np.array([-800.0, -3.0, 0.0, 2.5, 800.0])
     r1, r0 = np.empty(5), np.empty(5)
-    loss1 = P.loss_and_residual(a, np.ones(5), r1)
-    loss0 = P.loss_and_residual(-a, -np.ones(5), r0)
+    loss1 = P.loss_and_residual(a, -np.ones(5), r1)  # label 1
+    loss0 = P.loss_and_residual(-a, np.ones(5), r0)  # label 0
     assert loss1 == loss0
     np.testing.assert_array_equal(r0, -r1)
 
@@ -60,7 +60,7 @@ def test_step_pass_matches_the_direct_formulas(n, d, with_base):
     rng = np.random.default_rng(1)
     v, c = 0.3 * rng.standard_normal(d), -0.2
     base = rng.standard_normal(n) if with_base else None
-    done = P.step_pass(X, signs, v, c, base)
+    done = P.step_pass(X, -signs, v, c, base)
     direction = X @ v + c
     a = direction + (base if with_base else 0.0)
     residual = expit(a) - y
@@ -112,8 +112,8 @@ def test_results_do_not_depend_on_the_number_of_cores(monkeypatch):
     for cores in (1, 2, 8):
         monkeypatch.setattr(P.os, "cpu_count", lambda: cores)
         P._pool.cache_clear()
-        done = P.step_pass(X, signs, v, 0.1, None)
-        nll, residual = P.nll_and_residual(done.a, signs)
+        done = P.step_pass(X, -signs, v, 0.1, None)
+        nll, residual = P.nll_and_residual(done.a, -signs)
         runs[cores] = (done.nll, done.xtr.tobytes(), done.sum_r, nll, residual.tobytes(),
                        P.hessian_terms(X, np.abs(residual)).tobytes())
     P._pool.cache_clear()
@@ -124,9 +124,9 @@ def test_results_do_not_depend_on_the_number_of_cores(monkeypatch):
 def test_nll_and_residual_on_many_blocks_equals_one_block():
     rng = np.random.default_rng(3)
     a, signs = 5 * rng.standard_normal(300_000), np.where(rng.random(300_000) < 0.5, -1.0, 1.0)
-    nll, residual = P.nll_and_residual(a, signs)
+    nll, residual = P.nll_and_residual(a, -signs)
     single = np.empty_like(a)
-    assert nll == pytest.approx(P.loss_and_residual(a, signs, single), rel=1e-13)
+    assert nll == pytest.approx(P.loss_and_residual(a, -signs, single), rel=1e-13)
     np.testing.assert_array_equal(residual, single)
 
 
