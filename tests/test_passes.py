@@ -178,3 +178,18 @@ def test_fit_leaves_the_blas_thread_count_as_it_found_it(monkeypatch):
         logreg.fit(X, y, l2=1.0)
     assert seen == [[1] * len(before)]
     assert blas_threads() == before
+
+
+def test_column_stats_match_numpy_and_keep_constant_columns_exact():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((200_000, 6)) * [1e-3, 1.0, 1e3, 1.0, 1.0, 1.0] + [0.0, 5.0, -7.0, 1e6, 0.0, 0.0]
+    X[:, 4] = 0.1  # constant: the mean of 0.1s is not 0.1 in floating point, its scale must be 0
+    X[:, 5] = 123.456
+    mean, std = P.column_stats(X)  # many blocks on the pool
+    np.testing.assert_allclose(mean[:4], X[:, :4].mean(axis=0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(std[:4], X[:, :4].std(axis=0), rtol=1e-10)
+    assert mean[4] == 0.1 and mean[5] == 123.456
+    assert std[4] == 0.0 and std[5] == 0.0
+    # A strided view (the solvers' subsample) needs no copy of its own.
+    mean_s, std_s = P.column_stats(X[::16])
+    np.testing.assert_allclose(std_s[:4], X[::16, :4].std(axis=0), rtol=1e-10)
