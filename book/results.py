@@ -115,6 +115,8 @@ def values() -> dict[str, str]:
         "subsample_stride": str(logreg.fitting.SUBSAMPLE_STRIDE),
         "certified_gap_per_tol": fmt(logreg.fitting.CERTIFIED_GAP_PER_TOL),
         "condition_test_rows": str(logreg.fitting.CONDITION_TEST_ROWS_PER_PARAMETER),
+        "condition_test_iter": str(logreg.fitting.CONDITION_TEST_ITER),
+        "hessian_rows": str(logreg.fitting.HESSIAN_ROWS_PER_PARAMETER),
     }
     for method in logreg.METHODS:
         out[f"fit_{method}_n_iter"] = str(blobs_fit(method).n_iter)

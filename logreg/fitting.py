@@ -420,7 +420,7 @@ def fit(
             stops, converged, when its predicted decrease of $E$ is below the rounding error of
             $E$: no tolerance can ask for more than working precision. L-BFGS must also pass a
             certificate: its Newton decrement, computed with a Hessian estimate (exact on small
-            data, otherwise from every k-th row: about 16 rows per parameter, and at least every
+            data, otherwise from every k-th row: about 8 rows per parameter, and at least every
             16th row), must predict a remaining decrease of $E$
             of at most $10^{-5}\,\mathrm{tol}\,|E|$, because on ill-conditioned data a small
             gradient alone can leave $E$ measurably above its minimum.
@@ -660,11 +660,17 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
     sub = problem.subproblem(copy=False)
     preconditioner = None
     pairs: list[tuple[Array, Array, float]] = []
+    test_at = None  # the iteration at which to test the conditioning, if not at the start
     if sub is None or sub.n < WARM_START_ROWS_PER_PARAMETER * (problem.d + 1):
         # Ill-conditioning that standardising does not remove (correlated columns, polynomial
-        # features) would make L-BFGS crawl; a Hessian estimate then preconditions it.
-        if _ill_conditioned_at_start(problem):
-            preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
+        # features) would make L-BFGS crawl; a Hessian estimate then preconditions it. The
+        # test costs ~D^3: with many features for the rows, more than a well-conditioned fit,
+        # so it is then left for the iterations that have not converged by `CONDITION_TEST_ITER`.
+        if _start_test_is_cheap(problem):
+            if _ill_conditioned_at_start(problem):
+                preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
+        else:
+            test_at = CONDITION_TEST_ITER
     else:
         sub = problem.subproblem()  # a contiguous copy: the warm start reads it many times
         # The warm start also tells whether the problem is ill-conditioned: if it does not
@@ -678,7 +684,7 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
             pairs = []
     return _lbfgs_iterations(problem, w, b, tol, max_iter, pairs=pairs,
-                             preconditioner=preconditioner, certify=True)[:5]
+                             preconditioner=preconditioner, certify=True, condition_test_at=test_at)[:5]
 
 
 #: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
@@ -694,13 +700,20 @@ WELL_CONDITIONED = 10.0
 WARM_START_ROWS_PER_PARAMETER = 256
 #: The warm start on the subsample gets at most this many L-BFGS iterations.
 WARM_START_MAX_ITER = 50
+#: The start's conditioning test is made if it costs at most this many passes over the data ...
+CONDITION_TEST_MAX_PASSES = 4
+#: ... otherwise at this iteration, if L-BFGS has not converged by then (well-conditioned fits
+#: take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000).
+CONDITION_TEST_ITER = 25
 
 
 def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
-                      *, pairs: list[tuple[Array, Array, float]], preconditioner, certify: bool):
+                      *, pairs: list[tuple[Array, Array, float]], preconditioner, certify: bool,
+                      condition_test_at: int | None = None):
     """L-BFGS iterations from ``(w, b)`` with the given (s, y, 1/s^T y) pairs, oldest first, and
     optionally a ``preconditioner`` (a solver for a Hessian estimate); also returns the pairs it
-    ends with."""
+    ends with. At iteration ``condition_test_at``, if there is no preconditioner yet, the Hessian
+    is estimated there and becomes the preconditioner if it is ill-conditioned."""
     point = problem.evaluate(w, b)
     g = problem.pull_back(point.grad_w, point.grad_b)
     history = [point.f]
@@ -730,6 +743,11 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         g_norm = float(np.max(np.abs(g)))
         if g_norm <= gtol and certified(level):
             return point.w, point.b, it - 1, True, history, pairs
+        if it == condition_test_at and preconditioner is None:
+            estimate = _hessian_estimate(problem, point.w, point.b)
+            if _condition_estimate(estimate) > WELL_CONDITIONED:
+                preconditioner = _factorize_psd(estimate)  # the certificate still estimates anew
+                pairs.clear()
         step_psi = -_two_loop(g, pairs, preconditioner, first_scale)
         slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
         if not slope < 0:  # rounding has spoilt the approximation: restart without the pairs
@@ -767,7 +785,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
 
 #: L-BFGS's Hessian estimates (certificate, preconditioner) read every k-th row, k chosen for
 #: about this many rows per parameter ...
-HESSIAN_ROWS_PER_PARAMETER = 16
+HESSIAN_ROWS_PER_PARAMETER = 8
 #: ... but at least this many rows (the exact Hessian of fewer costs little), and at least every
 #: `SUBSAMPLE_STRIDE`-th row.
 HESSIAN_MIN_ROWS = 5_000
@@ -784,9 +802,10 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
     exact on small data, otherwise an unbiased estimate, scaled up by the fraction of rows read.
 
     Forming the Hessian costs about $D/4$ passes over the rows it reads; on all of 50,000 x 500
-    that was 0.42 s, more than the rest of the fit. With $m$ rows, its relative error is about
-    $\sqrt{D/m}$, a quarter at 16 rows per parameter: plenty for a certificate whose level is
-    far below any tolerance, and for a preconditioner.
+    that was 0.42 s, more than the rest of the fit. From $m$ rows, the estimate is the exact
+    Hessian up to factors of about $(1 \pm \sqrt{D/m})^2$ in every direction, 0.4 to 1.8 at
+    8 rows per parameter: ample for a certificate whose level is $10^{-5}$ times the tolerance,
+    and for a preconditioner.
     """
     k = _hessian_stride(problem.n, problem.d)
     _, residual = nll_and_residual(problem.X[::k] @ w + b, problem.minus_signs[::k])
@@ -796,6 +815,14 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
 #: The start's conditioning test (`_ill_conditioned_at_start`) reads at most about this many
 #: rows per parameter.
 CONDITION_TEST_ROWS_PER_PARAMETER = 8
+
+
+def _start_test_is_cheap(problem: _Problem) -> bool:
+    """Whether `_ill_conditioned_at_start` costs at most `CONDITION_TEST_MAX_PASSES` passes: it
+    forms a (D+1) x (D+1) matrix from about 8 (D+1) rows, ~4 (D+1)^3 multiply-adds, where a
+    pass costs ~2 N D. (100,000 x 200: 0.2 passes; 20,000 x 1,000: 100.)"""
+    rows = min(problem.n, CONDITION_TEST_ROWS_PER_PARAMETER * (problem.d + 1))
+    return rows * (problem.d + 1) ** 2 / 2 <= CONDITION_TEST_MAX_PASSES * 2 * problem.n * problem.d
 
 
 def _ill_conditioned_at_start(problem: _Problem) -> bool:

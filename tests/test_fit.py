@@ -613,14 +613,14 @@ def test_a_constant_column_is_an_intercept_not_a_feature(method, n, l2):
         assert np.all(np.abs(result.weights[[1, 3]]) <= 1e-6 * scale)
 
 
-def test_hessian_estimate_reads_about_16_rows_per_parameter_and_is_close():
+def test_hessian_estimate_reads_about_8_rows_per_parameter_and_is_close():
     """L-BFGS's Hessian estimate (certificate, preconditioner) is exact on small data and reads
-    every k-th row otherwise; on 50,000 x 100 (k = 31) it is within about sqrt(D/m) of the exact
+    every k-th row otherwise; on 50,000 x 100 (k = 10) it is within about sqrt(D/m) of the exact
     Hessian in every direction."""
     from logreg import fitting
 
     assert fitting._hessian_stride(3_000, 31) == 1
-    assert fitting._hessian_stride(50_000, 500) == 6
+    assert fitting._hessian_stride(50_000, 500) == 10
     assert fitting._hessian_stride(100_000, 200) == fitting.SUBSAMPLE_STRIDE
     assert fitting._hessian_stride(1_000_000, 20) == fitting.SUBSAMPLE_STRIDE
     rng = np.random.default_rng(6)
@@ -637,3 +637,26 @@ def test_hessian_estimate_reads_about_16_rows_per_parameter_and_is_close():
     k = fitting._hessian_stride(n, d)
     ratio = np.sqrt((d + 1) / len(range(0, n, k)))
     assert (1 - ratio) ** 2 * 0.8 <= eig.min() and eig.max() <= (1 + ratio) ** 2 * 1.2
+
+
+def test_lbfgs_tests_the_conditioning_late_when_testing_at_the_start_costs_too_much(monkeypatch):
+    """With many features for the rows (here 3,000 x 300) the start's conditioning test would
+    cost more than a well-conditioned fit; it is made at `CONDITION_TEST_ITER` instead, only if
+    L-BFGS has not converged by then, and still brings polynomial features to Newton's optimum."""
+    from logreg import fitting
+
+    n = 3_000
+    X_poly, y = _polynomial_features(n, 10, seed=5)
+    X = np.hstack([X_poly, np.random.default_rng(6).standard_normal((n, 290))])
+    problem = fitting._Problem(X, y, 1e-3, False)
+    assert not fitting._start_test_is_cheap(problem)
+    assert fitting._start_test_is_cheap(fitting._Problem(X[:, :40], y, 1e-3, False))
+    started, estimates = [], []
+    monkeypatch.setattr(fitting, "_ill_conditioned_at_start", lambda p: started.append(p) or False)
+    estimate = fitting._hessian_estimate
+    monkeypatch.setattr(fitting, "_hessian_estimate", lambda p, w, b: estimates.append(1) or estimate(p, w, b))
+    lbfgs = logreg.fit(X, y, l2=1e-3, method="lbfgs")  # a ConvergenceWarning would fail this test
+    newton = logreg.fit(X, y, l2=1e-3, method="newton")
+    assert not started and len(estimates) == 2  # at CONDITION_TEST_ITER, and the certificate
+    assert lbfgs.converged and lbfgs.n_iter > fitting.CONDITION_TEST_ITER
+    assert abs(lbfgs.objective - newton.objective) <= 1e-11 * abs(newton.objective)
