@@ -117,6 +117,7 @@ def values() -> dict[str, str]:
         "condition_test_rows": str(logreg.fitting.CONDITION_TEST_ROWS_PER_PARAMETER),
         "condition_test_iter": str(logreg.fitting.CONDITION_TEST_ITER),
         "hessian_rows": str(logreg.fitting.HESSIAN_ROWS_PER_PARAMETER),
+        "hessian_min_rows": f"{logreg.fitting.HESSIAN_MIN_ROWS:,}",
     }
     for method in logreg.METHODS:
         out[f"fit_{method}_n_iter"] = str(blobs_fit(method).n_iter)
