@@ -725,18 +725,22 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     first_scale = 1.0 / (problem.n * rate * (1.0 - rate))
     precision = 64 * np.finfo(float).eps
 
-    estimated_here = False  # whether the preconditioner is an estimate at a candidate answer
+    estimate_at = None  # the point of the certificate's Hessian estimate, and its solver
+    certificate_solver = None
+    precondition_from_certificate = True
 
     def certified(level: float) -> bool:
-        nonlocal preconditioner, estimated_here
+        nonlocal preconditioner, estimate_at, certificate_solver
         if not certify:
             return True
-        if not estimated_here:  # the Hessian at the first candidate answer, not at the start
-            if preconditioner is None:
-                pairs.clear()  # the estimate is the better starting matrix from now on
-            preconditioner = _factorize_psd(_hessian_estimate(problem, point.w, point.b))
-            estimated_here = True
-        return float(g @ preconditioner(g)) <= level * max(abs(point.f), 1.0)
+        if estimate_at is None:  # the Hessian at the first candidate answer, not at the start
+            certificate_solver = _factorize_psd(_hessian_estimate(problem, point.w, point.b))
+            estimate_at = point
+            if precondition_from_certificate:
+                if preconditioner is None:
+                    pairs.clear()  # the estimate is the better starting matrix from now on
+                preconditioner = certificate_solver
+        return float(g @ certificate_solver(g)) <= level * max(abs(point.f), 1.0)
 
     level = 2 * CERTIFIED_GAP_PER_TOL * tol
     for it in range(1, max_iter + 1):
@@ -758,7 +762,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         if -slope <= precision * max(abs(point.f), 1.0):
             # The predicted decrease is below the rounding error of E: working precision,
             # if the certificate agrees.
-            had_estimate = estimated_here
+            had_estimate = estimate_at is not None
             if certified(max(level, precision)):
                 return point.w, point.b, it - 1, True, history, pairs
             if had_estimate and not pairs:
@@ -770,7 +774,15 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
             if pairs:  # the approximation may be poor: forget it and retry
                 pairs.clear()
                 continue
-            return point.w, point.b, it - 1, bool(g_norm <= 10 * gtol), history, pairs
+            if preconditioner is not None and estimate_at is not None:
+                # A Hessian estimated far from the optimum can be nearly singular: with every
+                # point classified confidently, the bias's curvature sum(sigma') was 1e-31
+                # where the penalised weights' was 2e-4, and its steps 1e26 long. Go on
+                # without it; the next candidate gets a fresh estimate for its certificate.
+                preconditioner, estimate_at, precondition_from_certificate = None, None, False
+                continue
+            # Rounding error stops every step: done, if the gradient and the certificate agree.
+            return point.w, point.b, it - 1, bool(g_norm <= 10 * gtol and certified(level)), history, pairs
         g_new = problem.pull_back(trial.grad_w, trial.grad_b)
         s_vec, y_vec = t * step_psi, g_new - g
         curvature = float(s_vec @ y_vec)
