@@ -774,7 +774,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
             if pairs:  # the approximation may be poor: forget it and retry
                 pairs.clear()
                 continue
-            if preconditioner is not None and estimate_at is not None:
+            if preconditioner is not None:
                 # A Hessian estimated far from the optimum can be nearly singular: with every
                 # point classified confidently, the bias's curvature sum(sigma') was 1e-31
                 # where the penalised weights' was 2e-4, and its steps 1e26 long. Go on
