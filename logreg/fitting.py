@@ -422,7 +422,7 @@ def fit(
             certificate: its Newton decrement, computed with a Hessian estimate (exact on small
             data, otherwise from every k-th row: at least 5,000 rows and 4 per parameter, and
             at least every 16th row), must predict a remaining decrease of $E$
-            of at most $10^{-5}\,\mathrm{tol}\,|E|$, because on ill-conditioned data a small
+            of at most $10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$, because on ill-conditioned data a small
             gradient alone can leave $E$ measurably above its minimum.
         max_iter: iteration limit.
 
@@ -646,7 +646,7 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
     measurably above its minimum along a flat direction. So the answer is certified: with an
     estimate $\hat H$ of the Hessian (`_hessian_estimate`: exact on small data, otherwise from
     every k-th row, at a k-th of the cost), the Newton decrement $g^\top \hat H^{-1} g$, twice the
-    predicted remaining decrease of $E$, must be at most $2 \cdot 10^{-5}\,\mathrm{tol}\,|E|$.
+    predicted remaining decrease of $E$, must be at most $2 \cdot 10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$.
     If it is not, the iterations go on with $\hat H^{-1}$ as the starting matrix of the
     two-loop recursion (a preconditioner), which removes the ill-conditioning.
 
@@ -689,7 +689,7 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
 
 #: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
 LBFGS_MEMORY = 10
-#: L-BFGS's certificate: the predicted remaining decrease of E at most this times ``tol * |E|``.
+#: L-BFGS's certificate: the predicted remaining decrease of E at most this times ``tol * max(|E|, 1)``.
 CERTIFIED_GAP_PER_TOL = 1e-5
 #: Above this ratio of the largest to the smallest Cholesky pivot of the Hessian (standardised
 #: coordinates) at the start, L-BFGS is preconditioned. The ratio underestimates the condition
