@@ -22,9 +22,11 @@ added in block order, so the result is the same on any number of cores.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
@@ -62,10 +64,18 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="logreg")
 
 
-# A process forked after a fit inherits the pool object but not its threads: work handed to it
-# would wait forever. The child starts a pool of its own instead.
+def _after_fork_in_child() -> None:
+    """A process forked after a fit inherits the pool object but not its threads: work handed to
+    it would wait forever. The child starts a pool of its own instead, and a fresh count of BLAS
+    limits (`single_threaded_blas`): a fork during another thread's fit copies a count that no
+    thread of the child will bring back to zero, and perhaps a held lock."""
+    global _limit_lock, _limit_users, _limiter
+    _pool.cache_clear()
+    _limit_lock, _limit_users, _limiter = threading.Lock(), 0, None
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_pool.cache_clear)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # NumPy's BLAS, found once, at import (about 10 ms: threadpoolctl scans the loaded libraries),
@@ -73,14 +83,37 @@ if hasattr(os, "register_at_fork"):
 _BLAS = ThreadpoolController().select(user_api="blas")
 
 
+_limit_lock = threading.Lock()
+_limit_users = 0
+_limiter = None
+
+
+@contextlib.contextmanager
 def single_threaded_blas():
     """A context in which BLAS uses one thread, so that it does not compete with the pool's threads.
 
     `logreg.fit` runs its solvers in it, not only the pool's work: after a call on several
     threads, OpenBLAS's idle threads keep spinning for a while, and measured at 100,000 x 200
     they made the next two passes over ``X`` 15-20 ms slower each.
+
+    The limit is process-wide, so it is shared: the first context in sets it, the last one out
+    restores BLAS's own setting. (One limit per context, each restoring what it found, left BLAS
+    at one thread for good when fits ran in several threads at once: the last to finish restored
+    another's limit.)
     """
-    return _BLAS.limit(limits=1)
+    global _limit_users, _limiter
+    with _limit_lock:
+        if _limit_users == 0:
+            _limiter = _BLAS.limit(limits=1)
+        _limit_users += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _limit_users -= 1
+            if _limit_users == 0:
+                _limiter.restore_original_limits()
+                _limiter = None
 
 
 def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int) -> list[T]:

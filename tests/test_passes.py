@@ -193,3 +193,36 @@ def test_column_stats_match_numpy_and_keep_constant_columns_exact():
     # A strided view (the solvers' subsample) needs no copy of its own.
     mean_s, std_s = P.column_stats(X[::16])
     np.testing.assert_allclose(std_s[:4], X[::16, :4].std(axis=0), rtol=1e-10)
+
+
+def test_concurrent_fits_leave_the_blas_thread_count_as_they_found_it():
+    """Two threads fitting at once: each holds BLAS to one thread while it solves. With a limit
+    per call, the one that finished last restored the other's limit, 1, and left NumPy's BLAS
+    single-threaded for the rest of the process. The limit is now shared and counted."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    import logreg
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    X, y, _ = _data(120_000, 40)
+    errors = []
+
+    def fit_a_few():
+        try:
+            for _ in range(3):
+                logreg.fit(X, y, l2=1.0)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fit_a_few) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert blas_threads() == before
