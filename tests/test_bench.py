@@ -1,0 +1,21 @@
+"""The benchmark script runs as the README says, end to end (on a tiny size; the timings
+themselves are not tested, they belong in the closing notes of the stops that measure them)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_fit.py"
+
+
+def test_the_benchmark_runs_and_reports_every_solver():
+    out = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "3000x5", "--repeats", "1"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    for label in ("logreg default (lbfgs)", "logreg newton", "sklearn lbfgs", "sklearn newton-cholesky"):
+        assert re.search(rf"^{re.escape(label)}\s+\d+\.\d+s", out, re.M), label
+    verdict = re.search(r"^(PASS|FAIL) 3000x5: logreg default fit = [\d.]+x .* gap (\S+) ", out, re.M)
+    assert verdict, out
+    assert abs(float(verdict.group(2))) <= 1e-10  # the accuracy half of the target, which is not noisy
