@@ -729,11 +729,13 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     certificate_solver = None
     precondition_from_certificate = True
 
-    def certified(level: float) -> bool:
+    def certified(level: float, fresh: bool = False) -> bool:
+        """Whether the certificate passes at ``point``; ``fresh``: with an estimate made there."""
         nonlocal preconditioner, estimate_at, certificate_solver
         if not certify:
             return True
-        if estimate_at is None:  # the Hessian at the first candidate answer, not at the start
+        if estimate_at is None or (fresh and estimate_at is not point):
+            # The Hessian at the first candidate answer, not at the start.
             certificate_solver = _factorize_psd(_hessian_estimate(problem, point.w, point.b))
             estimate_at = point
             if precondition_from_certificate:
@@ -763,10 +765,12 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
             # The predicted decrease is below the rounding error of E: working precision,
             # if the certificate agrees.
             had_estimate = estimate_at is not None
-            if certified(max(level, precision)):
+            if certified(max(level, precision), fresh=had_estimate):
                 return point.w, point.b, it - 1, True, history, pairs
             if had_estimate and not pairs:
-                return point.w, point.b, it - 1, bool(g_norm <= gtol), history, pairs
+                # This direction promises nothing, and the certificate, with an estimate made
+                # here, still sees a decrease: stop, without claiming convergence.
+                return point.w, point.b, it - 1, False, history, pairs
             pairs.clear()
             continue
         trial, t = problem.line_search(point, step_psi, slope)
