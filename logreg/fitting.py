@@ -327,9 +327,13 @@ class _Problem:
         With ``stride`` k, estimated from every k-th row (``residual`` given for those rows only)
         and scaled up by the fraction of rows read.
         """
-        X = self.X[::stride]
         q = np.abs(residual)  # sigma(a) or 1 - sigma(a), so sigma'(a) = q (1 - q)
-        H = hessian_terms(X, q * (1.0 - q))
+        return self.hessian_psi_from_weights(q * (1.0 - q), stride)
+
+    def hessian_psi_from_weights(self, s: Array, stride: int = 1) -> Array:
+        """`hessian_psi` given the weights ``s = sigma'(a)`` (of every ``stride``-th row)."""
+        X = self.X[::stride]
+        H = hessian_terms(X, s)
         if stride > 1:
             H *= self.n / X.shape[0]
         return self.pull_back_matrix(H + _penalty_diagonal(self.d, self.l2, self.penalize_bias))
@@ -694,7 +698,7 @@ CERTIFIED_GAP_PER_TOL = 1e-5
 #: Above this ratio of the largest to the smallest Cholesky pivot of the Hessian (standardised
 #: coordinates) at the start, L-BFGS is preconditioned. The ratio underestimates the condition
 #: number (measured: 10-70 times on correlated and polynomial features); on the benchmark's
-#: 100,000 x 200 data it is 1.35 (`_ill_conditioned_at_start` reads 1,563 rows there).
+#: 100,000 x 200 data it is 1.26 (`_ill_conditioned_at_start` reads 1,613 rows there).
 WELL_CONDITIONED = 10.0
 #: L-BFGS warm-starts on the subsample only with at least this many of its rows per parameter.
 WARM_START_ROWS_PER_PARAMETER = 256
@@ -850,15 +854,13 @@ def _ill_conditioned_at_start(problem: _Problem) -> bool:
     $p(1 - p)\,\tilde X^\top \tilde X$ plus the penalty, and every $k$-th row estimates it, with
     $k$ chosen for about `CONDITION_TEST_ROWS_PER_PARAMETER` rows per parameter: a column that is
     nearly a combination of others is nearly one on any rows. (Measured on the benchmark's
-    100,000 x 200 data: a ratio of 1.35 from 1,563 rows, 1.04 from 6,250; the threshold is 10.)
+    100,000 x 200 data: a ratio of 1.26 from the 1,613 rows it reads, 1.04 from 6,250; the threshold is 10.)
     Reading all rows would cost a Newton iteration's Hessian.
     """
     stride = max(1, problem.n // (CONDITION_TEST_ROWS_PER_PARAMETER * (problem.d + 1)))
-    rows = problem.X[::stride]
     rate = float(problem.y.mean())
-    H = hessian_terms(rows, np.full(rows.shape[0], rate * (1.0 - rate))) * (problem.n / rows.shape[0])
-    H += _penalty_diagonal(problem.d, problem.l2, problem.penalize_bias)
-    return _condition_estimate(problem.pull_back_matrix(H)) > WELL_CONDITIONED
+    weights = np.full(len(range(0, problem.n, stride)), rate * (1.0 - rate))
+    return _condition_estimate(problem.hessian_psi_from_weights(weights, stride)) > WELL_CONDITIONED
 
 
 def _condition_estimate(H: Array) -> float:
