@@ -854,8 +854,8 @@ def _ill_conditioned_at_start(problem: _Problem) -> bool:
     $p(1 - p)\,\tilde X^\top \tilde X$ plus the penalty, and every $k$-th row estimates it, with
     $k$ chosen for about `CONDITION_TEST_ROWS_PER_PARAMETER` rows per parameter: a column that is
     nearly a combination of others is nearly one on any rows. (Measured on the benchmark's
-    100,000 x 200 data: a ratio of 1.26 from the 1,613 rows it reads, 1.04 from 6,250; the threshold is 10.)
-    Reading all rows would cost a Newton iteration's Hessian.
+    100,000 x 200 data: a ratio of 1.26 from the 1,613 rows it reads, 1.04 from 6,250; the
+    threshold is 10.) Reading all rows would cost a Newton iteration's Hessian.
     """
     stride = max(1, problem.n // (CONDITION_TEST_ROWS_PER_PARAMETER * (problem.d + 1)))
     rate = float(problem.y.mean())

@@ -153,15 +153,17 @@ def _fit_objective(X, y):
     return logreg.fit(X, y, l2=1.0).objective
 
 
-def test_fit_leaves_the_blas_thread_count_as_it_found_it(monkeypatch):
-    """`fit` holds BLAS to one thread while it solves, and restores it, also when it raises."""
+def blas_threads() -> list[int]:
+    """The thread count of every BLAS library loaded in this process."""
     from threadpoolctl import threadpool_info
 
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_fit_leaves_the_blas_thread_count_as_it_found_it(monkeypatch):
+    """`fit` holds BLAS to one thread while it solves, and restores it, also when it raises."""
     import logreg
     from logreg import fitting
-
-    def blas_threads():
-        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
 
     before = blas_threads()
     X, y, _ = _data(2_000, 5)
@@ -201,12 +203,7 @@ def test_concurrent_fits_leave_the_blas_thread_count_as_they_found_it():
     single-threaded for the rest of the process. The limit is now shared and counted."""
     import threading
 
-    from threadpoolctl import threadpool_info
-
     import logreg
-
-    def blas_threads():
-        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
 
     before = blas_threads()
     X, y, _ = _data(120_000, 40)
