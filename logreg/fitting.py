@@ -424,8 +424,8 @@ def fit(
             stops, converged, when its predicted decrease of $E$ is below the rounding error of
             $E$: no tolerance can ask for more than working precision. L-BFGS must also pass a
             certificate: its Newton decrement, computed with a Hessian estimate (exact on small
-            data, otherwise from every k-th row: at least 5,000 rows and 4 per parameter, and
-            at least every 16th row), must predict a remaining decrease of $E$
+            data, otherwise from every k-th row; the module constants ``HESSIAN_MIN_ROWS`` and
+            ``HESSIAN_ROWS_PER_PARAMETER`` set k), must predict a remaining decrease of $E$
             of at most $10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$, because on ill-conditioned data a small
             gradient alone can leave $E$ measurably above its minimum.
         max_iter: iteration limit.
