@@ -670,11 +670,12 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
         # features) would make L-BFGS crawl; a Hessian estimate then preconditions it. The
         # test costs ~D^3: with many features for the rows, more than a well-conditioned fit,
         # so it is then left for the iterations that have not converged by `CONDITION_TEST_ITER`.
-        if _start_test_is_cheap(problem):
-            if _ill_conditioned_at_start(problem):
-                preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
-        else:
-            test_at = CONDITION_TEST_ITER
+        if _start_test_is_cheap(problem) and _ill_conditioned_at_start(problem):
+            preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
+        # Either way the conditioning is tested again where the fit has not converged by
+        # `CONDITION_TEST_ITER`: the Hessian at the start (every sigma' equal) can be far from
+        # the one near the optimum, where on nearly separable data most sigma' are tiny.
+        test_at = CONDITION_TEST_ITER
     else:
         sub = problem.subproblem()  # a contiguous copy: the warm start reads it many times
         # The warm start also tells whether the problem is ill-conditioned: if it does not
@@ -688,7 +689,18 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
             pairs = []
     return _lbfgs_iterations(problem, w, b, tol, max_iter, pairs=pairs,
-                             preconditioner=preconditioner, certify=True, condition_test_at=test_at)[:5]
+                             preconditioner=preconditioner, certify=True, condition_test_at=test_at,
+                             refresh_every=_refresh_interval(problem))[:5]
+
+
+def _refresh_interval(problem: _Problem) -> int:
+    """How many L-BFGS iterations a Hessian estimate is kept as the preconditioner before it is
+    made again at the current point: `CONDITION_TEST_ITER`, or more where an estimate costs more
+    than half that many passes over the data (`_hessian_estimate` reads every k-th row and forms
+    a (D+1) x (D+1) matrix, ~m (D+1)^2 / 2 multiply-adds from m rows; a pass costs ~2 N D)."""
+    rows = len(range(0, problem.n, _hessian_stride(problem.n, problem.d)))
+    passes = rows * (problem.d + 1) ** 2 / 2 / (2 * problem.n * problem.d)
+    return max(CONDITION_TEST_ITER, math.ceil(2 * passes))
 
 
 #: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
@@ -706,18 +718,22 @@ WARM_START_ROWS_PER_PARAMETER = 256
 WARM_START_MAX_ITER = 50
 #: The start's conditioning test is made if it costs at most this many passes over the data ...
 CONDITION_TEST_MAX_PASSES = 4
-#: ... otherwise at this iteration, if L-BFGS has not converged by then (well-conditioned fits
-#: take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000).
+#: ... and, either way, again at this iteration if L-BFGS has not converged by then
+#: (well-conditioned fits take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000); a
+#: preconditioner in use is then made again every `_refresh_interval` iterations.
 CONDITION_TEST_ITER = 25
 
 
 def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
                       *, pairs: list[tuple[Array, Array, float]], preconditioner, certify: bool,
-                      condition_test_at: int | None = None):
+                      condition_test_at: int | None = None, refresh_every: int | None = None):
     """L-BFGS iterations from ``(w, b)`` with the given (s, y, 1/s^T y) pairs, oldest first, and
     optionally a ``preconditioner`` (a solver for a Hessian estimate); also returns the pairs it
     ends with. At iteration ``condition_test_at``, if there is no preconditioner yet, the Hessian
-    is estimated there and becomes the preconditioner if it is ill-conditioned."""
+    is estimated there and becomes the preconditioner if it is ill-conditioned; with
+    ``refresh_every``, a preconditioner in use is then made again, at the current point, every that
+    many iterations until the fit converges (the curvature near the optimum can differ from the
+    curvature where the estimate was made by orders of magnitude on nearly separable data)."""
     point = problem.evaluate(w, b)
     g = problem.pull_back(point.grad_w, point.grad_b)
     history = [point.f]
@@ -753,11 +769,13 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         g_norm = float(np.max(np.abs(g)))
         if g_norm <= gtol and certified(level):
             return point.w, point.b, it - 1, True, history, pairs
-        if it == condition_test_at and preconditioner is None:
+        if it == condition_test_at and precondition_from_certificate:
             estimate = _hessian_estimate(problem, point.w, point.b)
-            if _condition_estimate(estimate) > WELL_CONDITIONED:
+            if preconditioner is not None or _condition_estimate(estimate) > WELL_CONDITIONED:
                 preconditioner = _factorize_psd(estimate)  # the certificate still estimates anew
                 pairs.clear()
+            if refresh_every is not None and preconditioner is not None:
+                condition_test_at = it + refresh_every
         step_psi = -_two_loop(g, pairs, preconditioner, first_scale)
         slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
         if not slope < 0:  # rounding has spoilt the approximation: restart without the pairs
