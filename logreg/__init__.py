@@ -18,6 +18,7 @@ from .fitting import METHODS, FitResult, fit, is_separable, predict, predict_pro
 from .gradcheck import GradientCheck, check_gradient
 from .model import gradient, hessian, log_sigmoid, objective, sigmoid, sigmoid_derivative
 from .warnings import ConvergenceWarning, LogregWarning, SeparationWarning
+from . import inference, selection  # noqa: E402  (Part II: how sure, which lambda)
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,8 @@ __all__ = [
     "ConvergenceWarning",
     "LogregWarning",
     "LogisticRegression",
+    "inference",
+    "selection",
 ]
 
 

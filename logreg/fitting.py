@@ -59,6 +59,13 @@ class FitResult:
         history: the objective after each iteration, starting with the initial point.
         separable: whether the training data were found linearly separable (checked only when
             ``l2 = 0``; ``None`` otherwise).
+        training_data: ``(X, y)`` as fitted (a reference, not a copy), for the inference methods
+            below (`covariance`, `standard_errors`, `summary`, ...), which need the Hessian there;
+            ``None`` if not kept.
+
+    The inference methods delegate to `logreg.inference` and share one cached covariance (one
+    Hessian, $O(ND^2)$). With ``l2 > 0`` they describe the Laplace posterior, not the sampling
+    distribution of the estimate (see `logreg.inference`).
     """
 
     weights: Array
@@ -71,6 +78,59 @@ class FitResult:
     penalize_bias: bool = False
     history: tuple[float, ...] = field(default=(), repr=False)
     separable: bool | None = None
+    training_data: tuple[Array, Array] | None = field(default=None, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def covariance(self, kind: str = "laplace") -> Array:
+        r"""$H^{-1}$ at the fit, shape ``(D + 1, D + 1)``, bias last (`logreg.inference.covariance`).
+
+        Examples:
+            >>> from logreg import fit, make_blobs
+            >>> fit(*make_blobs(100, seed=0)).covariance().shape
+            (3, 3)
+        """
+        from . import inference
+
+        if kind not in self._cache:
+            self._cache[kind] = inference.covariance(self, kind=kind)
+        return self._cache[kind].copy()
+
+    @property
+    def standard_errors(self) -> Array:
+        r"""$\sqrt{\operatorname{diag} H^{-1}}$, shape ``(D + 1,)``, bias last (`logreg.inference.standard_errors`)."""
+        return np.sqrt(np.diag(self.covariance()))
+
+    @property
+    def z_values(self) -> Array:
+        r"""Wald statistics $\hat\theta_j / \mathrm{se}_j$, bias last (`logreg.inference.z_values`)."""
+        return np.append(self.weights, self.bias) / self.standard_errors
+
+    @property
+    def p_values(self) -> Array:
+        r"""Two-sided Wald p-values $2\Phi(-|z_j|)$, bias last (`logreg.inference.p_values`)."""
+        from scipy.special import ndtr
+
+        return 2.0 * ndtr(-np.abs(self.z_values))
+
+    def conf_int(self, level: float = 0.95) -> Array:
+        """Wald intervals, shape ``(D + 1, 2)``, bias last (`logreg.inference.conf_int`)."""
+        from . import inference
+
+        self.covariance()  # fills the cache the interval's standard errors come from
+        return inference.conf_int(self, level=level)
+
+    def summary(self, feature_names: list[str] | None = None, level: float = 0.95) -> str:
+        """A statsmodels-like table of estimates, errors, z, p and intervals (`logreg.inference.summary`)."""
+        from . import inference
+
+        return inference.summary(self, feature_names=feature_names, level=level)
+
+    def predictive_proba(self, X: ArrayLike, method: str = "probit", n_draws: int = 10_000,
+                         seed: int | None = 0) -> Array:
+        r"""$p(y{=}1 \mid x)$ averaged over the Laplace posterior (`logreg.inference.predictive_proba`)."""
+        from . import inference
+
+        return inference.predictive_proba(self, X, method=method, n_draws=n_draws, seed=seed)
 
     def __eq__(self, other: object) -> bool:
         """Equal when every field is: the weights element by element (NaN equal to NaN), the
@@ -241,6 +301,7 @@ class _Problem:
         self.n, self.d = X.shape
         self.minus_signs = 1.0 - 2.0 * y  # -(2y - 1), as `_passes.loss_and_residual` takes it
         self.first = first  # the pass at `start`, if the caller made it already (`_start_pass`)
+        self.init: tuple[Array, float] | None = None  # `fit`'s ``init``: where `start` is
         # Any positive scales and any centre give an exact change of variables; they only need
         # to be about right to condition the problem. On a large X, every 16th row estimates
         # them well at a sixteenth of the cost (X.std alone would cost a full Newton iteration);
@@ -395,7 +456,10 @@ class _Problem:
         return tol * self.n
 
     def start(self) -> tuple[Array, float]:
-        """w = 0 and the bias that fits the class balance, the optimum of the bias-only model."""
+        """`fit`'s ``init`` if given; otherwise w = 0 and the bias that fits the class balance,
+        the optimum of the bias-only model."""
+        if self.init is not None:
+            return self.init[0].copy(), self.init[1]
         return np.zeros(self.d), _start_bias(self.y)
 
 
@@ -443,6 +507,7 @@ def fit(
     method: Method = "lbfgs",
     tol: float = 1e-8,
     max_iter: int = 200,
+    init: FitResult | tuple[ArrayLike, float] | None = None,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E(w, b)$ (book eq. ``obj``).
 
@@ -482,6 +547,10 @@ def fit(
             of at most $10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$, because on ill-conditioned data a small
             gradient alone can leave $E$ measurably above its minimum.
         max_iter: iteration limit.
+        init: where the solver starts: a previous `FitResult` or a ``(weights, bias)`` pair (a
+            warm start, as `logreg.selection.regularization_path` uses from one penalty to the
+            next). By default, ``w = 0`` and the bias that fits the class balance. The optimum
+            does not depend on it (the objective is convex), only the iterations spent.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -514,6 +583,15 @@ def fit(
     n_pos = int(ya.sum())
     if n_pos == 0 or n_pos == ya.shape[0]:
         raise ValueError(f"y holds only one class (all {int(ya[0])}); both 0 and 1 must appear")
+    start = None
+    if init is not None:
+        if isinstance(init, FitResult):
+            w0, b0 = init.weights, init.bias
+        elif isinstance(init, tuple) and len(init) == 2:
+            w0, b0 = init
+        else:
+            raise TypeError(f"init must be a FitResult or a (weights, bias) pair, got {type(init).__name__}")
+        start = v.check_weights(w0, b0, Xa.shape[1])
     if _first_pass_is_at_start(method, ya, Xa.shape[1]):
         first = _start_pass(Xa, ya)  # checks that X is finite too
     else:  # a warm start: the full data are first evaluated elsewhere
@@ -537,6 +615,7 @@ def fit(
     # compete with it (see `single_threaded_blas`).
     with single_threaded_blas():
         problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first)
+        problem.init = start
         w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias))
     if not converged and not separable:
@@ -557,6 +636,7 @@ def fit(
         penalize_bias=bool(penalize_bias),
         history=tuple(history),
         separable=separable,
+        training_data=(Xa, ya),
     )
 
 
