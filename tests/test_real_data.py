@@ -79,7 +79,7 @@ def reference_objective(name: str, unit: float, l2: float) -> float:
 @pytest.mark.parametrize("l2", L2_VALUES)
 @pytest.mark.parametrize("unit", UNITS)
 @pytest.mark.parametrize("name", DATASETS)
-@pytest.mark.parametrize("method", ["lbfgs"])
+@pytest.mark.parametrize("method", ["lbfgs", "bfgs"])
 def test_converges_on_real_data(method, name, unit, l2):
     X, y = real_dataset(name)
     with warnings.catch_warnings():
