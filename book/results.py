@@ -141,7 +141,7 @@ def _chapter_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
     from scipy.optimize import check_grad
 
     from logreg.data import BLOB_CENTRES
-    from logreg.gradcheck import EPS, SAFETY
+    from logreg.gradcheck import EPS, RESOLUTION, SAFETY
 
     out: dict[str, str] = {}
     # The data: the class centres, and the Bayes posterior of the model that generated them
@@ -163,6 +163,7 @@ def _chapter_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
     out["fd_h_forward"] = fmt(EPS**0.5, 2)
     out["scipy_check_grad_step"] = fmt(float(inspect.signature(check_grad).parameters["epsilon"].default), 2)
     out["gradcheck_safety"] = fmt(SAFETY)
+    out["gradcheck_resolution_percent"] = fmt(100 * RESOLUTION)
     # Regularisation: scikit-learn's C, and the fuzzy data shifted along x1 (translation test).
     shift = 5.0
     out["blobs_C"] = fmt(1 / (2 * BLOBS_L2))

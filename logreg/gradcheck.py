@@ -31,6 +31,10 @@ __all__ = ["GradientCheck", "check_gradient"]
 EPS = float(np.finfo(np.float64).eps)
 #: Headroom over the error estimate: the estimate is of the right size, not a strict bound.
 SAFETY = 10.0
+#: A check is conclusive only if every tolerance is below this fraction of the gradient's size
+#: (its largest component, analytic or numeric): otherwise a gradient wrong by that much could
+#: pass, because the differences of ``f`` do not resolve it.
+RESOLUTION = 1e-2
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,11 @@ class GradientCheck:
         numeric: the central-difference estimate.
         error: ``|numeric - analytic|`` per component.
         tolerance: the derived error budget per component.
-        passed: ``error <= tolerance`` for every component.
+        verdict: ``"failed"`` if some component is outside its tolerance; otherwise
+            ``"inconclusive"`` if some tolerance exceeds `RESOLUTION` times the gradient's
+            size (the finite differences of ``f`` cannot tell a 1 % error, for instance when
+            rounding in ``f`` swamps its change over the step); otherwise ``"passed"``.
+        passed: ``verdict == "passed"``.
     """
 
     analytic: NDArray[np.float64]
@@ -51,8 +59,20 @@ class GradientCheck:
     tolerance: NDArray[np.float64]
 
     @property
+    def conclusive(self) -> bool:
+        """Whether every tolerance is small next to the gradient (see ``verdict``)."""
+        size = max(float(np.max(np.abs(self.analytic))), float(np.max(np.abs(self.numeric))))
+        return bool(np.all(self.tolerance <= RESOLUTION * size))
+
+    @property
+    def verdict(self) -> str:
+        if not np.all(self.error <= self.tolerance):
+            return "failed"
+        return "passed" if self.conclusive else "inconclusive"
+
+    @property
     def passed(self) -> bool:
-        return bool(np.all(self.error <= self.tolerance))
+        return self.verdict == "passed"
 
     @property
     def worst_ratio(self) -> float:
@@ -73,7 +93,13 @@ def check_gradient(
         x: the point, shape ``(n,)``.
 
     Returns:
-        A `GradientCheck`; ``.passed`` says whether every component is within budget.
+        A `GradientCheck`; ``.passed`` says whether every component is within budget and the
+        budget is small enough to mean something (``.verdict`` tells "failed" from
+        "inconclusive").
+
+    Raises:
+        ValueError: ``x`` is empty or not 1-D, or ``grad`` returns the wrong shape.
+        TypeError: ``fun`` does not return one real number, or ``grad`` not real numbers.
 
     Examples:
         >>> import numpy as np
@@ -83,13 +109,27 @@ def check_gradient(
         >>> check_gradient(lambda x: float(x @ x), lambda x: 2.001 * x, np.array([3.0, 1.0])).passed
         False
     """
-    x = np.array(x, dtype=np.float64)  # a copy: the caller's array is never perturbed
+    from ._validation import as_float_array
+
+    x = np.array(as_float_array(x, "x"), dtype=np.float64)  # a copy: the caller's is never perturbed
     if x.ndim != 1:
         raise ValueError(f"x must be 1-D, got shape {x.shape}")
-    analytic = np.asarray(grad(x.copy()), dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("x is empty: there is no gradient component to check")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x contains NaN or infinite values")
+    analytic = as_float_array(grad(x.copy()), "the value grad returned")
     if analytic.shape != x.shape:
         raise ValueError(f"grad returned shape {analytic.shape}, expected {x.shape}")
-    f0 = float(fun(x.copy()))
+
+    def value(at: NDArray[np.float64]) -> float:
+        out = fun(at)
+        arr = as_float_array(out, "the value fun returned")
+        if arr.size != 1:
+            raise TypeError(f"fun must return one real number, got an array of shape {arr.shape}")
+        return float(arr.reshape(()))
+
+    f0 = value(x.copy())
     numeric = np.empty_like(x)
     numeric_2h = np.empty_like(x)
     rounding = np.empty_like(x)
@@ -97,8 +137,8 @@ def check_gradient(
         h = EPS ** (1 / 3) * max(1.0, abs(x[j]))
         e = np.zeros_like(x)
         e[j] = h
-        fp, fm = float(fun(x + e)), float(fun(x - e))
-        fp2, fm2 = float(fun(x + 2 * e)), float(fun(x - 2 * e))
+        fp, fm = value(x + e), value(x - e)
+        fp2, fm2 = value(x + 2 * e), value(x - 2 * e)
         numeric[j] = (fp - fm) / (2 * h)
         numeric_2h[j] = (fp2 - fm2) / (4 * h)
         # Each evaluation is off by about eps * |f|; the difference quotient divides that by h.

@@ -452,10 +452,15 @@ def test_hessian_explicit_formula(p):
 
 @given(p=problems())
 def test_gradient_matches_finite_differences(p):
+    # The right gradient never fails; it passes unless it is too small next to the finite
+    # differences' error budget for them to tell a 1 % error (near a stationary point).
     check = logreg.check_gradient(p.f, p.g, p.theta)
-    assert check.passed, (
+    assert check.verdict != "failed", (
         f"worst error/tolerance = {check.worst_ratio:.3g}; analytic {check.analytic}, numeric {check.numeric}"
     )
+    size = max(np.abs(check.analytic).max(), np.abs(check.numeric).max())
+    if size > 1e-6 * max(1.0, abs(p.f(p.theta))):
+        assert check.passed, f"{check.verdict}: tolerance {check.tolerance}, gradient {check.analytic}"
 
 
 @given(p=problems())
@@ -611,3 +616,33 @@ def test_objective_of_huge_weights_without_a_penalty_is_not_nan(w):
         if w < FMAX / 3:  # both points confidently wrong: losses w and 2 w
             assert logreg.objective([-w], 0.0, X, y, l2=0.0) == pytest.approx(3 * w)
         assert logreg.objective([w], 0.0, X, y, l2=1.0) == math.inf  # a penalty beyond any float
+
+
+def test_check_gradient_says_inconclusive_when_f_does_not_resolve_the_step():
+    """f = x.x + 1e10: its rounding (1e10 * eps) over the step swamps the change of x.x, so the
+    budget is larger than the gradient and a 33 % wrong gradient is within it: not a pass."""
+    f, x = (lambda x: float(x @ x + 1e10)), np.array([1.0, 1.0])
+    wrong = logreg.check_gradient(f, lambda x: 1.33 * 2 * x, x)
+    assert np.all(wrong.error <= wrong.tolerance)  # within budget, but the budget means nothing
+    assert wrong.verdict == "inconclusive" and not wrong.passed and not wrong.conclusive
+    right = logreg.check_gradient(f, lambda x: 2 * x, x)
+    assert right.verdict == "inconclusive" and not right.passed
+    clear = logreg.check_gradient(lambda x: float(x @ x), lambda x: 2 * x, x)
+    assert clear.verdict == "passed" and clear.passed and clear.conclusive
+    assert logreg.check_gradient(lambda x: float(x @ x), lambda x: 3 * x, x).verdict == "failed"
+
+
+def test_check_gradient_refuses_what_it_cannot_check():
+    f, g = (lambda x: float(x @ x)), (lambda x: 2 * x)
+    with pytest.raises(ValueError, match="x is empty"):
+        logreg.check_gradient(f, g, [])
+    with pytest.raises(TypeError, match="fun must return one real number, got an array of shape \\(2,\\)"):
+        logreg.check_gradient(lambda x: x * x, g, [1.0, 2.0])
+    with pytest.raises(TypeError, match="fun returned must hold real numbers"):
+        logreg.check_gradient(lambda x: "1.0", g, [1.0, 2.0])
+    with pytest.raises(TypeError, match="grad returned must hold real numbers"):
+        logreg.check_gradient(f, lambda x: None, [1.0, 2.0])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        logreg.check_gradient(f, g, [1.0, np.nan])
+    # a one-element array from fun is one number
+    assert logreg.check_gradient(lambda x: x[None, :] @ x[:, None], g, [1.0, 2.0]).passed
