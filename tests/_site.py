@@ -30,6 +30,17 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where a test run leaves what it writes (image differences, the browser summary, pytest's own
+#: cache): ``test-results/`` in the tree, or this environment variable's folder (a read-only
+#: checkout sets it, with ``LOGREG_CACHE_DIR`` for the build's cache).
+RESULTS_ENV = "LOGREG_TEST_RESULTS"
+
+
+def results_dir() -> Path:
+    given = os.environ.get(RESULTS_ENV, "").strip()
+    return Path(given).expanduser().resolve() if given else ROOT / "test-results"
+
+
 # Top-level entries of the working tree that are not sources of the book.
 NOT_SOURCES = {".git", ".venv", ".cache", "site", "test-results", ".hypothesis", ".pytest_cache", "build"}
 BUILD_TIMEOUT = 900  # seconds; a build takes ~15 s on a laptop
