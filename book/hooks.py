@@ -11,7 +11,8 @@ Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
    and any change re-renders; :mod:`book.cache` says how entries are keyed, written and read.
 2. ``on_page_markdown``: replace ``{{ name }}`` with a computed number, ``{{ figure: name }}``
    with the figure, ``{{ explorer: name }}`` with an interactive figure and its data (drawn by
-   ``docs/assets/javascripts/explorers.js``), and take the LaTeX out (see :mod:`book.mathml`).
+   ``docs/assets/javascripts/explorers.js``), number the exercises and run their solutions'
+   code (see :mod:`book.exercises`), and take the LaTeX out (see :mod:`book.mathml`).
    Placeholders are filled in code too (an executed listing may show the book's numbers);
    ``\\{{ name }}`` is the escape that leaves ``{{ name }}`` as it is.
 3. ``on_page_content``: put MathML back where the LaTeX was.
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from book import cache, mathml  # noqa: E402
+from book import cache, exercises, mathml  # noqa: E402
 
 log = logging.getLogger("mkdocs.book")
 NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
@@ -202,6 +203,7 @@ def on_files(files: Files, config) -> Files:
     files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
                       use_directory_urls=config["use_directory_urls"]))
     _state["index"] = _equation_index(config, files)
+    _state["exercises"] = _exercise_index(config, files)
     _state["math"] = {}
     return files
 
@@ -215,6 +217,17 @@ def _equation_index(config, files: Files) -> mathml.EquationIndex:
         f = files.get_file_from_path(src_uri)
         if f is not None and f.abs_src_path and src_uri.endswith(".md"):
             index.scan(chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    return index
+
+
+def _exercise_index(config, files: Files) -> exercises.ExerciseIndex:
+    """Number the exercises per chapter, chapters numbered in nav order like the equations."""
+    index = exercises.ExerciseIndex()
+    index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
+    for chapter, src_uri in enumerate(_nav_paths(config["nav"] or [])):
+        f = files.get_file_from_path(src_uri)
+        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
+            exercises.scan(index, chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
     return index
 
 
@@ -280,6 +293,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
+    markdown = exercises.render(markdown, page.file.src_uri, _state["exercises"])  # runs their code
     markdown, stash = mathml.protect(markdown, page.file.src_uri, _state["index"])
     _state["math"][page.file.src_uri] = stash
     return markdown
