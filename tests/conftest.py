@@ -186,7 +186,7 @@ from tests._browser import (  # noqa: E402
     browser_required,
     find_chromium,
 )
-from tests._site import built_site, built_source, second_site, site_builds  # noqa: E402,F401
+from tests._site import built_site, built_source, second_site, site_builds, warm_site  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
