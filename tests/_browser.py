@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests._site import load_config
+from tests._site import load_config, results_dir
 from tests._site import nav_pages as site_nav_pages
 
 ROOT = Path(__file__).resolve().parent.parent
-SUMMARY = ROOT / "test-results" / "browser-summary.json"
+SUMMARY = results_dir() / "browser-summary.json"
 
 INSTALL_HINT = (
     "apt-get install chromium (Debian) — the browser tests need a system Chromium; "
@@ -678,7 +678,7 @@ def write_summary(visits: dict[str, Visit], path: Path = SUMMARY) -> dict:
 
 def summary_lines(data: dict) -> list[str]:
     lines = [f"page weight and load time over loopback (limit {data['limit_bytes']:,} B; "
-             f"written to {SUMMARY.relative_to(ROOT)}):"]
+             f"written to {SUMMARY}):"]
     for name, p in sorted(data["pages"].items(), key=lambda kv: -kv[1]["bytes"]):
         load = "-" if p["load_ms"] is None else f"{p['load_ms']:.0f} ms"
         flag = "  OVER" if p["bytes"] > data["limit_bytes"] else ""

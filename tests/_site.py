@@ -9,6 +9,16 @@ snapshot of the working tree copied into a temporary folder, with no ``.cache/``
 * two snapshots of the same tree build to two sites that must be byte-identical where the design
   says so (``test_two_clean_builds_are_identical``). Both builds run at once, in parallel.
 
+Three builds run, two of them at once:
+
+1. the first snapshot, clean (``site-1``);
+2. the second snapshot, made read-only, with ``LOGREG_CACHE_DIR`` outside it (``site-2``): what a
+   read-only checkout does. Where the tests run as root, the build runs under ``setpriv`` without
+   the capability that lets root write anyway, so the permissions hold;
+3. the first snapshot again, started while build 1 holds the build lock (``site-3``): like two
+   ``make site`` in one tree, it must wait for build 1 and then build warm, from build 1's cache,
+   and give the same bytes as the cold build.
+
 The fixtures are defined here and imported by the test module (pytest only auto-loads
 ``conftest.py``, which belongs to the whole suite).
 """
@@ -30,6 +40,17 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where a test run leaves what it writes (image differences, the browser summary, pytest's own
+#: cache): ``test-results/`` in the tree, or this environment variable's folder (a read-only
+#: checkout sets it, with ``LOGREG_CACHE_DIR`` for the build's cache).
+RESULTS_ENV = "LOGREG_TEST_RESULTS"
+
+
+def results_dir() -> Path:
+    given = os.environ.get(RESULTS_ENV, "").strip()
+    return Path(given).expanduser().resolve() if given else ROOT / "test-results"
+
+
 # Top-level entries of the working tree that are not sources of the book.
 NOT_SOURCES = {".git", ".venv", ".cache", "site", "test-results", ".hypothesis", ".pytest_cache", "build"}
 BUILD_TIMEOUT = 900  # seconds; a build takes ~15 s on a laptop
@@ -62,13 +83,19 @@ def python_digest(root: Path) -> str:
     return h.hexdigest()
 
 
+CACHE_ENV = "LOGREG_CACHE_DIR"  # book/cache.py's; the builds here choose their own
+
+
 @dataclass
 class Build:
-    """One ``mkdocs build --strict`` of the sources in ``src`` into ``site``."""
+    """One ``mkdocs build --strict`` of the sources in ``src`` into ``site``, with its cache in
+    ``src/.cache`` or, if given, in ``cache`` (through ``$LOGREG_CACHE_DIR``)."""
 
     src: Path
     site: Path
     log: Path
+    cache: Path | None = None
+    read_only: bool = False  # run without the capability that lets root ignore permissions
     process: subprocess.Popen | None = None
     started: float = 0.0
     seconds: float = 0.0
@@ -76,10 +103,14 @@ class Build:
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.site)]
+        build = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.site)]
+        return (_without_root_override() or []) + build if self.read_only else build
 
     def start(self) -> Build:
         env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
+        env.pop(CACHE_ENV, None)
+        if self.cache is not None:
+            env[CACHE_ENV] = str(self.cache)
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 self.command, cwd=self.src, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -124,21 +155,85 @@ class Build:
         return self.site
 
 
+def _without_root_override() -> list[str] | None:
+    """A command prefix that makes root obey file permissions (``setpriv`` dropping
+    CAP_DAC_OVERRIDE and friends), or None when not root or it cannot be done here."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return None
+    prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+    try:
+        done = subprocess.run([*prefix, "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return prefix if done.returncode == 0 else None
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under ``root``: (size, mtime in ns), to see that nothing was written."""
+    out = {".": (0, root.stat().st_mtime_ns)}
+    for path in root.rglob("*"):
+        st = path.lstat()
+        out[path.relative_to(root).as_posix()] = (st.st_size if path.is_file() else 0, st.st_mtime_ns)
+    return out
+
+
+def _set_writable(root: Path, writable: bool) -> None:
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200 if writable else mode & ~0o222)
+
+
+def _wait_for_line(build: Build, text: str, timeout: float = BUILD_TIMEOUT) -> None:
+    """Wait until ``build``'s log has ``text`` (or the build ended)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and build.process is not None and build.process.poll() is None:
+        if text in build.output:
+            return
+        time.sleep(0.2)
+
+
+@dataclass
+class SiteBuilds:
+    """The three builds of one snapshot (see the module docstring)."""
+
+    clean: Build  # 1: the first snapshot, clean
+    read_only: Build  # 2: the second snapshot, read-only, its cache elsewhere
+    warm: Build  # 3: the first snapshot again, while build 1 holds the lock
+    read_only_before: dict[str, tuple[int, int]]
+    read_only_enforced: bool
+
+    def __iter__(self):
+        return iter((self.clean, self.read_only, self.warm))
+
+    def __getitem__(self, i: int) -> Build:
+        return (self.clean, self.read_only, self.warm)[i]
+
+
 @pytest.fixture(scope="session")
-def site_builds(tmp_path_factory) -> tuple[Build, Build]:
-    """Two clean builds of one snapshot of the working tree, run in parallel."""
+def site_builds(tmp_path_factory) -> SiteBuilds:
+    """Three builds of one snapshot of the working tree: two clean ones in parallel (one of
+    them from a read-only copy), and a warm one queued behind the first by the build lock."""
     base = tmp_path_factory.mktemp("book")
     first = snapshot(ROOT, base / "src-1")
     second = snapshot(first, base / "src-2")  # the same bytes, at a different path
-    builds = (
-        Build(first, base / "site-1", base / "build-1.log").start(),
-        Build(second, base / "site-2", base / "build-2.log").start(),
-    )
+    _set_writable(second, False)
+    clean = Build(first, base / "site-1", base / "build-1.log").start()
+    read_only = Build(second, base / "site-2", base / "build-2.log", cache=base / "cache-2",
+                      read_only=True)
+    builds = SiteBuilds(clean, read_only, Build(first, base / "site-3", base / "build-3.log"),
+                        tree_state(second), _without_root_override() is not None or os.geteuid() != 0)
+    read_only.start()
+    # Build 1 takes the lock in on_pre_build, just before MkDocs cleans the site folder.
+    _wait_for_line(clean, "Cleaning site directory")
+    builds.warm.start()
     yield builds
     for build in builds:
         if build.process is not None and build.process.poll() is None:
             build.process.kill()
             build.process.wait()
+    _set_writable(second, True)  # so that pytest can remove it
 
 
 @pytest.fixture(scope="session")
@@ -155,7 +250,14 @@ def built_source(site_builds, built_site) -> Path:
 
 @pytest.fixture(scope="session")
 def second_site(site_builds) -> Path:
-    return site_builds[1].require_success()
+    """The site built from the read-only snapshot (its cache outside it)."""
+    return site_builds.read_only.require_success()
+
+
+@pytest.fixture(scope="session")
+def warm_site(site_builds, built_site) -> Path:
+    """The site built from ``built_site``'s snapshot again, once build 1 had let go of the lock."""
+    return site_builds.warm.require_success()
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
   ``max_examples``, no deadline, since the first call of a SciPy routine can be slow). It is loaded
   by default; set ``HYPOTHESIS_PROFILE=dev`` for a longer, randomised local run.
 * Small, seeded data sets used by several test modules.
+* Where a run writes: ``test-results/`` in the tree, or ``$LOGREG_TEST_RESULTS`` (see
+  :func:`pytest_configure`), so that a read-only checkout can be tested.
 """
 
 from __future__ import annotations
@@ -36,6 +38,28 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+DEFAULT_MPL_RESULTS = "test-results/mpl"  # as pyproject.toml's addopts has it
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """With ``$LOGREG_TEST_RESULTS`` set, write nothing into the tree: the image comparison's
+    results go to ``$LOGREG_TEST_RESULTS/mpl`` (unless ``--mpl-results-path`` was given), and
+    pytest's own cache to ``$LOGREG_TEST_RESULTS/pytest-cache``. This runs before pytest-mpl and
+    the cache plugin read their settings."""
+    from tests._site import RESULTS_ENV, results_dir
+
+    if not os.environ.get(RESULTS_ENV, "").strip():
+        return
+    results = results_dir()
+    if getattr(config.option, "mpl_results_path", None) == DEFAULT_MPL_RESULTS:
+        config.option.mpl_results_path = str(results / "mpl")
+    # pytest reads cache_dir through getini(), which memoises into _inicache; seeding it is the
+    # only way to move the cache from a conftest (the ini option has no environment default).
+    inicache = getattr(config, "_inicache", None)
+    if isinstance(inicache, dict):
+        inicache["cache_dir"] = str(results / "pytest-cache")
 
 
 @pytest.fixture(scope="session")
@@ -162,7 +186,7 @@ from tests._browser import (  # noqa: E402
     browser_required,
     find_chromium,
 )
-from tests._site import built_site, built_source, second_site, site_builds  # noqa: E402,F401
+from tests._site import built_site, built_source, second_site, site_builds, warm_site  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from book import cache, hooks, mathml
+from book import cache, exercises, hooks, mathml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -284,6 +284,7 @@ def chapter(tmp_path, monkeypatch):
         "figure_meta": {"data": {"alt": "the data", "caption": "The data.", "width": 600}},
         "explorers": {},
         "index": mathml.EquationIndex(),
+        "exercises": exercises.ExerciseIndex(),
         "math": {},
     })
 

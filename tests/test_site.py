@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-# built_site, built_source, second_site and site_builds come from conftest.py (shared builds).
+# built_site, built_source, second_site, warm_site and site_builds come from conftest.py (shared builds).
 from tests._site import (  # noqa: F401 - site_pages is a fixture, used by name
     ROOT,
     dest_path,
@@ -29,6 +29,7 @@ from tests._site import (  # noqa: F401 - site_pages is a fixture, used by name
     python_digest,
     resolve,
     site_pages,
+    tree_state,
 )
 
 FIGURE_PLACEHOLDER = re.compile(r"\{\{\s*figure\s*:\s*(?P<name>[\w.-]+)\s*\}\}")
@@ -441,3 +442,50 @@ def test_two_clean_builds_give_the_same_other_files(built_site, second_site):
     assert a == b, f"the two builds wrote different files: {sorted(set(a) ^ set(b))}"
     problems = _differences(built_site, second_site, [f for f in a if not f.startswith("figures/")])
     assert not problems, "files differ between two clean builds of the same sources:\n" + _listing(problems)
+
+
+# The cache entries book/hooks.py logs, one line each: "book cache: <kind> computed|hit".
+CACHE_KINDS = ("figures", "values", "explorers", "notebook")
+
+
+def _cache_log(build) -> dict[str, str]:
+    found = dict(re.findall(r"book cache: (\w+) (computed|hit)", build.output))
+    return {kind: found.get(kind, "not logged") for kind in CACHE_KINDS}
+
+
+def test_a_warm_build_gives_the_same_files_as_a_cold_one(site_builds, built_site, warm_site):
+    """A cache hit must give what a miss gave: every file, HTML and the rest, the same bytes
+    (the explorers' data is embedded in two pages, the figures and notebook are served from it)."""
+    cold, warm = _cache_log(site_builds.clean), _cache_log(site_builds.warm)
+    assert set(cold.values()) == {"computed"}, f"the first build did not start cold: {cold}"
+    assert set(warm.values()) == {"hit"}, f"the second build of the same tree was not warm: {warm}"
+    a, b = _files(built_site), _files(warm_site)
+    assert a == b, f"the cold and the warm build wrote different files: {sorted(set(a) ^ set(b))}"
+    problems = _differences(built_site, warm_site, a)
+    assert not problems, "files differ between a cold and a warm build:\n" + _listing(problems)
+    print(f"cold build {site_builds.clean.seconds:.1f} s; warm build {site_builds.warm.seconds:.1f} s "
+          "(including its wait for the lock)")
+
+
+def test_two_builds_at_once_in_one_tree_take_turns(site_builds, built_site, warm_site):
+    """Two `make site` in one tree: the second waits for the lock instead of pruning and renaming
+    what the first is writing (which crashed one of them with a FileNotFoundError)."""
+    assert "another build is using" in site_builds.warm.output, (
+        "the build started while another held the lock did not wait for it")
+
+
+def test_a_read_only_tree_builds_with_its_cache_elsewhere(site_builds, second_site):
+    """LOGREG_CACHE_DIR outside a read-only checkout: the build succeeds (second_site) and writes
+    nothing into the tree, and the cache is where the variable says."""
+    build = site_builds.read_only
+    after = tree_state(build.src)
+    before = site_builds.read_only_before
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"the build wrote into the read-only tree: {changed[:20]}"
+    assert not (build.src / ".cache").exists()
+    assert build.cache is not None and set(_cache_log(build).values()) == {"computed"}
+    for kind in (*CACHE_KINDS, "mkdocs-jupyter"):
+        assert (build.cache / kind).is_dir(), f"no {kind}/ in {build.cache}"
+    if not site_builds.read_only_enforced:
+        pytest.skip("running as root without setpriv: the permissions were not enforced "
+                    "(the tree was still checked for writes above)")
