@@ -13,6 +13,7 @@ A chapter can only show a figure that is listed here, and everything listed here
 from __future__ import annotations
 
 import io
+import math
 from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ def _convergence(fig: MplFigure) -> None:
 
 
 def _offset(fig: MplFigure) -> None:
-    plotting.plot_offset_loss(fig.subplots(), eps=r.POST_EPSILON)
+    plotting.plot_offset_loss(fig.subplots(), offset=r.POST_EPSILON)
 
 
 REGISTRY: dict[str, BookFigure] = {
@@ -196,9 +197,9 @@ REGISTRY: dict[str, BookFigure] = {
         BookFigure(
             "offset-loss",
             "The loss of a class-A point against its activation: the exact loss rises as a straight "
-            "line for negative activations, while the post's epsilon-offset loss flattens into a "
-            "plateau at about 23.",
-            "The post's offset caps a wrong point's loss at −log ε and flattens its gradient to zero.",
+            "line for negative activations, while the post's offset loss flattens into a "
+            f"plateau at about {-math.log(r.POST_EPSILON):.1f}.",
+            "The post's offset δ caps a wrong point's loss at −log δ and flattens its gradient to zero.",
             _offset,
             size=(6.0, 3.8),
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from importlib.metadata import version
 
 import numpy as np
 
@@ -25,8 +26,8 @@ TERRIBLE_B = 2.0
 #: The penalty used for the fuzzy blobs, and the three penalties of the separable chapter.
 BLOBS_L2 = 0.1
 SEPARABLE_L2 = (0.0, 0.1, 10.0)
-#: The post's epsilon offset inside the log.
-POST_EPSILON = 1e-10
+#: The post's offset inside the log (its code calls it ``epsilon``; the book writes delta).
+POST_EPSILON = 1e-9
 
 
 @cache
@@ -72,6 +73,36 @@ def optimum() -> float:
     return logreg.fit(*blobs(), l2=BLOBS_L2, method="newton", tol=1e-14).objective
 
 
+def _post_sigmoid(a: float) -> float:
+    """The post's formula, as it computes it: ``1 / (1 + exp(-a))`` in double precision."""
+    with np.errstate(over="ignore"):
+        return float(1 / (1 + np.exp(-np.float64(a))))
+
+
+def _first_float_where(test, lo: float, hi: float) -> float:
+    """The smallest double in ``(lo, hi]`` at which the monotone ``test`` holds (it holds at
+    ``hi`` and not at ``lo``), by bisection on the doubles themselves."""
+    assert not test(lo) and test(hi)
+    while np.nextafter(lo, hi) < hi:
+        mid = lo + (hi - lo) / 2
+        if mid in (lo, hi):
+            break
+        lo, hi = (lo, mid) if test(mid) else (mid, hi)
+    return hi
+
+
+@cache
+def sigma_rounds_to_zero_below() -> float:
+    """The largest activation at which the post's sigmoid is exactly 0 (``exp(-a)`` overflows)."""
+    return -_first_float_where(lambda t: _post_sigmoid(-t) == 0.0, 1.0, 1000.0)
+
+
+@cache
+def one_minus_sigma_rounds_to_zero_above() -> float:
+    """The smallest activation at which ``1 - sigma(a)``, with the post's sigmoid, is exactly 0."""
+    return _first_float_where(lambda a: 1.0 - _post_sigmoid(a) == 0.0, 1.0, 100.0)
+
+
 def fmt(x: float, digits: int = 4) -> str:
     """A float for prose: ``digits`` significant digits, a real minus sign, no '-0'."""
     if x == 0:
@@ -110,6 +141,12 @@ def values() -> dict[str, str]:
         "log_2_n": fmt(N_POINTS * math.log(2)),
         "offset_cap": fmt(-math.log(POST_EPSILON), 3),
         "post_epsilon": fmt(POST_EPSILON),
+        # the versions the References page cites the documentation of
+        **{f"{name}_version": version(dist) for name, dist in
+           (("scipy", "scipy"), ("sklearn", "scikit-learn"), ("statsmodels", "statsmodels"))},
+        # where the post's sigma = 1 / (1 + exp(-a)) rounds to exactly 0, and 1 - sigma to 0
+        "sigma_zero_below": fmt(sigma_rounds_to_zero_below(), 4),
+        "one_minus_sigma_zero_above": fmt(one_minus_sigma_rounds_to_zero_above(), 4),
         # the L-BFGS settings "Beyond the post" describes, read from the package
         "lbfgs_memory": str(logreg.fitting.LBFGS_MEMORY),
         "subsample_stride": str(logreg.fitting.SUBSAMPLE_STRIDE),
@@ -129,6 +166,7 @@ def values() -> dict[str, str]:
         out[f"sep_objective_{key}"] = fmt(res.objective, 3)
     out["sep_l2_mid"], out["sep_l2_large"] = fmt(SEPARABLE_L2[1]), fmt(SEPARABLE_L2[2])
     out.update(_chapter_values(X, y))
+    out.update(_bfgs_values(X, y))
     out["comparison_table"], gap = comparison_table()
     out["comparison_max_gap"] = fmt(gap, 2)
     return out
@@ -175,6 +213,35 @@ def _chapter_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
         out[f"shift_dp_{key}"] = fmt(dp, 2)
         out[f"shift_labels_{key}"] = str(int(np.sum(before.predict(X) != after.predict(moved))))
     return out
+
+
+def _bfgs_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
+    """SciPy's BFGS defaults, and how far its ``hess_inv`` is from the exact inverse Hessian
+    (the fitting chapter runs the same call)."""
+    import inspect
+
+    from scipy.optimize import minimize
+    from scipy.optimize._optimize import _minimize_bfgs
+
+    defaults = inspect.signature(_minimize_bfgs).parameters
+
+    def E(theta):
+        return logreg.objective(theta[:2], theta[2], X, y, l2=BLOBS_L2)
+
+    def grad_E(theta):
+        return np.append(*logreg.gradient(theta[:2], theta[2], X, y, l2=BLOBS_L2))
+
+    res = minimize(E, np.zeros(3), jac=grad_E, method="BFGS")
+    exact = np.linalg.inv(logreg.hessian(res.x[:2], res.x[2], X, y, l2=BLOBS_L2))
+    error = np.abs(res.hess_inv - exact).max() / np.abs(exact).max()
+    norm = defaults["norm"].default
+    return {
+        "scipy_bfgs_gtol": fmt(defaults["gtol"].default),
+        "scipy_bfgs_gtol_code": repr(defaults["gtol"].default),
+        "scipy_bfgs_norm": "np.inf" if norm == np.inf else repr(norm),
+        "bfgs_hess_inv_error": f"{error:.0%}".replace("%", " %") if error >= 0.01 else fmt(error, 2),
+        "bfgs_hess_inv_nit": str(res.nit),
+    }
 
 
 @cache

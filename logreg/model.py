@@ -23,8 +23,9 @@ derivative, the objective with its gradient and Hessian.
 
 Why no epsilon: $\log\sigma(a) = -\log(1 + e^{-a})$ is evaluated as ``log_sigmoid``,
 which is exact for every finite ``a``, so nothing ever takes the log of 0 and no offset is
-needed. An offset such as ``log(p + 1e-10)`` changes the objective: it caps each point's loss at
-about 23 and puts a floor under the loss of a confidently right point.
+needed. The post's offset, ``log(p + delta)`` with ``delta = 1e-9``, changes the objective: it
+caps each point's loss at $-\log\delta$ and makes the loss of a confidently right point negative
+(``logreg.plotting.plot_offset_loss`` draws it).
 """
 
 from __future__ import annotations

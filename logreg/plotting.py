@@ -169,10 +169,11 @@ def plot_sigmoid_contours(
 ) -> dict[str, Any]:
     r"""Contours of $\sigma(w^\top x + b)$ over the plane, with the data on top.
 
-    The post asks whether there is "a better way" to evaluate $\sigma$ on a grid than a
-    loop: there is, broadcasting. With grid arrays ``x1, x2``, the activation is
-    ``w[0] * x1 + w[1] * x2 + b`` in one expression, and `logreg.sigmoid` applies to the
-    whole array.
+    The post evaluates $\sigma$ on its grid by flattening the ``meshgrid`` points into one
+    array, calling its sigmoid once and reshaping the result, and asks whether there is "a
+    better way". Broadcasting is a shorter one: with grid arrays ``x1, x2``, the activation is
+    ``w[0] * x1 + w[1] * x2 + b`` in one expression, already in the shape of the grid, and
+    `logreg.sigmoid` applies to the whole array.
 
     Args:
         ax: where to draw.
@@ -284,18 +285,25 @@ def plot_convergence(
     return lines
 
 
-def offset_log_loss(a: ArrayLike, eps: float = 1e-10) -> np.ndarray:
-    r"""The post's per-point loss for a class-1 point, $-\log(\sigma(a) + \epsilon)$.
+#: The offset the post adds inside its logarithms (its code names it ``epsilon``).
+POST_OFFSET = 1e-9
 
-    Shown only to explain why the offset is wrong; the package never uses it.
+
+def offset_log_loss(a: ArrayLike, offset: float = POST_OFFSET) -> np.ndarray:
+    r"""The post's per-point loss for a class-1 point, $-\log(\sigma(a) + \delta)$.
+
+    $\delta$ is the post's offset, ``1e-9`` (written $\delta$ in the book, where $\epsilon$ is
+    the machine epsilon). Shown only to explain why the offset is wrong; the package never uses it.
     """
-    return -np.log(sigmoid(a) + eps)
+    if not offset > 0:
+        raise ValueError(f"offset must be positive, got {offset!r}")
+    return -np.log(sigmoid(a) + offset)
 
 
-def plot_offset_loss(ax: Axes, *, eps: float = 1e-10, a: ArrayLike | None = None) -> list[Any]:
+def plot_offset_loss(ax: Axes, *, offset: float = POST_OFFSET, a: ArrayLike | None = None) -> list[Any]:
     r"""The exact loss $-\log\sigma(a)$ of a class-1 point against the post's offset version.
 
-    The offset caps the loss of a confidently wrong point at $-\log\epsilon$ and flattens
+    The offset $\delta$ caps the loss of a confidently wrong point at $-\log\delta$ and flattens
     its gradient to zero there, so such a point stops pulling on the weights.
 
     Returns:
@@ -303,10 +311,19 @@ def plot_offset_loss(ax: Axes, *, eps: float = 1e-10, a: ArrayLike | None = None
     """
     a = np.linspace(-40, 8, 481) if a is None else np.asarray(a, dtype=float)
     (exact,) = ax.plot(a, -log_sigmoid(a), color=ACCENTS[0], label=r"exact: $-\log\sigma(a)$")
-    (offset,) = ax.plot(a, offset_log_loss(a, eps), color=ACCENTS[1], ls="--",
-                        label=rf"offset: $-\log(\sigma(a) + 10^{{{np.log10(eps):.0f}}})$")
-    cap = ax.axhline(-np.log(eps), color=mpl.rcParams["grid.color"], lw=1, ls=":")
+    (shifted,) = ax.plot(a, offset_log_loss(a, offset), color=ACCENTS[1], ls="--",
+                         label=rf"offset: $-\log(\sigma(a) + \delta)$, $\delta = {_latex_number(offset)}$")
+    cap = ax.axhline(-np.log(offset), color=mpl.rcParams["grid.color"], lw=1, ls=":",
+                     label=rf"cap $-\log\delta \approx {-np.log(offset):.1f}$")
     ax.set_xlabel("activation $a$ of a point with $y = 1$")
     ax.set_ylabel("loss of that point")
     ax.legend(loc="upper right")
-    return [exact, offset, cap]
+    return [exact, shifted, cap]
+
+
+def _latex_number(x: float) -> str:
+    """``1e-09`` as ``10^{-9}``, ``2.5e-06`` as ``2.5 \\times 10^{-6}``, for a legend."""
+    mant, exp = f"{x:.3g}e".split("e")[:2] if "e" in f"{x:.3g}" else (f"{x:.3g}", "")
+    if not exp:
+        return mant
+    return (f"10^{{{int(exp)}}}" if mant == "1" else rf"{mant} \times 10^{{{int(exp)}}}")

@@ -1,0 +1,88 @@
+"""Guards for the first edition's errata (issue 12): what the book says about the post and its
+numbers stays true to the post and to the package.
+
+The post itself is not part of the repository; the few facts about it that the book depends on
+are stated here once, each beside the test that keeps the book consistent with it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+#: The post's ``epsilon`` inside its logarithms.
+THE_POSTS_OFFSET = 1e-9
+
+
+def chapter(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def test_the_posts_offset_is_used_everywhere():
+    import book.results as r
+    from logreg import plotting
+
+    assert r.POST_EPSILON == THE_POSTS_OFFSET
+    assert plotting.POST_OFFSET == THE_POSTS_OFFSET
+    import inspect
+
+    for func in (plotting.offset_log_loss, plotting.plot_offset_loss):
+        assert inspect.signature(func).parameters["offset"].default == THE_POSTS_OFFSET, func.__name__
+
+
+def test_the_offset_figure_describes_the_cap_it_draws():
+    import book.results as r
+    from book.figures import REGISTRY
+
+    cap = -math.log(r.POST_EPSILON)
+    alt = REGISTRY["offset-loss"].alt
+    assert f"about {cap:.1f}" in alt, alt
+    assert r.values()["offset_cap"] == r.fmt(cap, 3)
+
+
+def test_where_the_posts_logarithms_fail_is_computed_not_typed():
+    import numpy as np
+
+    import book.results as r
+
+    above = r.one_minus_sigma_rounds_to_zero_above()
+    assert 1 - 1 / (1 + np.exp(-above)) == 0 and 1 - 1 / (1 + np.exp(-np.nextafter(above, 0))) > 0
+    assert math.isclose(above, 53 * math.log(2), rel_tol=1e-12)
+    below = r.sigma_rounds_to_zero_below()
+    with np.errstate(over="ignore"):
+        assert 1 / (1 + np.exp(-below)) == 0 and 1 / (1 + np.exp(-np.nextafter(below, 0))) > 0
+
+
+def _doubt_boxes():
+    for path in sorted(DOCS.glob("*.md")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith('!!! note "The post\'s doubt'):
+                body = []
+                for later in lines[i + 1 :]:
+                    if later.strip() and not later.startswith("    "):
+                        break
+                    body.append(later)
+                yield path.name, line, "\n".join(body)
+
+
+@pytest.mark.parametrize(("page", "title", "body"), list(_doubt_boxes()), ids=lambda v: str(v)[:40])
+def test_every_doubt_box_credits_the_post_at_its_first_mention(page, title, body):
+    first = re.search(r"\[?\b[Tt]he post\b(?:'s)?\]?(?:\([^)]*\))?", body)
+    assert first, f"{page}: {title} never mentions the post in its text"
+    assert first.group(0).endswith("(references.md#the-post)"), (
+        f"{page}: {title}: the first mention of the post, {first.group(0)!r}, is not a link to "
+        "references.md#the-post")
+
+
+def test_the_references_describe_the_post_without_inventing_an_author():
+    text = chapter("references.md")
+    entry = text.split("{#the-post}", 1)[1].split("\n## ", 1)[0]
+    assert "names no author, date or address" in entry
+    assert "http" not in entry
