@@ -181,31 +181,80 @@ def plot_sigmoid_contours(
         bias: the intercept.
         X: the data drawn on top, shape ``(n, 2)``; they also set the extent.
         y: their labels, shape ``(n,)``.
-        levels: contour levels; by default 0 to 1 in steps of 0.125.
+        levels: the probabilities at which to draw contour lines, strictly between 0 and 1; by
+            default $1/8, 2/8, \dots, 7/8$ (0 and 1 are never reached, so a line there would
+            be empty). The shading between them runs from 0 to 1.
         resolution: grid points per axis.
         boundary: draw the decision boundary $\sigma = 1/2$ as a solid line.
 
+    Every other line, from the first, is labelled with its exact level (``0.125``, not a
+    rounded ``0.12``). The labels sit on the part of each line well inside the axes, staggered
+    along it; when the lines are too close together for labels to be read, none is drawn.
+
     Returns:
-        ``{"filled": QuadContourSet, "lines": QuadContourSet, "points": [...]}``.
+        ``{"filled": QuadContourSet, "lines": QuadContourSet, "labels": [Text, ...],
+        "points": [...]}``.
     """
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, 2)
-    levels = np.linspace(0.0, 1.0, 9) if levels is None else np.asarray(levels, dtype=float)
+    levels = np.arange(1, 8) / 8 if levels is None else np.asarray(levels, dtype=float)
+    if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
+        raise ValueError(f"levels must be probabilities strictly between 0 and 1, got {levels!r}")
+    if np.any(np.diff(levels) <= 0):
+        raise ValueError(f"levels must increase, got {levels!r}")
     x1, x2 = _grid(Xa, resolution)
     prob = sigmoid(w[0] * x1 + w[1] * x2 + b)
     ink = mpl.rcParams["axes.edgecolor"]
     # The shading is rasterised (in vector output too): as SVG paths it would weigh hundreds of
     # kilobytes, and the contour lines on top stay vectors.
-    filled = ax.contourf(x1, x2, prob, levels=levels, cmap=probability_cmap(), zorder=1,
+    filled = ax.contourf(x1, x2, prob, levels=[0.0, *levels, 1.0], cmap=probability_cmap(), zorder=1,
                          rasterized=True)
     lines = ax.contour(x1, x2, prob, levels=levels, colors=ink, linewidths=0.5, alpha=0.6, zorder=2)
-    ax.clabel(lines, levels=levels[1:-1:2], fmt="%.2f", fontsize=7, inline=True)
+    box = (x1.min(), x1.max(), x2.min(), x2.max())
+    places = _label_places(w, b, levels[::2], box)
+    labels = []
+    if places:
+        labels = ax.clabel(lines, levels=sorted(places), fmt=lambda p: f"{p:g}", fontsize=7,
+                           inline=True, manual=list(places.values()))
     if boundary:
         ax.contour(x1, x2, prob, levels=[0.5], colors=ink, linewidths=1.8, zorder=2)
     points = scatter_classes(ax, Xa, ya, size=18.0)
-    ax.set_xlim(x1.min(), x1.max())
-    ax.set_ylim(x2.min(), x2.max())
-    return {"filled": filled, "lines": lines, "points": points}
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+    return {"filled": filled, "lines": lines, "labels": labels, "points": points}
+
+
+def _label_places(w: np.ndarray, b: float, levels: np.ndarray, box, inset: float = 0.1,
+                  min_gap: float = 0.03) -> dict[float, tuple[float, float]]:
+    """Where to put the label of each contour line ``w.x + b = logit(p)``, by level: on the
+    segment of the line inside ``box`` shrunk by ``inset`` of its size on each side, staggered
+    along it. A line that misses the shrunk box gets no label; none does if neighbouring labelled
+    lines are closer than ``min_gap`` of the box's smaller side."""
+    x_lo, x_hi, y_lo, y_hi = box
+    size = min(x_hi - x_lo, y_hi - y_lo)
+    norm = float(np.hypot(*w))
+    logits = np.log(levels / (1 - levels))
+    if norm == 0 or (levels.size > 1 and np.min(np.diff(logits)) / norm < min_gap * size):
+        return {}
+    dx, dy = inset * (x_hi - x_lo), inset * (y_hi - y_lo)
+    lo, hi = np.array([x_lo + dx, y_lo + dy]), np.array([x_hi - dx, y_hi - dy])
+    direction = np.array([-w[1], w[0]]) / norm  # along the lines
+    places = {}
+    for k, (level, logit) in enumerate(zip(levels, logits)):
+        foot = w * (logit - b) / norm**2  # the point of the line nearest the origin
+        # the parameter range where foot + t * direction is inside [lo, hi] (Liang-Barsky)
+        t_lo, t_hi = -np.inf, np.inf
+        for d, f, a, c in zip(direction, foot, lo, hi):
+            if abs(d) < 1e-12:
+                t_lo, t_hi = (t_lo, t_hi) if a <= f <= c else (np.inf, -np.inf)
+                continue
+            t1, t2 = sorted(((a - f) / d, (c - f) / d))
+            t_lo, t_hi = max(t_lo, t1), min(t_hi, t2)
+        if not t_lo < t_hi:
+            continue
+        share = 0.5 if logits.size == 1 else 0.3 + 0.4 * k / (logits.size - 1)
+        places[float(level)] = tuple(float(v) for v in foot + (t_lo + share * (t_hi - t_lo)) * direction)
+    return places
 
 
 def plot_loss_slice(

@@ -86,3 +86,65 @@ def test_the_references_describe_the_post_without_inventing_an_author():
     entry = text.split("{#the-post}", 1)[1].split("\n## ", 1)[0]
     assert "names no author, date or address" in entry
     assert "http" not in entry
+
+
+def test_contour_lines_are_at_eighths_and_labelled_exactly_inside_the_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import book.results as r
+    from logreg.plotting import plot_sigmoid_contours
+
+    fig, ax = plt.subplots()
+    drawn = plot_sigmoid_contours(ax, r.TERRIBLE_W, r.TERRIBLE_B, *r.blobs())
+    assert np.allclose(drawn["lines"].levels, np.arange(1, 8) / 8)  # no empty level at 0 or 1
+    texts = sorted(t.get_text() for t in drawn["labels"])
+    assert texts == ["0.125", "0.375", "0.625", "0.875"], texts
+    fig.canvas.draw()
+    frame = ax.get_window_extent()
+    for t in drawn["labels"]:
+        box = t.get_window_extent()
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, t
+    plt.close(fig)
+
+
+def test_crowded_contours_get_no_labels():
+    """The unpenalised fit on separable data squeezes the lines together: labels would overlap."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import book.results as r
+    from logreg.plotting import plot_sigmoid_contours
+
+    fig, ax = plt.subplots()
+    fit = r.separable_fit(0.0)
+    assert plot_sigmoid_contours(ax, fit.weights, fit.bias, *r.separable())["labels"] == []
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("levels", [[0.0, 0.5], [0.5, 1.0], [0.6, 0.4], [[0.5]]])
+def test_bad_contour_levels_are_refused(levels):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import book.results as r
+    from logreg.plotting import plot_sigmoid_contours
+
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="levels"):
+        plot_sigmoid_contours(ax, r.TERRIBLE_W, r.TERRIBLE_B, *r.blobs(), levels=levels)
+    plt.close(fig)
+
+
+def test_no_caption_promises_levels_0_to_1():
+    from book.figures import REGISTRY
+
+    for name, figure in REGISTRY.items():
+        assert "0.125" not in figure.caption and "0 to 1" not in figure.caption, name
