@@ -148,3 +148,38 @@ def test_no_caption_promises_levels_0_to_1():
 
     for name, figure in REGISTRY.items():
         assert "0.125" not in figure.caption and "0 to 1" not in figure.caption, name
+
+
+def test_docstring_math_is_protected_from_emphasis():
+    """The gradcheck docstring's underbraces used to come out with literal <em> (erratum 12)."""
+    import markdown
+
+    from book import mathml
+    import logreg.gradcheck
+
+    html = markdown.Markdown(extensions=[mathml.MathExtension()]).convert(logreg.gradcheck.__doc__)
+    mathml.check_no_emphasis_in_math(html, "logreg.gradcheck")
+    assert "$" not in html
+    assert html.count("<munder") >= 2 and "truncation" in html and "rounding" in html
+
+
+def test_emphasis_inside_math_fails_the_build():
+    from book import mathml
+
+    with pytest.raises(mathml.MathError, match="emphasis inside a formula"):
+        mathml.check_no_emphasis_in_math("<p>$\\underbrace{a}<em>{b} + c</em>$</p>", "api.md")
+    mathml.check_no_emphasis_in_math("<p>costs $5 and <em>more</em></p>", "api.md")
+
+
+def test_docstring_labels_become_linked_equation_numbers():
+    from book import mathml
+
+    index = mathml.EquationIndex()
+    index.urls = {"api.md": "api/", "regularisation.md": "regularisation/"}
+    index.scan(5, "regularisation.md", "regularisation/", chapter("regularisation.md"))
+    out = mathml.link_label_mentions(
+        "(book eqs. <code>obj</code> and <code>gradpen</code>), eq. <code>nowhere</code>"
+        "<pre><span># eq. obj</span></pre>", "api.md", index)
+    assert '(eqs. <a class="eqref" href="../regularisation/#eq-obj">(5.1)</a> and ' in out
+    assert "eq. <code>nowhere</code>" in out  # a label no chapter defines yet stays as it is
+    assert "# eq. (5.1)" in out
