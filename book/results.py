@@ -325,7 +325,7 @@ def comparison_table() -> tuple[str, float, float, float]:
             steps.append(float(np.max(np.abs(np.append(w, b) - np.append(fits[0][1], fits[0][2])))))
             rows.append(f"| {name} | {fmt(l2)} | {fmt(w[0], 7)} | {fmt(w[1], 7)} | {fmt(b, 7)} "
                         f"| {fmt(value, 12)} | {fmt((value - ours) / ours, 2)} |")
-    head = ("| implementation | $\\lambda$ | $w_1$ | $w_2$ | $b$ | objective $E$ | relative gap |\n"
+    head = ("| implementation | $\\lambda$ | $w_1$ | $w_2$ | $b$ | objective $E_\\lambda$ | relative gap |\n"
             "|:--|--:|--:|--:|--:|--:|--:|")
     return "\n".join([head, *rows]), max(gaps), max(steps), max(allowed)
 

@@ -288,12 +288,12 @@ def plot_loss_slice(
         wi = w.copy()
         wi[index] = value
         values.append(objective(wi, b, Xa, ya, l2=l2, penalize_bias=penalize_bias))
-    (curve,) = ax.plot(grid, values, color=ACCENTS[0], label=rf"$E$ against $w_{index + 1}$")
+    (curve,) = ax.plot(grid, values, color=ACCENTS[0], label=rf"$E_\lambda$ against $w_{index + 1}$")
     at = objective(w, b, Xa, ya, l2=l2, penalize_bias=penalize_bias)
     (marker,) = ax.plot([w[index]], [at], "D", color=ACCENTS[1], ms=8, zorder=3,
                         label=rf"optimum $w_{index + 1} = {w[index]:.3f}$")
     ax.set_xlabel(rf"weight $w_{index + 1}$")
-    ax.set_ylabel(r"objective $E(w, b)$")
+    ax.set_ylabel(r"objective $E_\lambda(w, b)$")
     ax.legend(loc="upper center")
     return [curve, marker]
 
@@ -328,7 +328,7 @@ def plot_convergence(
     lines.append(ax.axhline(floor, color=mpl.rcParams["grid.color"], lw=1, ls=":",
                             label="rounding level"))
     ax.set_xlabel("iteration $k$")
-    ax.set_ylabel(r"$E(w_k, b_k) - E^\star$")
+    ax.set_ylabel(r"$E_\lambda(w_k, b_k) - E_\lambda^\star$")
     ax.grid(True, which="major")
     ax.legend()
     return lines
