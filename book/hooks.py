@@ -167,7 +167,8 @@ def _text(text) -> str:
 @event_priority(100)  # before mkdocstrings' on_config, which copies the Markdown extensions
 def on_config(config):
     # LaTeX in docstrings is protected from Markdown's emphasis (see mathml.MathExtension).
-    config.markdown_extensions.append(mathml.MathExtension())
+    if "markdown_extensions" in config:  # (a test may pass a bare dict)
+        config["markdown_extensions"].append(mathml.MathExtension())
     # mkdocs-jupyter's own cache (the rendered notebook page) moves with the book's cache.
     jupyter = config["plugins"].get("mkdocs-jupyter")
     if jupyter is not None and jupyter.config.get("cache"):
@@ -296,7 +297,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
-    markdown = exercises.render(markdown, page.file.src_uri, _state["exercises"])  # runs their code
+    index = _state.get("exercises") or exercises.ExerciseIndex()
+    markdown = exercises.render(markdown, page.file.src_uri, index)  # runs their code
     markdown, stash = mathml.protect(markdown, page.file.src_uri, _state["index"])
     _state["math"][page.file.src_uri] = stash
     return markdown

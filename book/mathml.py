@@ -199,6 +199,9 @@ from markdown.extensions import Extension  # noqa: E402
 from markdown.inlinepatterns import InlineProcessor  # noqa: E402
 
 
+DOC_INLINE = r"(?<![\\$\w])\$(?!\s)((?:\\\$|[^$])+?)(?<![\s\\])\$(?![\w$])"
+
+
 class _MathInline(InlineProcessor):
     """``$$...$$`` or ``$...$`` in Markdown that :func:`protect` never saw (docstrings rendered
     by mkdocstrings): converted to MathML and stashed before emphasis can read its ``_`` and
@@ -221,8 +224,8 @@ class MathExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802
         # After code spans (190) and before escapes (180) and emphasis (below 100).
         md.inlinePatterns.register(_MathInline(r"\$\$(.+?)\$\$", md, True), "book_display_math", 186)
-        md.inlinePatterns.register(_MathInline(INLINE.pattern.replace("(?P<tex>", "("), md, False),
-                                   "book_inline_math", 185)
+        # Docstrings wrap their lines, so inline math may run over a line break (not a paragraph).
+        md.inlinePatterns.register(_MathInline(DOC_INLINE, md, False), "book_inline_math", 185)
 
 
 EMPHASIS_IN_MATH = re.compile(r"\$(?!\s)[^$]*?<(em|strong)>[^$]*\$")
