@@ -58,6 +58,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import linecache
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -262,9 +263,11 @@ def _run_code(body: list[str], where: str) -> tuple[list[str], dict]:
                for node in ast.walk(tree)):
             raise ExerciseError(f"{where}: code block {blocks} imports book; use logreg, as a reader would")
         printed = io.StringIO()
+        filename = f"<{where}, block {blocks}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # shown in tracebacks
         try:
             with contextlib.redirect_stdout(printed):
-                exec(compile(tree, f"<{where}, block {blocks}>", "exec"), namespace)
+                exec(compile(tree, filename, "exec"), namespace)
         except Exception as exc:  # any failure of a solution fails the build
             trace = "".join(traceback.format_exception(exc)[1:])
             raise ExerciseError(f"{where}: code block {blocks} failed, so the solution is wrong:\n{trace}") from None

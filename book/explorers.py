@@ -211,8 +211,8 @@ def _regularisation_html(d: dict) -> str:
         f'<p class="explorer-note">Each position of the slider is a fit by <code>logreg.fit(X, y, '
         f"l2=λ)</code>, computed when the book was built: {n} values of λ from "
         f'{_lambda_text(d["fits"][0]["l2"])} to {_lambda_text(d["fits"][-1]["l2"])}, '
-        f"{STEPS_PER_DECADE} per factor of ten. λ = 0 is not among them: on separable data its "
-        f"optimum is at infinity.</p>"
+        f"{STEPS_PER_DECADE} per factor of ten. λ = 0 is not among them: on separable data it has "
+        f"no minimiser, since the objective keeps falling as the weights grow.</p>"
         f"<noscript><p>This figure is drawn by JavaScript, which is turned off.</p></noscript></div>"
     )
 

@@ -13,6 +13,7 @@ A chapter can only show a figure that is listed here, and everything listed here
 from __future__ import annotations
 
 import io
+import math
 from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ def _convergence(fig: MplFigure) -> None:
 
 
 def _offset(fig: MplFigure) -> None:
-    plotting.plot_offset_loss(fig.subplots(), eps=r.POST_EPSILON)
+    plotting.plot_offset_loss(fig.subplots(), offset=r.POST_EPSILON)
 
 
 REGISTRY: dict[str, BookFigure] = {
@@ -155,7 +156,8 @@ REGISTRY: dict[str, BookFigure] = {
             "Contours of σ(wᵀx + b) for w = (3/2, −2), b = 2 over the data: the contour lines run "
             "diagonally from lower left to upper right, cutting through both classes, so the "
             "probabilities bear no relation to the labels.",
-            "σ(wᵀx + b) for w = (3/2, −2) and b = 2, levels 0 to 1 in steps of 0.125: a terrible boundary.",
+            "σ(wᵀx + b) for w = (3/2, −2) and b = 2, contours at σ = 1/8, 2/8, …, 7/8 (every other "
+            "one labelled), the boundary σ = 1/2 in bold: a terrible boundary.",
             _terrible,
             size=(5.0, 4.6),
         ),
@@ -171,16 +173,18 @@ REGISTRY: dict[str, BookFigure] = {
             "fitted-contours",
             "Contours of the fitted σ(wᵀx + b) over the data: the σ = 1/2 boundary now runs "
             "diagonally between the two classes, with class A on the high-probability side.",
-            "The fitted model: σ contours from 0 to 1 in steps of 0.125, boundary in bold.",
+            "The fitted model: σ contours at 1/8, 2/8, …, 7/8, the boundary σ = 1/2 in bold.",
             _fitted,
             size=(5.0, 4.6),
         ),
         BookFigure(
             "separable-boundaries",
-            "Three panels of σ contours on linearly separable data, for λ = 0, 0.1 and 10. With "
-            "λ = 0 the contours are squeezed into a nearly vertical step at the boundary; with "
-            "larger λ the transition from class B to class A widens.",
-            "Separable data fitted with three penalties: the smaller λ, the steeper the sigmoid.",
+            "Three panels of σ contours on linearly separable data, for λ = 0, 0.1 and 10. In "
+            "each, the boundary runs diagonally from upper left to lower right between the two "
+            "squares of points. With λ = 0 all the contours are squeezed into a thin band along "
+            "the boundary, a sharp step from class B to class A; with larger λ the band widens.",
+            "Separable data fitted with three penalties: the smaller λ, the steeper the sigmoid. Contours "
+            "at σ = 1/8, …, 7/8; with λ = 0 they are too close together to label.",
             _separable,
             size=(9.0, 3.6),
         ),
@@ -189,16 +193,18 @@ REGISTRY: dict[str, BookFigure] = {
             "Objective minus its optimum on a log scale against iteration for three methods: "
             "gradient descent falls slowly along a straight line, BFGS faster, and Newton's "
             "method drops to rounding level within a handful of iterations.",
-            "Suboptimality against iteration on the fuzzy data: linear, superlinear, quadratic convergence.",
+            f"Suboptimality against iteration on the fuzzy data (λ = {r.BLOBS_L2:g}): gradient descent "
+            f"with step 1/L for {r.CONVERGENCE_GD_ITER} iterations, BFGS and Newton's method to "
+            f"tol = {r.CONVERGENCE_TOL:g}: linear, superlinear, quadratic convergence.",
             _convergence,
             size=(6.0, 4.0),
         ),
         BookFigure(
             "offset-loss",
             "The loss of a class-A point against its activation: the exact loss rises as a straight "
-            "line for negative activations, while the post's epsilon-offset loss flattens into a "
-            "plateau at about 23.",
-            "The post's offset caps a wrong point's loss at −log ε and flattens its gradient to zero.",
+            "line for negative activations, while the post's offset loss flattens into a "
+            f"plateau at about {-math.log(r.POST_EPSILON):.1f}.",
+            "The post's offset δ caps a wrong point's loss at −log δ and flattens its gradient to zero.",
             _offset,
             size=(6.0, 3.8),
         ),

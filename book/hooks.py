@@ -164,7 +164,11 @@ def _text(text) -> str:
     return "".join(text) if isinstance(text, list) else text
 
 
+@event_priority(100)  # before mkdocstrings' on_config, which copies the Markdown extensions
 def on_config(config):
+    # LaTeX in docstrings is protected from Markdown's emphasis (see mathml.MathExtension).
+    if "markdown_extensions" in config:  # (a test may pass a bare dict)
+        config["markdown_extensions"].append(mathml.MathExtension())
     # mkdocs-jupyter's own cache (the rendered notebook page) moves with the book's cache.
     jupyter = config["plugins"].get("mkdocs-jupyter")
     if jupyter is not None and jupyter.config.get("cache"):
@@ -293,7 +297,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
-    markdown = exercises.render(markdown, page.file.src_uri, _state["exercises"])  # runs their code
+    index = _state.get("exercises") or exercises.ExerciseIndex()
+    markdown = exercises.render(markdown, page.file.src_uri, index)  # runs their code
     markdown, stash = mathml.protect(markdown, page.file.src_uri, _state["index"])
     _state["math"][page.file.src_uri] = stash
     return markdown
@@ -346,7 +351,10 @@ def on_page_content(html: str, page, config, files) -> str:
     if stash is not None:
         # Docstrings rendered by mkdocstrings (the API page) carry $...$ that never passed
         # through the Markdown hook; convert whatever is left, outside code.
-        return mathml.render_html_math(mathml.restore(html, stash), page.file.src_uri)
+        html = mathml.restore(html, stash)
+        mathml.check_no_emphasis_in_math(html, page.file.src_uri)
+        html = mathml.link_label_mentions(html, page.file.src_uri, _state["index"])
+        return mathml.render_html_math(html, page.file.src_uri)
     if page.file.src_uri == NOTEBOOK:
         # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
         # MathJax for them (from an empty URL unless configured). Convert them here instead.

@@ -189,3 +189,79 @@ def render_html_math(content: str, where: str) -> str:
         )
         parts[i] = HTML_INLINE.sub(lambda m: convert(html.unescape(m.group(1)), False, where), text)
     return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Docstrings (the API page): math protected from Markdown, equation labels as linked numbers
+# --------------------------------------------------------------------------------------------
+
+from markdown.extensions import Extension  # noqa: E402
+from markdown.inlinepatterns import InlineProcessor  # noqa: E402
+
+
+DOC_INLINE = r"(?<![\\$\w])\$(?!\s)((?:\\\$|[^$])+?)(?<![\s\\])\$(?![\w$])"
+
+
+class _MathInline(InlineProcessor):
+    """``$$...$$`` or ``$...$`` in Markdown that :func:`protect` never saw (docstrings rendered
+    by mkdocstrings): converted to MathML and stashed before emphasis can read its ``_`` and
+    ``*`` (``}_{`` pairs in an ``\\underbrace`` used to come out as ``<em>``)."""
+
+    def __init__(self, pattern: str, md, display: bool):
+        super().__init__(pattern, md)
+        self.display = display
+
+    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
+        mathml = convert(m.group(1), self.display, "a docstring")
+        if self.display:
+            mathml = f'<div class="equation">{mathml}</div>'
+        return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
+
+
+class MathExtension(Extension):
+    """Registered by ``book/hooks.py`` (``on_config``) for every Markdown the build renders."""
+
+    def extendMarkdown(self, md):  # noqa: N802
+        # After code spans (190) and before escapes (180) and emphasis (below 100).
+        md.inlinePatterns.register(_MathInline(r"\$\$(.+?)\$\$", md, True), "book_display_math", 186)
+        # Docstrings wrap their lines, so inline math may run over a line break (not a paragraph).
+        md.inlinePatterns.register(_MathInline(DOC_INLINE, md, False), "book_inline_math", 185)
+
+
+EMPHASIS_IN_MATH = re.compile(r"\$(?!\s)[^$]*?<(em|strong)>[^$]*\$")
+DOC_EQREF = re.compile(r"(?:the book's |book )?(eqs?)\. <code>([\w-]+)</code>((?: and <code>[\w-]+</code>)*)")
+PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>|<script\b.*?</script>|<style\b.*?</style>)", re.S)
+CODE_EQREF = re.compile(r"(#\s*eqs?\.\s+)([\w-]+)")
+
+
+def check_no_emphasis_in_math(content: str, where: str) -> None:
+    """Fail the build if Markdown's emphasis ran inside a formula: ``$ ... <em>``."""
+    for i, part in enumerate(PRE_OR_CODE.split(content)):
+        if i % 2 == 0 and (m := EMPHASIS_IN_MATH.search(part)):
+            raise MathError(f"{where}: Markdown emphasis inside a formula, the LaTeX was corrupted "
+                            f"before conversion: ...{part[m.start():m.end() + 60]}...")
+
+
+def link_label_mentions(content: str, where: str, index: EquationIndex) -> str:
+    """Docstrings name equations by label (``book eq. ``obj````); on the page they become the
+    equation's number, linked ("eq. (5.1)"). In listings, a comment ``# eq. loglik`` gets the
+    number as text. Labels no chapter defines yet are left as they are."""
+
+    def number(label: str) -> str | None:
+        eq = index.equations.get(f"eq:{label}")
+        return None if eq is None else eq.number
+
+    def doc(m: re.Match[str]) -> str:
+        labels = [m[2], *re.findall(r"<code>([\w-]+)</code>", m[3] or "")]
+        if any(number(lab) is None for lab in labels):
+            return m.group(0)
+        links = " and ".join(index.link(f"eq:{lab}", where) for lab in labels)
+        return f"{m[1]}. {links}"
+
+    parts = PRE_BLOCK.split(content)  # not PRE_OR_CODE: the labels themselves are <code>
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            parts[i] = DOC_EQREF.sub(doc, part)
+        else:
+            parts[i] = CODE_EQREF.sub(lambda m: m[1] + (f"({number(m[2])})" if number(m[2]) else m[2]), part)
+    return "".join(parts)

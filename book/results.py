@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from importlib.metadata import version
 
 import numpy as np
 
@@ -25,8 +26,13 @@ TERRIBLE_B = 2.0
 #: The penalty used for the fuzzy blobs, and the three penalties of the separable chapter.
 BLOBS_L2 = 0.1
 SEPARABLE_L2 = (0.0, 0.1, 10.0)
-#: The post's epsilon offset inside the log.
-POST_EPSILON = 1e-10
+#: The convergence figure: gradient-descent iterations, and the tolerance of BFGS and Newton.
+CONVERGENCE_GD_ITER = 30
+CONVERGENCE_TOL = 1e-10
+#: A penalty large enough to show the limit lambda -> infinity (regularisation chapter).
+HUGE_L2 = 1e6
+#: The post's offset inside the log (its code calls it ``epsilon``; the book writes delta).
+POST_EPSILON = 1e-9
 
 
 @cache
@@ -57,19 +63,56 @@ def separable_fit(l2: float) -> logreg.FitResult:
 
 
 @cache
-def convergence_histories(n_iter: int = 30) -> dict[str, list[float]]:
+def convergence_histories(n_iter: int = CONVERGENCE_GD_ITER) -> dict[str, list[float]]:
     X, y = blobs()
     _, _, gd = gradient_descent(X, y, l2=BLOBS_L2, n_iter=n_iter)
+    tol = CONVERGENCE_TOL
     return {
         "gradient descent (step 1/L)": gd,
-        "BFGS": list(logreg.fit(X, y, l2=BLOBS_L2, method="bfgs", tol=1e-10).history),
-        "Newton (IRLS)": list(logreg.fit(X, y, l2=BLOBS_L2, method="newton", tol=1e-10).history),
+        "BFGS": list(logreg.fit(X, y, l2=BLOBS_L2, method="bfgs", tol=tol).history),
+        "Newton (IRLS)": list(logreg.fit(X, y, l2=BLOBS_L2, method="newton", tol=tol).history),
     }
+
+
+def gd_lipschitz(X: np.ndarray, l2: float) -> float:
+    """L of the gradient-descent step 1/L: a bound on the Hessian's largest eigenvalue."""
+    X_tilde = np.column_stack([X, np.ones(len(X))])
+    return float(np.linalg.norm(X_tilde, 2) ** 2 / 4 + 2 * l2)
 
 
 @cache
 def optimum() -> float:
     return logreg.fit(*blobs(), l2=BLOBS_L2, method="newton", tol=1e-14).objective
+
+
+def _post_sigmoid(a: float) -> float:
+    """The post's formula, as it computes it: ``1 / (1 + exp(-a))`` in double precision."""
+    with np.errstate(over="ignore"):
+        return float(1 / (1 + np.exp(-np.float64(a))))
+
+
+def _first_float_where(test, lo: float, hi: float) -> float:
+    """The smallest double in ``(lo, hi]`` at which the monotone ``test`` holds (it holds at
+    ``hi`` and not at ``lo``), by bisection on the doubles themselves."""
+    assert not test(lo) and test(hi)
+    while np.nextafter(lo, hi) < hi:
+        mid = lo + (hi - lo) / 2
+        if mid in (lo, hi):
+            break
+        lo, hi = (lo, mid) if test(mid) else (mid, hi)
+    return hi
+
+
+@cache
+def sigma_rounds_to_zero_below() -> float:
+    """The largest activation at which the post's sigmoid is exactly 0 (``exp(-a)`` overflows)."""
+    return -_first_float_where(lambda t: _post_sigmoid(-t) == 0.0, 1.0, 1000.0)
+
+
+@cache
+def one_minus_sigma_rounds_to_zero_above() -> float:
+    """The smallest activation at which ``1 - sigma(a)``, with the post's sigmoid, is exactly 0."""
+    return _first_float_where(lambda a: 1.0 - _post_sigmoid(a) == 0.0, 1.0, 100.0)
 
 
 def fmt(x: float, digits: int = 4) -> str:
@@ -98,6 +141,12 @@ def values() -> dict[str, str]:
         "terrible_w1": fmt(TERRIBLE_W[0]),
         "terrible_w2": fmt(TERRIBLE_W[1]),
         "terrible_b": fmt(TERRIBLE_B),
+        # the worked 2-D example: boundary x2 = slope * x1 + intercept, its distance from 0
+        "terrible_slope": fmt(-TERRIBLE_W[0] / TERRIBLE_W[1]),
+        "terrible_intercept": fmt(-TERRIBLE_B / TERRIBLE_W[1]),
+        "terrible_norm": fmt(float(np.linalg.norm(TERRIBLE_W))),
+        "terrible_distance": fmt(abs(TERRIBLE_B) / float(np.linalg.norm(TERRIBLE_W))),
+        "terrible_sigma_origin": fmt(float(logreg.sigmoid(TERRIBLE_B)), 3),
         "terrible_objective": fmt(terrible),
         "terrible_accuracy": f"{terrible_acc:.0%}".replace("%", " %"),
         "blobs_l2": fmt(BLOBS_L2),
@@ -108,8 +157,17 @@ def values() -> dict[str, str]:
         "fit_n_iter": str(fit.n_iter),
         "fit_accuracy": f"{fit_acc:.0%}".replace("%", " %"),
         "log_2_n": fmt(N_POINTS * math.log(2)),
+        "gd_lipschitz": fmt(gd_lipschitz(X, BLOBS_L2)),
+        "convergence_gd_iter": str(CONVERGENCE_GD_ITER),
+        "convergence_tol": repr(CONVERGENCE_TOL),
         "offset_cap": fmt(-math.log(POST_EPSILON), 3),
         "post_epsilon": fmt(POST_EPSILON),
+        # the versions the References page cites the documentation of
+        **{f"{name}_version": version(dist) for name, dist in
+           (("scipy", "scipy"), ("sklearn", "scikit-learn"), ("statsmodels", "statsmodels"))},
+        # where the post's sigma = 1 / (1 + exp(-a)) rounds to exactly 0, and 1 - sigma to 0
+        "sigma_zero_below": fmt(sigma_rounds_to_zero_below(), 4),
+        "one_minus_sigma_zero_above": fmt(one_minus_sigma_rounds_to_zero_above(), 4),
         # the L-BFGS settings "Beyond the post" describes, read from the package
         "lbfgs_memory": str(logreg.fitting.LBFGS_MEMORY),
         "subsample_stride": str(logreg.fitting.SUBSAMPLE_STRIDE),
@@ -129,8 +187,11 @@ def values() -> dict[str, str]:
         out[f"sep_objective_{key}"] = fmt(res.objective, 3)
     out["sep_l2_mid"], out["sep_l2_large"] = fmt(SEPARABLE_L2[1]), fmt(SEPARABLE_L2[2])
     out.update(_chapter_values(X, y))
-    out["comparison_table"], gap = comparison_table()
+    out.update(_bfgs_values(X, y))
+    out["comparison_table"], gap, step, allowed = comparison_table()
     out["comparison_max_gap"] = fmt(gap, 2)
+    out["comparison_max_parameter_gap"] = fmt(step, 2)
+    out["comparison_allowed_parameter_gap"] = fmt(allowed, 2)
     return out
 
 
@@ -167,6 +228,24 @@ def _chapter_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
     # Regularisation: scikit-learn's C, and the fuzzy data shifted along x1 (translation test).
     shift = 5.0
     out["blobs_C"] = fmt(1 / (2 * BLOBS_L2))
+    from sklearn.linear_model import LogisticRegression
+
+    out["sklearn_default_l2"] = fmt(1 / (2 * LogisticRegression().C))
+    # A very large penalty: the weights vanish and sigma(b) tends to the base rate.
+    # The fuzzy data are balanced, so this uses a real, unbalanced data set.
+    from sklearn.datasets import load_breast_cancer
+
+    Xc, yc = load_breast_cancer(return_X_y=True)
+    Xc = (Xc - Xc.mean(axis=0)) / Xc.std(axis=0)  # standardised, as the chapter says
+    huge = logreg.fit(Xc, yc, l2=HUGE_L2, method="newton", tol=1e-12)
+    huge_pb = logreg.fit(Xc, yc, l2=HUGE_L2, method="newton", tol=1e-12, penalize_bias=True)
+    out["cancer_n"], out["cancer_d"] = str(Xc.shape[0]), str(Xc.shape[1])
+    out["cancer_n1"] = str(int(yc.sum()))
+    out["huge_l2"] = fmt(HUGE_L2)
+    out["huge_l2_norm"] = fmt(float(np.linalg.norm(huge.weights)), 2)
+    out["huge_l2_sigma_b"] = fmt(float(logreg.sigmoid(huge.bias)), 4)
+    out["huge_l2_sigma_b_penalised"] = fmt(float(logreg.sigmoid(huge_pb.bias)), 4)
+    out["base_rate"] = fmt(float(yc.mean()), 4)
     out["shift_x1"] = fmt(shift)
     moved = X + np.array([shift, 0.0])
     for penalize_bias, key in ((False, "free"), (True, "penalised")):
@@ -178,10 +257,40 @@ def _chapter_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
     return out
 
 
+def _bfgs_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
+    """SciPy's BFGS defaults, and how far its ``hess_inv`` is from the exact inverse Hessian
+    (the fitting chapter runs the same call)."""
+    import inspect
+
+    from scipy.optimize import minimize
+    from scipy.optimize._optimize import _minimize_bfgs
+
+    defaults = inspect.signature(_minimize_bfgs).parameters
+
+    def E(theta):
+        return logreg.objective(theta[:2], theta[2], X, y, l2=BLOBS_L2)
+
+    def grad_E(theta):
+        return np.append(*logreg.gradient(theta[:2], theta[2], X, y, l2=BLOBS_L2))
+
+    res = minimize(E, np.zeros(3), jac=grad_E, method="BFGS")
+    exact = np.linalg.inv(logreg.hessian(res.x[:2], res.x[2], X, y, l2=BLOBS_L2))
+    error = np.abs(res.hess_inv - exact).max() / np.abs(exact).max()
+    norm = defaults["norm"].default
+    return {
+        "scipy_bfgs_gtol": fmt(defaults["gtol"].default),
+        "scipy_bfgs_gtol_code": repr(defaults["gtol"].default),
+        "scipy_bfgs_norm": "np.inf" if norm == np.inf else repr(norm),
+        "bfgs_hess_inv_error": f"{error:.0%}".replace("%", " %") if error >= 0.01 else fmt(error, 2),
+        "bfgs_hess_inv_nit": str(res.nit),
+    }
+
+
 @cache
-def comparison_table() -> tuple[str, float]:
-    """The last chapter's comparison with scikit-learn and statsmodels: a Markdown table, and the
-    largest relative objective gap in it.
+def comparison_table() -> tuple[str, float, float, float]:
+    """The last chapter's comparison with scikit-learn and statsmodels: a Markdown table, the
+    largest relative objective gap in it, the largest difference in a parameter, and the size of
+    parameter difference that an objective gap of one rounding error allows (see below).
 
     Every row fits the fuzzy data; its objective is evaluated by ``logreg.objective`` at that
     row's parameters, so all rows are measured on one scale, and the gap is relative to
@@ -194,7 +303,7 @@ def comparison_table() -> tuple[str, float]:
     from sklearn.linear_model import LogisticRegression
 
     X, y = blobs()
-    rows, gaps = [], []
+    rows, gaps, steps, allowed = [], [], [], []
     for l2 in (BLOBS_L2, 0.0):
         methods = logreg.METHODS if l2 > 0 else ("newton",)
         fits = [(f"`logreg`, {m}", *_wb(logreg.fit(X, y, l2=l2, method=m))) for m in methods]
@@ -207,14 +316,19 @@ def comparison_table() -> tuple[str, float]:
             params = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-10).params
             fits.append(("statsmodels, `Logit`", params[1:], float(params[0])))
         ours = logreg.objective(fits[0][1], fits[0][2], X, y, l2=l2)
+        # Near the optimum E rises like (1/2) d^T H d, so objectives equal to within a rounding
+        # error eps |E| allow parameters to differ by up to about sqrt(2 eps |E| / mu_min).
+        mu_min = float(np.linalg.eigvalsh(logreg.hessian(fits[0][1], fits[0][2], X, y, l2=l2))[0])
+        allowed.append(math.sqrt(2 * np.finfo(float).eps * abs(ours) / mu_min))
         for name, w, b in fits:
             value = logreg.objective(w, b, X, y, l2=l2)
             gaps.append(abs(value - ours) / ours)
+            steps.append(float(np.max(np.abs(np.append(w, b) - np.append(fits[0][1], fits[0][2])))))
             rows.append(f"| {name} | {fmt(l2)} | {fmt(w[0], 7)} | {fmt(w[1], 7)} | {fmt(b, 7)} "
                         f"| {fmt(value, 12)} | {fmt((value - ours) / ours, 2)} |")
-    head = ("| implementation | $\\lambda$ | $w_1$ | $w_2$ | $b$ | objective $E$ | relative gap |\n"
+    head = ("| implementation | $\\lambda$ | $w_1$ | $w_2$ | $b$ | objective $E_\\lambda$ | relative gap |\n"
             "|:--|--:|--:|--:|--:|--:|--:|")
-    return "\n".join([head, *rows]), max(gaps)
+    return "\n".join([head, *rows]), max(gaps), max(steps), max(allowed)
 
 
 def _wb(result: logreg.FitResult) -> tuple[np.ndarray, float]:

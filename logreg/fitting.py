@@ -48,7 +48,7 @@ class FitResult:
     Attributes:
         weights: shape ``(n_features,)``.
         bias: the intercept.
-        objective: $E(w, b)$ at the solution, computed by the same code as
+        objective: $E_\lambda(w, b)$ at the solution, computed by the same code as
             `logreg.objective`.
         n_iter: iterations the solver took.
         converged: whether the convergence test passed. ``False`` on separable data with
@@ -509,10 +509,10 @@ def fit(
     max_iter: int = 200,
     init: FitResult | tuple[ArrayLike, float] | None = None,
 ) -> FitResult:
-    r"""Fit binary logistic regression by minimising $E(w, b)$ (book eq. ``obj``).
+    r"""Fit binary logistic regression by minimising $E_\lambda(w, b)$ (book eq. ``obj``).
 
     $$
-    E(w, b) = -\sum_n \bigl[y_n \log\sigma(w^\top x_n + b) + (1 - y_n)\log\sigma(-(w^\top x_n + b))\bigr]
+    E_\lambda(w, b) = -\sum_n \bigl[y_n \log\sigma(w^\top x_n + b) + (1 - y_n)\log\sigma(-(w^\top x_n + b))\bigr]
               + \lambda\lVert w\rVert^2 \;[+\,\lambda b^2]
     $$
 

@@ -7,10 +7,10 @@ eq. ``fderr``):
 $$
 \frac{f(x + h e_j) - f(x - h e_j)}{2h} - \partial_j f(x)
   = \underbrace{\tfrac{h^2}{6} \partial_j^3 f(\xi)}_{\text{truncation}}
-  + \underbrace{O(\delta_f / h)}_{\text{rounding}},
+  + \underbrace{O(r_f / h)}_{\text{rounding}},
 $$
 
-where $\delta_f \approx \epsilon\,|f|$ is the rounding error in one evaluation of ``f``
+where $r_f \approx \epsilon\,|f|$ is the rounding error in one evaluation of ``f``
 ($\epsilon = 2^{-52}$). The step $h = \epsilon^{1/3}\max(1, |x_j|)$ balances the two,
 so a correct gradient is off by about $\epsilon^{2/3} \approx 4\times 10^{-11}$ in relative
 terms, and a wrong one by far more. The truncation term is measured rather than guessed: a second

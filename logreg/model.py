@@ -14,7 +14,7 @@ The objective (the book's eq. ``obj``, chapter *Regularisation*) is the summed n
 log-likelihood plus an L2 penalty,
 
 $$
-E(w, b) = -\sum_n \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
+E_\lambda(w, b) = -\sum_n \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
           + \lambda \lVert w \rVert^2 \; [+\, \lambda b^2],
 $$
 
@@ -23,8 +23,9 @@ derivative, the objective with its gradient and Hessian.
 
 Why no epsilon: $\log\sigma(a) = -\log(1 + e^{-a})$ is evaluated as ``log_sigmoid``,
 which is exact for every finite ``a``, so nothing ever takes the log of 0 and no offset is
-needed. An offset such as ``log(p + 1e-10)`` changes the objective: it caps each point's loss at
-about 23 and puts a floor under the loss of a confidently right point.
+needed. The post's offset, ``log(p + delta)`` with ``delta = 1e-9``, changes the objective: it
+caps each point's loss at $-\log\delta$ and makes the loss of a confidently right point negative
+(``logreg.plotting.plot_offset_loss`` draws it).
 """
 
 from __future__ import annotations
@@ -175,10 +176,10 @@ def objective(
     l2: float = 0.0,
     penalize_bias: bool = False,
 ) -> float:
-    r"""The penalised negative log-likelihood $E(w, b)$ (book eq. ``obj``).
+    r"""The penalised negative log-likelihood $E_\lambda(w, b)$ (book eq. ``obj``).
 
     $$
-    E(w, b) = -\sum_{n=1}^{N} \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
+    E_\lambda(w, b) = -\sum_{n=1}^{N} \bigl[y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)\bigr]
               + \lambda\,\lVert w\rVert^2 \;[+\,\lambda b^2],
     \qquad a_n = w^\top x_n + b.
     $$
@@ -195,7 +196,7 @@ def objective(
         penalize_bias: add $\lambda b^2$ too (the post's folded-bias code does).
 
     Returns:
-        $E(w, b)$ as a float.
+        $E_\lambda(w, b)$ as a float.
 
     Examples:
         >>> import numpy as np
@@ -228,7 +229,7 @@ def gradient(
     l2: float = 0.0,
     penalize_bias: bool = False,
 ) -> tuple[Array, float]:
-    r"""The gradient of $E$ (book eqs. ``grad`` and ``gradpen``).
+    r"""The gradient of $E_\lambda$ (book eqs. ``grad`` and ``gradpen``).
 
     $$
     \nabla_w E = \sum_n (\sigma(a_n) - y_n)\, x_n + 2\lambda w = X^\top(\sigma - y) + 2\lambda w,
@@ -282,7 +283,7 @@ def hessian(
     l2: float = 0.0,
     penalize_bias: bool = False,
 ) -> Array:
-    r"""The Hessian of $E$ with respect to $(w, b)$ (book eqs. ``hess`` and ``hesspen``).
+    r"""The Hessian of $E_\lambda$ with respect to $(w, b)$ (book eqs. ``hess`` and ``hesspen``).
 
     With $\tilde X = [X \;\; \mathbf 1]$ (the bias as a last column of ones) and
     $S = \operatorname{diag}(\sigma(a_n)(1-\sigma(a_n)))$,

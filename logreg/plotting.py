@@ -169,10 +169,11 @@ def plot_sigmoid_contours(
 ) -> dict[str, Any]:
     r"""Contours of $\sigma(w^\top x + b)$ over the plane, with the data on top.
 
-    The post asks whether there is "a better way" to evaluate $\sigma$ on a grid than a
-    loop: there is, broadcasting. With grid arrays ``x1, x2``, the activation is
-    ``w[0] * x1 + w[1] * x2 + b`` in one expression, and `logreg.sigmoid` applies to the
-    whole array.
+    The post evaluates $\sigma$ on its grid by flattening the ``meshgrid`` points into one
+    array, calling its sigmoid once and reshaping the result, and asks whether there is "a
+    better way". Broadcasting is a shorter one: with grid arrays ``x1, x2``, the activation is
+    ``w[0] * x1 + w[1] * x2 + b`` in one expression, already in the shape of the grid, and
+    `logreg.sigmoid` applies to the whole array.
 
     Args:
         ax: where to draw.
@@ -180,31 +181,80 @@ def plot_sigmoid_contours(
         bias: the intercept.
         X: the data drawn on top, shape ``(n, 2)``; they also set the extent.
         y: their labels, shape ``(n,)``.
-        levels: contour levels; by default 0 to 1 in steps of 0.125.
+        levels: the probabilities at which to draw contour lines, strictly between 0 and 1; by
+            default $1/8, 2/8, \dots, 7/8$ (0 and 1 are never reached, so a line there would
+            be empty). The shading between them runs from 0 to 1.
         resolution: grid points per axis.
         boundary: draw the decision boundary $\sigma = 1/2$ as a solid line.
 
+    Every other line, from the first, is labelled with its exact level (``0.125``, not a
+    rounded ``0.12``). The labels sit on the part of each line well inside the axes, staggered
+    along it; when the lines are too close together for labels to be read, none is drawn.
+
     Returns:
-        ``{"filled": QuadContourSet, "lines": QuadContourSet, "points": [...]}``.
+        ``{"filled": QuadContourSet, "lines": QuadContourSet, "labels": [Text, ...],
+        "points": [...]}``.
     """
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, 2)
-    levels = np.linspace(0.0, 1.0, 9) if levels is None else np.asarray(levels, dtype=float)
+    levels = np.arange(1, 8) / 8 if levels is None else np.asarray(levels, dtype=float)
+    if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
+        raise ValueError(f"levels must be probabilities strictly between 0 and 1, got {levels!r}")
+    if np.any(np.diff(levels) <= 0):
+        raise ValueError(f"levels must increase, got {levels!r}")
     x1, x2 = _grid(Xa, resolution)
     prob = sigmoid(w[0] * x1 + w[1] * x2 + b)
     ink = mpl.rcParams["axes.edgecolor"]
     # The shading is rasterised (in vector output too): as SVG paths it would weigh hundreds of
     # kilobytes, and the contour lines on top stay vectors.
-    filled = ax.contourf(x1, x2, prob, levels=levels, cmap=probability_cmap(), zorder=1,
+    filled = ax.contourf(x1, x2, prob, levels=[0.0, *levels, 1.0], cmap=probability_cmap(), zorder=1,
                          rasterized=True)
     lines = ax.contour(x1, x2, prob, levels=levels, colors=ink, linewidths=0.5, alpha=0.6, zorder=2)
-    ax.clabel(lines, levels=levels[1:-1:2], fmt="%.2f", fontsize=7, inline=True)
+    box = (x1.min(), x1.max(), x2.min(), x2.max())
+    places = _label_places(w, b, levels[::2], box)
+    labels = []
+    if places:
+        labels = ax.clabel(lines, levels=sorted(places), fmt=lambda p: f"{p:g}", fontsize=7,
+                           inline=True, manual=list(places.values()))
     if boundary:
         ax.contour(x1, x2, prob, levels=[0.5], colors=ink, linewidths=1.8, zorder=2)
     points = scatter_classes(ax, Xa, ya, size=18.0)
-    ax.set_xlim(x1.min(), x1.max())
-    ax.set_ylim(x2.min(), x2.max())
-    return {"filled": filled, "lines": lines, "points": points}
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+    return {"filled": filled, "lines": lines, "labels": labels, "points": points}
+
+
+def _label_places(w: np.ndarray, b: float, levels: np.ndarray, box, inset: float = 0.1,
+                  min_gap: float = 0.03) -> dict[float, tuple[float, float]]:
+    """Where to put the label of each contour line ``w.x + b = logit(p)``, by level: on the
+    segment of the line inside ``box`` shrunk by ``inset`` of its size on each side, staggered
+    along it. A line that misses the shrunk box gets no label; none does if neighbouring labelled
+    lines are closer than ``min_gap`` of the box's smaller side."""
+    x_lo, x_hi, y_lo, y_hi = box
+    size = min(x_hi - x_lo, y_hi - y_lo)
+    norm = float(np.hypot(*w))
+    logits = np.log(levels / (1 - levels))
+    if norm == 0 or (levels.size > 1 and np.min(np.diff(logits)) / norm < min_gap * size):
+        return {}
+    dx, dy = inset * (x_hi - x_lo), inset * (y_hi - y_lo)
+    lo, hi = np.array([x_lo + dx, y_lo + dy]), np.array([x_hi - dx, y_hi - dy])
+    direction = np.array([-w[1], w[0]]) / norm  # along the lines
+    places = {}
+    for k, (level, logit) in enumerate(zip(levels, logits)):
+        foot = w * (logit - b) / norm**2  # the point of the line nearest the origin
+        # the parameter range where foot + t * direction is inside [lo, hi] (Liang-Barsky)
+        t_lo, t_hi = -np.inf, np.inf
+        for d, f, a, c in zip(direction, foot, lo, hi):
+            if abs(d) < 1e-12:
+                t_lo, t_hi = (t_lo, t_hi) if a <= f <= c else (np.inf, -np.inf)
+                continue
+            t1, t2 = sorted(((a - f) / d, (c - f) / d))
+            t_lo, t_hi = max(t_lo, t1), min(t_hi, t2)
+        if not t_lo < t_hi:
+            continue
+        share = 0.5 if logits.size == 1 else 0.3 + 0.4 * k / (logits.size - 1)
+        places[float(level)] = tuple(float(v) for v in foot + (t_lo + share * (t_hi - t_lo)) * direction)
+    return places
 
 
 def plot_loss_slice(
@@ -238,12 +288,12 @@ def plot_loss_slice(
         wi = w.copy()
         wi[index] = value
         values.append(objective(wi, b, Xa, ya, l2=l2, penalize_bias=penalize_bias))
-    (curve,) = ax.plot(grid, values, color=ACCENTS[0], label=rf"$E$ against $w_{index + 1}$")
+    (curve,) = ax.plot(grid, values, color=ACCENTS[0], label=rf"$E_\lambda$ against $w_{index + 1}$")
     at = objective(w, b, Xa, ya, l2=l2, penalize_bias=penalize_bias)
     (marker,) = ax.plot([w[index]], [at], "D", color=ACCENTS[1], ms=8, zorder=3,
                         label=rf"optimum $w_{index + 1} = {w[index]:.3f}$")
     ax.set_xlabel(rf"weight $w_{index + 1}$")
-    ax.set_ylabel(r"objective $E(w, b)$")
+    ax.set_ylabel(r"objective $E_\lambda(w, b)$")
     ax.legend(loc="upper center")
     return [curve, marker]
 
@@ -278,24 +328,31 @@ def plot_convergence(
     lines.append(ax.axhline(floor, color=mpl.rcParams["grid.color"], lw=1, ls=":",
                             label="rounding level"))
     ax.set_xlabel("iteration $k$")
-    ax.set_ylabel(r"$E(w_k, b_k) - E^\star$")
+    ax.set_ylabel(r"$E_\lambda(w_k, b_k) - E_\lambda^\star$")
     ax.grid(True, which="major")
     ax.legend()
     return lines
 
 
-def offset_log_loss(a: ArrayLike, eps: float = 1e-10) -> np.ndarray:
-    r"""The post's per-point loss for a class-1 point, $-\log(\sigma(a) + \epsilon)$.
+#: The offset the post adds inside its logarithms (its code names it ``epsilon``).
+POST_OFFSET = 1e-9
 
-    Shown only to explain why the offset is wrong; the package never uses it.
+
+def offset_log_loss(a: ArrayLike, offset: float = POST_OFFSET) -> np.ndarray:
+    r"""The post's per-point loss for a class-1 point, $-\log(\sigma(a) + \delta)$.
+
+    $\delta$ is the post's offset, ``1e-9`` (written $\delta$ in the book, where $\epsilon$ is
+    the machine epsilon). Shown only to explain why the offset is wrong; the package never uses it.
     """
-    return -np.log(sigmoid(a) + eps)
+    if not offset > 0:
+        raise ValueError(f"offset must be positive, got {offset!r}")
+    return -np.log(sigmoid(a) + offset)
 
 
-def plot_offset_loss(ax: Axes, *, eps: float = 1e-10, a: ArrayLike | None = None) -> list[Any]:
+def plot_offset_loss(ax: Axes, *, offset: float = POST_OFFSET, a: ArrayLike | None = None) -> list[Any]:
     r"""The exact loss $-\log\sigma(a)$ of a class-1 point against the post's offset version.
 
-    The offset caps the loss of a confidently wrong point at $-\log\epsilon$ and flattens
+    The offset $\delta$ caps the loss of a confidently wrong point at $-\log\delta$ and flattens
     its gradient to zero there, so such a point stops pulling on the weights.
 
     Returns:
@@ -303,10 +360,19 @@ def plot_offset_loss(ax: Axes, *, eps: float = 1e-10, a: ArrayLike | None = None
     """
     a = np.linspace(-40, 8, 481) if a is None else np.asarray(a, dtype=float)
     (exact,) = ax.plot(a, -log_sigmoid(a), color=ACCENTS[0], label=r"exact: $-\log\sigma(a)$")
-    (offset,) = ax.plot(a, offset_log_loss(a, eps), color=ACCENTS[1], ls="--",
-                        label=rf"offset: $-\log(\sigma(a) + 10^{{{np.log10(eps):.0f}}})$")
-    cap = ax.axhline(-np.log(eps), color=mpl.rcParams["grid.color"], lw=1, ls=":")
+    (shifted,) = ax.plot(a, offset_log_loss(a, offset), color=ACCENTS[1], ls="--",
+                         label=rf"offset: $-\log(\sigma(a) + \delta)$, $\delta = {_latex_number(offset)}$")
+    cap = ax.axhline(-np.log(offset), color=mpl.rcParams["grid.color"], lw=1, ls=":",
+                     label=rf"cap $-\log\delta \approx {-np.log(offset):.1f}$")
     ax.set_xlabel("activation $a$ of a point with $y = 1$")
     ax.set_ylabel("loss of that point")
     ax.legend(loc="upper right")
-    return [exact, offset, cap]
+    return [exact, shifted, cap]
+
+
+def _latex_number(x: float) -> str:
+    """``1e-09`` as ``10^{-9}``, ``2.5e-06`` as ``2.5 \\times 10^{-6}``, for a legend."""
+    mant, exp = f"{x:.3g}e".split("e")[:2] if "e" in f"{x:.3g}" else (f"{x:.3g}", "")
+    if not exp:
+        return mant
+    return (f"10^{{{int(exp)}}}" if mant == "1" else rf"{mant} \times 10^{{{int(exp)}}}")
