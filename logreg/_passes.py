@@ -143,7 +143,7 @@ def map_row_blocks(func: Callable[[slice], T], X: Array, threading_min: int = TH
     return map_blocks(func, n, max(block_rows(d), min_rows))
 
 
-def loss_and_residual(a: Array, minus_signs: Array, residual: Array) -> float:
+def loss_and_residual(a: Array, minus_signs: Array, residual: Array, weights: Array | None = None) -> float:
     r"""The negative log-likelihood of activations ``a``; writes $\sigma(a_n) - y_n$ into ``residual``.
 
     With signs $s_n = 2y_n - 1$ (the caller passes ``minus_signs``, $-s_n = 1 - 2y_n$, which
@@ -165,7 +165,12 @@ def loss_and_residual(a: Array, minus_signs: Array, residual: Array) -> float:
 
     The blocks this runs on are small and the thread pool's threads share Python's lock, which
     each NumPy call takes and releases: every call saved is worth more than its arithmetic.
+
+    With sample ``weights`` $s_n$, the loss is $\sum_n s_n (-\log\sigma(z_n))$ and the residual
+    written is $s_n(\sigma(a_n) - y_n)$, so that ``r^T X`` is the weighted gradient's data term.
     """
+    if weights is not None:
+        return _weighted_loss_and_residual(a, minus_signs, residual, weights)
     x = np.multiply(minus_signs, a)  # -z
     restored = 0.0
     if x.max() > CLIP:
@@ -182,10 +187,33 @@ def loss_and_residual(a: Array, minus_signs: Array, residual: Array) -> float:
     return nll
 
 
-def nll_and_residual(a: Array, minus_signs: Array) -> tuple[float, Array]:
+def _weighted_loss_and_residual(a: Array, minus_signs: Array, residual: Array, weights: Array) -> float:
+    """`loss_and_residual` with sample weights: the same arithmetic, each row's loss and residual
+    multiplied by its weight (a separate function, so the unweighted path keeps its few calls)."""
+    x = np.multiply(minus_signs, a)  # -z
+    excess = np.maximum(x - CLIP, 0.0) if x.max() > CLIP else None
+    if excess is not None:
+        np.minimum(x, CLIP, out=x)
+    u = np.exp(x, out=x)
+    v = np.add(u, 1.0)
+    loss = np.log(v)
+    correction = np.subtract(v, 1.0, out=residual)
+    np.subtract(u, correction, out=correction)
+    loss += np.divide(correction, v, out=correction)
+    if excess is not None:
+        loss += excess
+    nll = float(weights @ loss)
+    np.divide(u, v, out=residual)
+    np.multiply(residual, minus_signs, out=residual)
+    np.multiply(residual, weights, out=residual)
+    return nll
+
+
+def nll_and_residual(a: Array, minus_signs: Array, weights: Array | None = None) -> tuple[float, Array]:
     """`loss_and_residual` over all of ``a``, on all cores: the loss and the residuals."""
     residual = np.empty_like(a)
-    parts = map_blocks(lambda b: loss_and_residual(a[b], minus_signs[b], residual[b]), a.size, VECTOR_BLOCK)
+    parts = map_blocks(lambda b: loss_and_residual(a[b], minus_signs[b], residual[b],
+                                                   None if weights is None else weights[b]), a.size, VECTOR_BLOCK)
     return math.fsum(parts), residual
 
 
@@ -205,8 +233,10 @@ class Pass:
         self.residual, self.xtr, self.sum_r = residual, xtr, sum_r
 
 
-def step_pass(X: Array, minus_signs: Array, v: Array, c: float, base: Array | None = None) -> Pass:
-    """Move the activations to ``base + X v + c`` (or ``X v + c``) and evaluate there, in one read of X.
+def step_pass(X: Array, minus_signs: Array, v: Array, c: float, base: Array | None = None,
+              weights: Array | None = None) -> Pass:
+    """Move the activations to ``base + X v + c`` (or ``X v + c``) and evaluate there, in one read of X
+    (with sample ``weights``, the weighted loss and residuals: see `loss_and_residual`).
 
     Per block of rows: the product ``X_b v``, the loss and residuals (`loss_and_residual`), and
     ``r_b^T X_b``, while ``X_b`` is still in cache.
@@ -222,7 +252,7 @@ def step_pass(X: Array, minus_signs: Array, v: Array, c: float, base: Array | No
         db += c
         if base is not None:
             np.add(base[b], db, out=a[b])
-        nll = loss_and_residual(a[b], minus_signs[b], residual[b])
+        nll = loss_and_residual(a[b], minus_signs[b], residual[b], None if weights is None else weights[b])
         return nll, residual[b] @ Xb
 
     parts = map_row_blocks(work, X)
@@ -285,6 +315,37 @@ def column_stats(X: Array) -> tuple[Array, Array]:
         if len(parts) > 1:
             squares += rows * (block_mean - shift) ** 2
     return origin + shift, np.sqrt(squares / n)
+
+
+def weighted_column_stats(X: Array, weights: Array) -> tuple[Array, Array]:
+    """`column_stats` with sample weights: the weighted mean and standard deviation of each
+    column, the same numbers as `column_stats` of ``X`` with each row repeated as often as its
+    (integer) weight says. Rows of weight 0 do not count; deviations are measured from the first
+    row of positive weight, so a column constant on those rows has a scale of exactly 0."""
+    origin = np.asarray(X[int(np.flatnonzero(weights > 0)[0])], dtype=np.float64)
+
+    def work(rows: slice) -> tuple[float, Array, Array, Array]:
+        dev = X[rows] - origin
+        sw = weights[rows]
+        mass = float(np.sum(sw))
+        total = sw @ dev
+        block_mean = total / mass if mass > 0 else np.zeros_like(total)
+        dev -= block_mean
+        np.multiply(dev, dev, out=dev)
+        return mass, total, block_mean, sw @ dev
+
+    parts = map_row_blocks(work, X)
+    mass = math.fsum(part[0] for part in parts)
+    total = np.zeros(X.shape[1])
+    for part in parts:
+        total += part[1]
+    shift = total / mass
+    squares = np.zeros(X.shape[1])
+    for block_mass, _, block_mean, block_squares in parts:
+        squares += block_squares
+        if len(parts) > 1:
+            squares += block_mass * (block_mean - shift) ** 2
+    return origin + shift, np.sqrt(squares / mass)
 
 
 def gradient_terms(X: Array, residual: Array) -> tuple[Array, float]:

@@ -144,6 +144,26 @@ def check_y(y: ArrayLike, n_samples: int) -> Array:
     return arr
 
 
+def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> Array | None:
+    """``sample_weight`` as a float array of shape ``(n_samples,)``, finite and non-negative, a
+    copy of the caller's; ``None`` stays ``None`` (every weight 1)."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, (numbers.Number, np.generic)) or np.ndim(sample_weight) == 0:
+        raise TypeError(f"sample_weight must be an array with one weight per row ({n_samples}), "
+                        f"got the scalar {sample_weight!r}")
+    arr = as_float_array(sample_weight, "sample_weight")
+    if arr.ndim != 1 or arr.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have shape ({n_samples},), one weight per row of X, "
+                         f"got shape {arr.shape}")
+    check_finite_elements(arr, "sample_weight")
+    if np.any(arr < 0):
+        raise ValueError(f"sample_weight must be >= 0, found {np.unique(arr[arr < 0])[:3].tolist()}")
+    if arr is sample_weight:  # never hold on to (or let anything write to) the caller's array
+        arr = arr.copy()
+    return arr
+
+
 def check_Xy(X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
     Xa = check_X(X)
     return Xa, check_y(y, Xa.shape[0])
@@ -205,8 +225,9 @@ def check_weights(weights: ArrayLike, bias: float, n_features: int) -> tuple[Arr
 
 
 def check_problem(
-    weights: ArrayLike, bias: float, X: ArrayLike, y: ArrayLike, l2: float
-) -> tuple[Array, float, Array, Array, float]:
+    weights: ArrayLike, bias: float, X: ArrayLike, y: ArrayLike, l2: float,
+    sample_weight: ArrayLike | None = None,
+) -> tuple[Array, float, Array, Array, float, Array | None]:
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, Xa.shape[1])
-    return w, b, Xa, ya, check_l2(l2)
+    return w, b, Xa, ya, check_l2(l2), check_sample_weight(sample_weight, ya.shape[0])

@@ -103,8 +103,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         result = fit(X, encoded.astype(np.float64), l2=self.l2, penalize_bias=self.penalize_bias,
-                     method=self.method, tol=self.tol, max_iter=self.max_iter,
-                     **({} if sample_weight is None else {"sample_weight": sample_weight}))
+                     method=self.method, tol=self.tol, max_iter=self.max_iter, sample_weight=sample_weight)
         self.classes_ = classes
         self.coef_ = result.weights[None, :].copy()
         self.intercept_ = np.array([result.bias])

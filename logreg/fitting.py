@@ -28,7 +28,7 @@ from scipy.special import expit, log_expit
 
 from . import _validation as v
 from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual, single_threaded_blas,
-                      step_pass)
+                      step_pass, weighted_column_stats)
 from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
@@ -296,10 +296,17 @@ class _Problem:
     """The objective as a function of the standardised parameter vector ``psi = (phi, beta)``."""
 
     def __init__(self, X: Array, y: Array, l2: float, penalize_bias: bool,
-                 coordinates: tuple[Array, Array] | None = None, first: Pass | None = None):
+                 coordinates: tuple[Array, Array] | None = None, first: Pass | None = None,
+                 sample_weight: Array | None = None):
         self.X, self.y, self.l2, self.penalize_bias = X, y, l2, penalize_bias
         self.n, self.d = X.shape
         self.minus_signs = 1.0 - 2.0 * y  # -(2y - 1), as `_passes.loss_and_residual` takes it
+        # Sample weights (None: all 1). Every sum over rows is weighted, so an integer weight is
+        # that many copies of its row: the total weight stands for N, the weighted class balance
+        # for the plain one.
+        self.sw = sample_weight
+        self.total = float(self.n) if sample_weight is None else float(np.sum(sample_weight))
+        self.rate = _positive_rate(y, sample_weight)
         self.first = first  # the pass at `start`, if the caller made it already (`_start_pass`)
         self.init: tuple[Array, float] | None = None  # `fit`'s ``init``: where `start` is
         # Any positive scales and any centre give an exact change of variables; they only need
@@ -313,12 +320,17 @@ class _Problem:
         rows = X
         if self.n >= WARM_START_MIN_SAMPLES:
             # Views: copied (see `subproblem`) only for a warm start, which reads them many times.
-            self.sample = (X[::SUBSAMPLE_STRIDE], y[::SUBSAMPLE_STRIDE])
+            self.sample = (X[::SUBSAMPLE_STRIDE], y[::SUBSAMPLE_STRIDE],
+                           None if sample_weight is None else sample_weight[::SUBSAMPLE_STRIDE])
             rows = self.sample[0]
         # A constant column has a scale of exactly 0 (`column_stats`). (A rounding-error "scale"
         # of 1e-14 for a column of 0.1s once made the problem hopelessly ill-conditioned: BFGS
         # stopped at the start, and with l2 = 0 Newton and L-BFGS stopped 2e-8 above the minimum.)
-        mean, scale = column_stats(rows)
+        row_weights = sample_weight if self.sample is None else self.sample[2]
+        if row_weights is None or not np.any(row_weights > 0):
+            mean, scale = column_stats(rows)
+        else:  # weighted, so that integer weights give the coordinates of the repeated rows
+            mean, scale = weighted_column_stats(rows, row_weights)
         self.c = np.where(scale > 0, scale, 1.0)
         # A constant column (on these rows) is centred too, to an exact zero: its standardised
         # weight then meets only the penalty, instead of a second intercept that the solvers
@@ -359,16 +371,16 @@ class _Problem:
     def evaluate(self, w: Array, b: float) -> _Point:
         """The objective, residuals and gradient at ``(w, b)``, from one read of ``X`` (none at
         `start` when the pass there was given)."""
-        if self.first is not None and not w.any() and b == _start_bias(self.y):
+        if self.first is not None and not w.any() and b == _log_odds(self.rate):
             return self._point(w, b, self.first)
-        return self._point(w, b, step_pass(self.X, self.minus_signs, w, b))
+        return self._point(w, b, step_pass(self.X, self.minus_signs, w, b, weights=self.sw))
 
     def step(self, point: _Point, dw: Array, db: float) -> _Point:
         """The full step to ``(w + dw, b + db)``, gradient included, from one read of ``X``.
 
         The activations move by ``X dw + db``; the result keeps that change as ``direction``.
         """
-        moved = step_pass(self.X, self.minus_signs, dw, db, base=point.a)
+        moved = step_pass(self.X, self.minus_signs, dw, db, base=point.a, weights=self.sw)
         return self._point(point.w + dw, point.b + db, moved)
 
     def line_search(self, point: _Point, step_psi: Array, slope: float) -> tuple[_Point | None, float]:
@@ -398,7 +410,7 @@ class _Problem:
         `with_gradient`), since a line search may reject this point too.
         """
         a = point.a + t * full.direction
-        nll, residual = nll_and_residual(a, self.minus_signs)
+        nll, residual = nll_and_residual(a, self.minus_signs, self.sw)
         w, b = point.w + t * dw, point.b + t * db
         return _Point(w, b, a, nll + _penalty_terms(w, b, self.l2, self.penalize_bias), residual)
 
@@ -427,13 +439,15 @@ class _Problem:
         estimates this one's divided by `SUBSAMPLE_STRIDE`. ``None`` when there is no subsample or
         it holds one class only. With ``copy=False`` its arrays are views of this problem's
         (strided rows: fine for one read, slower for the many of a warm start)."""
-        if self.sample is None or not 0.0 < self.sample[1].mean() < 1.0:
+        if self.sample is None or not 0.0 < _positive_rate(self.sample[1], self.sample[2]) < 1.0:
             return None
-        X_sub, y_sub = self.sample
+        X_sub, y_sub, sw_sub = self.sample
         if copy:
             X_sub, y_sub = np.ascontiguousarray(X_sub), y_sub.copy()
-        return _Problem(X_sub, y_sub, self.l2 * len(y_sub) / self.n, self.penalize_bias,
-                        coordinates=(self.mu, self.c))
+            sw_sub = None if sw_sub is None else sw_sub.copy()
+        total_sub = float(len(y_sub)) if sw_sub is None else float(np.sum(sw_sub))
+        return _Problem(X_sub, y_sub, self.l2 * total_sub / self.total, self.penalize_bias,
+                        coordinates=(self.mu, self.c), sample_weight=sw_sub)
 
     def hessian_psi(self, residual: Array, stride: int = 1) -> Array:
         """The Hessian in psi coordinates, given the residuals ``sigma(a) - y`` at the point.
@@ -442,7 +456,12 @@ class _Problem:
         and scaled up by the fraction of rows read.
         """
         q = np.abs(residual)  # sigma(a) or 1 - sigma(a), so sigma'(a) = q (1 - q)
-        return self.hessian_psi_from_weights(q * (1.0 - q), stride)
+        if self.sw is None:
+            return self.hessian_psi_from_weights(q * (1.0 - q), stride)
+        # The residual is weighted, s_n (sigma(a_n) - y_n): divide the weight out, and back in.
+        sw = self.sw[::stride]
+        q = np.divide(q, sw, out=np.zeros_like(q), where=sw > 0)
+        return self.hessian_psi_from_weights(sw * q * (1.0 - q), stride)
 
     def hessian_psi_from_weights(self, s: Array, stride: int = 1) -> Array:
         """`hessian_psi` given the weights ``s = sigma'(a)`` (of every ``stride``-th row)."""
@@ -453,34 +472,46 @@ class _Problem:
         return self.pull_back_matrix(H + _penalty_diagonal(self.d, self.l2, self.penalize_bias))
 
     def gtol(self, tol: float) -> float:
-        return tol * self.n
+        return tol * self.total
 
     def start(self) -> tuple[Array, float]:
         """`fit`'s ``init`` if given; otherwise w = 0 and the bias that fits the class balance,
         the optimum of the bias-only model."""
         if self.init is not None:
             return self.init[0].copy(), self.init[1]
-        return np.zeros(self.d), _start_bias(self.y)
+        return np.zeros(self.d), _log_odds(self.rate)
 
 
-def _start_bias(y: Array) -> float:
+def _positive_rate(y: Array, sample_weight: Array | None = None) -> float:
+    """The (weighted) fraction of rows with label 1."""
+    if sample_weight is None:
+        return float(y.mean())
+    total = float(np.sum(sample_weight))
+    return float(sample_weight @ y) / total if total > 0 else math.nan
+
+
+def _log_odds(rate: float) -> float:
     """The bias of `_Problem.start`: the log-odds of the class balance."""
-    rate = float(y.mean())
     return math.log(rate) - math.log1p(-rate)
 
 
-def _first_pass_is_at_start(method: str, y: Array, n_features: int) -> bool:
+def _start_bias(y: Array, sample_weight: Array | None = None) -> float:
+    return _log_odds(_positive_rate(y, sample_weight))
+
+
+def _first_pass_is_at_start(method: str, y: Array, n_features: int, sample_weight: Array | None = None) -> bool:
     """Whether ``method``'s first pass over all of ``X`` is at `_Problem.start`: yes unless it
     warm-starts on the subsample (`_newton`, `_lbfgs`; tested against them)."""
     if method == "bfgs" or y.shape[0] < WARM_START_MIN_SAMPLES:
         return True
     sample = y[::SUBSAMPLE_STRIDE]
-    if not 0.0 < sample.mean() < 1.0:  # no subproblem (`_Problem.subproblem`)
+    sample_rate = _positive_rate(sample, None if sample_weight is None else sample_weight[::SUBSAMPLE_STRIDE])
+    if not 0.0 < sample_rate < 1.0:  # no subproblem (`_Problem.subproblem`)
         return True
     return method == "lbfgs" and sample.shape[0] < WARM_START_ROWS_PER_PARAMETER * (n_features + 1)
 
 
-def _start_pass(X: Array, y: Array) -> Pass:
+def _start_pass(X: Array, y: Array, sample_weight: Array | None = None) -> Pass:
     r"""The data terms of the objective at `_Problem.start`, from a read of ``X`` that also checks
     that it is finite (raising ``ValueError`` if not), before any optimisation.
 
@@ -488,13 +519,18 @@ def _start_pass(X: Array, y: Array) -> Pass:
     only the labels: $r_n = \sigma(b_0)$ for $y_n = 0$, $-\sigma(-b_0)$ for $y_n = 1$; only
     $X^\top r$ reads ``X`` (`first_pass`, with the check).
     """
-    b = _start_bias(y)
+    b = _start_bias(y, sample_weight)
     residual = np.where(y == 1.0, -expit(-b), expit(b))
+    if sample_weight is not None:
+        residual *= sample_weight
     xtr, finite = first_pass(X, residual)
     if not finite:
         v.check_finite_elements(X, "X")  # raises, unless only a sum overflowed
-    n_pos = float(np.sum(y))
-    nll = -(n_pos * float(log_expit(b)) + (y.shape[0] - n_pos) * float(log_expit(-b)))
+    if sample_weight is None:
+        n_pos, n_all = float(np.sum(y)), float(y.shape[0])
+    else:
+        n_pos, n_all = float(sample_weight @ y), float(np.sum(sample_weight))
+    nll = -(n_pos * float(log_expit(b)) + (n_all - n_pos) * float(log_expit(-b)))
     return Pass(np.full(y.shape[0], b), None, nll, residual, xtr, float(np.sum(residual)))
 
 
@@ -508,6 +544,7 @@ def fit(
     tol: float = 1e-8,
     max_iter: int = 200,
     init: FitResult | tuple[ArrayLike, float] | None = None,
+    sample_weight: ArrayLike | None = None,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E_\lambda(w, b)$ (book eq. ``obj``).
 
@@ -551,6 +588,11 @@ def fit(
             warm start, as `logreg.selection.regularization_path` uses from one penalty to the
             next). By default, ``w = 0`` and the bias that fits the class balance. The optimum
             does not depend on it (the objective is convex), only the iterations spent.
+        sample_weight: shape ``(n_samples,)``: a finite weight $s_n \ge 0$ per row (all 1 if
+            ``None``), multiplying that row's term of the loss, gradient and Hessian (see
+            `logreg.objective`). An integer weight is exactly that many copies of the row (tested
+            for every method); the tolerance's $N$ becomes the total weight. A row of weight 0
+            does not count, also in the separability check; each class needs a positive weight.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -592,15 +634,22 @@ def fit(
         else:
             raise TypeError(f"init must be a FitResult or a (weights, bias) pair, got {type(init).__name__}")
         start = v.check_weights(w0, b0, Xa.shape[1])
-    if _first_pass_is_at_start(method, ya, Xa.shape[1]):
-        first = _start_pass(Xa, ya)  # checks that X is finite too
+    sw = v.check_sample_weight(sample_weight, ya.shape[0])
+    if sw is not None:
+        for label in (0.0, 1.0):
+            if not np.any(sw[ya == label] > 0):
+                raise ValueError(f"every row of class {int(label)} has sample_weight 0, so y holds "
+                                 "only one class where it counts; both classes need a positive weight")
+    if _first_pass_is_at_start(method, ya, Xa.shape[1], sw):
+        first = _start_pass(Xa, ya, sw)  # checks that X is finite too
     else:  # a warm start: the full data are first evaluated elsewhere
         v.check_finite(Xa, "X")
         first = None
 
     separable = None
     if l2 == 0.0:
-        separable = is_separable(Xa, ya)
+        # A row of weight 0 is not in the objective, so not in the question either.
+        separable = is_separable(Xa, ya) if sw is None or np.all(sw > 0) else is_separable(Xa[sw > 0], ya[sw > 0])
         if separable:
             warnings.warn(
                 "the classes are linearly separable, so with l2=0 the likelihood has no finite "
@@ -614,10 +663,10 @@ def fit(
     # The solvers' parallel work runs on `_passes`' thread pool; BLAS's own threads would only
     # compete with it (see `single_threaded_blas`).
     with single_threaded_blas():
-        problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first)
+        problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw)
         problem.init = start
         w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
-    value = _objective(w, b, Xa, ya, l2, bool(penalize_bias))
+    value = _objective(w, b, Xa, ya, l2, bool(penalize_bias), sw)
     if not converged and not separable:
         if n_iter >= max_iter:
             why = f"did not converge within max_iter={max_iter} iterations; raise max_iter"
@@ -670,7 +719,7 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     if sub is not None:
         w, b, *_, sub_hessian = _newton_iterations(sub, w, b, 1e-6, max_iter, reuse_hessian=False)
         if sub_hessian is not None:  # the subsample's Hessian, scaled up, starts the full run
-            hessian = sub_hessian * (problem.n / sub.n)
+            hessian = sub_hessian * (problem.total / sub.total)
     return _newton_iterations(problem, w, b, tol, max_iter, reuse_hessian=sub is not None,
                               hessian=hessian)[:5]
 
@@ -830,7 +879,7 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
         w, b, _, sub_converged, _, pairs = _lbfgs_iterations(
             sub, w, b, 1e-6, min(max_iter, WARM_START_MAX_ITER), pairs=pairs,
             preconditioner=None, certify=False)
-        scale = problem.n / sub.n  # curvature grows with the number of rows
+        scale = problem.total / sub.total  # curvature grows with the number of rows
         pairs = [(s_vec, y_vec * scale, rho / scale) for s_vec, y_vec, rho in pairs]
         if not sub_converged:
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
@@ -888,8 +937,8 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     pairs = list(pairs)
     # Before any curvature is known: the Newton step for the Hessian at the start, whose
     # diagonal in these coordinates is about N p (1 - p), with p the class balance.
-    rate = float(problem.y.mean())
-    first_scale = 1.0 / (problem.n * rate * (1.0 - rate))
+    rate = problem.rate
+    first_scale = 1.0 / (problem.total * rate * (1.0 - rate))
     precision = 64 * np.finfo(float).eps
 
     estimate_at = None  # the point of the certificate's Hessian estimate, and its solver
@@ -994,7 +1043,8 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
     preconditioner.
     """
     k = _hessian_stride(problem.n, problem.d)
-    _, residual = nll_and_residual(problem.X[::k] @ w + b, problem.minus_signs[::k])
+    _, residual = nll_and_residual(problem.X[::k] @ w + b, problem.minus_signs[::k],
+                                   None if problem.sw is None else problem.sw[::k])
     return problem.hessian_psi(residual, stride=k)
 
 
@@ -1023,8 +1073,10 @@ def _ill_conditioned_at_start(problem: _Problem) -> bool:
     threshold is 10.) Reading all rows would cost a Newton iteration's Hessian.
     """
     stride = max(1, problem.n // (CONDITION_TEST_ROWS_PER_PARAMETER * (problem.d + 1)))
-    rate = float(problem.y.mean())
+    rate = problem.rate
     weights = np.full(len(range(0, problem.n, stride)), rate * (1.0 - rate))
+    if problem.sw is not None:
+        weights *= problem.sw[::stride]
     return _condition_estimate(problem.hessian_psi_from_weights(weights, stride)) > WELL_CONDITIONED
 
 

@@ -149,11 +149,12 @@ def _penalty_terms(weights: Array, bias: float, l2: float, penalize_bias: bool) 
         return l2 * value
 
 
-def _nll_from_activation(a: Array, y: Array) -> float:
+def _nll_from_activation(a: Array, y: Array, sample_weight: Array | None = None) -> float:
     # With labels in {0, 1}, y log s(a) + (1-y) log s(-a) is log s(a) or log s(-a): one exact
     # log-sigmoid of the signed activation (2y - 1) a. Writing it as softplus(a) - y a instead
     # would subtract two large numbers whenever a confident prediction is right.
-    return -float(np.sum(log_expit((2.0 * y - 1.0) * a)))
+    terms = log_expit((2.0 * y - 1.0) * a)
+    return -float(np.sum(terms) if sample_weight is None else sample_weight @ terms)
 
 
 def _residual(a: Array, y: Array) -> Array:
@@ -175,6 +176,7 @@ def objective(
     *,
     l2: float = 0.0,
     penalize_bias: bool = False,
+    sample_weight: ArrayLike | None = None,
 ) -> float:
     r"""The penalised negative log-likelihood $E_\lambda(w, b)$ (book eq. ``obj``).
 
@@ -194,6 +196,10 @@ def objective(
         y: shape ``(n_samples,)``, 0/1 labels.
         l2: the penalty strength $\lambda \ge 0$.
         penalize_bias: add $\lambda b^2$ too (the post's folded-bias code does).
+        sample_weight: shape ``(n_samples,)``, a weight $s_n \ge 0$ per row (all 1 if
+            ``None``): the loss becomes $-\sum_n s_n [y_n \log\sigma(a_n) + (1 - y_n)
+            \log\sigma(-a_n)]$, so an integer weight counts its row that many times. The
+            gradient and Hessian take the same weights: $s_n$ multiplies each row's term.
 
     Returns:
         $E_\lambda(w, b)$ as a float.
@@ -207,16 +213,19 @@ def objective(
     """
     from ._validation import check_problem
 
-    w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
-    return _objective(w, b, X, y, l2, penalize_bias)
+    w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
+    return _objective(w, b, X, y, l2, penalize_bias, sw)
 
 
-def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool) -> float:
+def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool,
+               sample_weight: Array | None = None) -> float:
     """`objective` on arrays already checked; what `logreg.fit` reports too.
 
     On a large ``X``, in blocks of rows on all cores (`logreg._passes.map_row_blocks`).
     """
-    parts = map_row_blocks(lambda rows: _nll_from_activation(_activation(w, b, X[rows]), y[rows]), X)
+    sw = sample_weight
+    parts = map_row_blocks(lambda rows: _nll_from_activation(
+        _activation(w, b, X[rows]), y[rows], None if sw is None else sw[rows]), X)
     return math.fsum(parts) + _penalty_terms(w, b, l2, penalize_bias)
 
 
@@ -228,6 +237,7 @@ def gradient(
     *,
     l2: float = 0.0,
     penalize_bias: bool = False,
+    sample_weight: ArrayLike | None = None,
 ) -> tuple[Array, float]:
     r"""The gradient of $E_\lambda$ (book eqs. ``grad`` and ``gradpen``).
 
@@ -236,6 +246,8 @@ def gradient(
     \qquad
     \frac{\partial E}{\partial b} = \sum_n (\sigma(a_n) - y_n) \;[+\, 2\lambda b].
     $$
+
+    (With sample weights $s_n$, each residual $\sigma(a_n) - y_n$ is multiplied by $s_n$.)
 
     This is minus the log-likelihood gradient $\sum_n (y_n - \sigma_n) x_n$ derived in the
     book, because $E$ is the *negative* log-likelihood.
@@ -255,8 +267,9 @@ def gradient(
     """
     from ._validation import check_problem
 
-    w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
-    return _gradient_from_residual(X, _residual(_activation(w, b, X), y), w, b, l2, penalize_bias)
+    w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
+    r = _residual(_activation(w, b, X), y)
+    return _gradient_from_residual(X, r if sw is None else sw * r, w, b, l2, penalize_bias)
 
 
 def _gradient_from_residual(
@@ -282,6 +295,7 @@ def hessian(
     *,
     l2: float = 0.0,
     penalize_bias: bool = False,
+    sample_weight: ArrayLike | None = None,
 ) -> Array:
     r"""The Hessian of $E_\lambda$ with respect to $(w, b)$ (book eqs. ``hess`` and ``hesspen``).
 
@@ -291,6 +305,8 @@ def hessian(
     $$
     \nabla^2 E = \tilde X^\top S\, \tilde X + 2\lambda\, \operatorname{diag}(1, \dots, 1, [1\text{ or }0]).
     $$
+
+    (With sample weights $s_n$, $S = \operatorname{diag}(s_n\,\sigma(a_n)(1-\sigma(a_n)))$.)
 
     It does not depend on ``y``, and it is positive semidefinite, so $E$ is convex.
 
@@ -309,8 +325,10 @@ def hessian(
     """
     from ._validation import check_problem
 
-    w, b, X, y, l2 = check_problem(weights, bias, X, y, l2)
+    w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
     s = sigmoid_derivative(_activation(w, b, X))
+    if sw is not None:
+        s *= sw
     return hessian_terms(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
 
 

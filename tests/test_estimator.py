@@ -24,13 +24,7 @@ from logreg import LogisticRegression
 
 #: The checks of `check_estimator` that cannot apply to this estimator, each with its reason.
 #: README.md lists the same ones (tested below).
-EXPECTED_FAILED_CHECKS: dict[str, str] = {
-    name: "sample weights are not in logreg.fit yet (issue 14, item 2)"
-    for name in ["check_sample_weights_pandas_series", "check_sample_weights_not_an_array",
-                 "check_sample_weights_list", "check_sample_weights_shape",
-                 "check_sample_weights_not_overwritten", "check_sample_weight_equivalence_on_dense_data",
-                 "check_classifiers_one_label_sample_weights"]
-}
+EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 
 @parametrize_with_checks([LogisticRegression()], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
