@@ -500,6 +500,35 @@ FACTS_JS = r"""async () => {
           eqrefs, headings, controls};
 }"""
 
+# Cumulative layout shift since the page started loading (Chromium keeps the entries for a
+# buffered observer): the largest burst of shifts, in session windows as web-vitals counts them
+# (gaps under 1 s, at most 5 s long), with what moved in the worst shifts.
+CLS_JS = r"""async () => {
+  const entries = await new Promise(resolve => {
+    const seen = [];
+    const po = new PerformanceObserver(list => seen.push(...list.getEntries()));
+    po.observe({type: 'layout-shift', buffered: true});
+    setTimeout(() => { po.disconnect(); resolve(seen); }, 200);
+  });
+  const describe = n => {
+    if (!n || n.nodeType !== 1) return n ? n.nodeName : '?';
+    let s = n.tagName.toLowerCase() + (n.id ? '#' + n.id : '');
+    const cls = (n.getAttribute('class') || '').trim().split(/\s+/).filter(Boolean).slice(0, 2);
+    return cls.length ? s + '.' + cls.join('.') : s;
+  };
+  let worst = 0, current = 0, start = -Infinity, last = -Infinity;
+  const shifts = [];
+  for (const e of entries) {
+    if (e.hadRecentInput) continue;
+    if (e.startTime - last > 1000 || e.startTime - start > 5000) { current = 0; start = e.startTime; }
+    current += e.value; last = e.startTime; worst = Math.max(worst, current);
+    shifts.push({value: e.value, at: Math.round(e.startTime),
+                 moved: (e.sources || []).map(s => describe(s.node)).slice(0, 3)});
+  }
+  shifts.sort((a, b) => b.value - a.value);
+  return {cls: worst, shifts: shifts.slice(0, 5)};
+}"""
+
 # What sticks out sideways on a narrow screen (ignoring what its own scroller contains).
 OVERFLOW_JS = r"""() => {
   const width = document.documentElement.clientWidth;
