@@ -31,6 +31,7 @@ import pytest
 from tests._browser import (
     CLS_JS,
     DESKTOP,
+    EQUATIONS_JS,
     FACTS_JS,
     MAX_PAGE_BYTES,
     OVERFLOW_JS,
@@ -432,6 +433,22 @@ def test_no_sideways_scrolling_on_a_phone(nav_page, phone):
         problems.append(f"cumulative layout shift {shift['cls']:.3f} (limit {MAX_LAYOUT_SHIFT}):\n"
                         + _shift_report(shift))
     assert not problems, f"/{nav_page.path} at {PHONE['width']}x{PHONE['height']}:\n" + _lines(problems)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+@each_page
+def test_equations_fit_and_keep_their_number_in_view(width, nav_page, request):
+    """At 1280 px and at 390 px: landing on a numbered equation's anchor shows its number inside
+    the viewport; no formula is clipped at the top or bottom by its box; and a formula wider than
+    the column scrolls in a box that takes keyboard focus."""
+    tab = request.getfixturevalue("light" if width == "desktop" else "phone")
+    with tab.visit(nav_page.path, settle=False, eager=False):
+        found = tab.page.evaluate(EQUATIONS_JS)
+    problems = ([f"number out of view: {x}" for x in found["numbers"]]
+                + [f"clipped vertically: {x}" for x in found["clipped"]]
+                + [f"scrolls but takes no keyboard focus: {x}" for x in found["unfocusable"]])
+    viewport = DESKTOP if width == "desktop" else PHONE
+    assert not problems, f"/{nav_page.path} at {viewport['width']} px:\n" + _lines(problems)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
