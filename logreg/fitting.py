@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -29,7 +29,7 @@ from scipy.special import expit, log_expit
 from . import _validation as v
 from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual, single_threaded_blas,
                       step_pass)
-from .model import _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
+from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
 __all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "predict", "gradient_descent"]
@@ -41,7 +41,7 @@ Method = Literal["newton", "bfgs", "lbfgs"]
 METHODS: tuple[str, ...] = ("newton", "bfgs", "lbfgs")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FitResult:
     """The result of `fit`: a fitted model that can also predict.
 
@@ -59,6 +59,13 @@ class FitResult:
         history: the objective after each iteration, starting with the initial point.
         separable: whether the training data were found linearly separable (checked only when
             ``l2 = 0``; ``None`` otherwise).
+        training_data: ``(X, y)`` as fitted (a reference, not a copy), for the inference methods
+            below (`covariance`, `standard_errors`, `summary`, ...), which need the Hessian there;
+            ``None`` if not kept.
+
+    The inference methods delegate to `logreg.inference` and share one cached covariance (one
+    Hessian, $O(ND^2)$). With ``l2 > 0`` they describe the Laplace posterior, not the sampling
+    distribution of the estimate (see `logreg.inference`).
     """
 
     weights: Array
@@ -71,15 +78,82 @@ class FitResult:
     penalize_bias: bool = False
     history: tuple[float, ...] = field(default=(), repr=False)
     separable: bool | None = None
+    training_data: tuple[Array, Array] | None = field(default=None, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def covariance(self, kind: str = "laplace") -> Array:
+        r"""$H^{-1}$ at the fit, shape ``(D + 1, D + 1)``, bias last (`logreg.inference.covariance`).
+
+        Examples:
+            >>> from logreg import fit, make_blobs
+            >>> fit(*make_blobs(100, seed=0)).covariance().shape
+            (3, 3)
+        """
+        from . import inference
+
+        if kind not in self._cache:
+            self._cache[kind] = inference.covariance(self, kind=kind)
+        return self._cache[kind].copy()
+
+    @property
+    def standard_errors(self) -> Array:
+        r"""$\sqrt{\operatorname{diag} H^{-1}}$, shape ``(D + 1,)``, bias last (`logreg.inference.standard_errors`)."""
+        return np.sqrt(np.diag(self.covariance()))
+
+    @property
+    def z_values(self) -> Array:
+        r"""Wald statistics $\hat\theta_j / \mathrm{se}_j$, bias last (`logreg.inference.z_values`)."""
+        return np.append(self.weights, self.bias) / self.standard_errors
+
+    @property
+    def p_values(self) -> Array:
+        r"""Two-sided Wald p-values $2\Phi(-|z_j|)$, bias last (`logreg.inference.p_values`)."""
+        from scipy.special import ndtr
+
+        return 2.0 * ndtr(-np.abs(self.z_values))
+
+    def conf_int(self, level: float = 0.95) -> Array:
+        """Wald intervals, shape ``(D + 1, 2)``, bias last (`logreg.inference.conf_int`)."""
+        from . import inference
+
+        self.covariance()  # fills the cache the interval's standard errors come from
+        return inference.conf_int(self, level=level)
+
+    def summary(self, feature_names: list[str] | None = None, level: float = 0.95) -> str:
+        """A statsmodels-like table of estimates, errors, z, p and intervals (`logreg.inference.summary`)."""
+        from . import inference
+
+        return inference.summary(self, feature_names=feature_names, level=level)
+
+    def predictive_proba(self, X: ArrayLike, method: str = "probit", n_draws: int = 10_000,
+                         seed: int | None = 0) -> Array:
+        r"""$p(y{=}1 \mid x)$ averaged over the Laplace posterior (`logreg.inference.predictive_proba`)."""
+        from . import inference
+
+        return inference.predictive_proba(self, X, method=method, n_draws=n_draws, seed=seed)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: the weights element by element (NaN equal to NaN), the
+        rest as values. (The dataclass default compared tuples holding arrays, which raised
+        numpy's "truth value of an array is ambiguous".)"""
+        if not isinstance(other, FitResult):
+            return NotImplemented
+        return all(
+            np.array_equal(np.asarray(getattr(self, f.name)), np.asarray(getattr(other, f.name)),
+                           equal_nan=True)
+            if f.name in ("weights", "history") else _same(getattr(self, f.name), getattr(other, f.name))
+            for f in fields(self))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and holds an array: unhashable
 
     def decision_function(self, X: ArrayLike) -> Array:
         r"""The activation $a = Xw + b$ for new data ``X`` of shape ``(n, n_features)``."""
-        Xa = v.check_X(X)
+        Xa = v.check_X(X, n_features=self.weights.shape[0])
         if Xa.shape[1] != self.weights.shape[0]:
             raise ValueError(
                 f"X has {Xa.shape[1]} features but the model was fitted with {self.weights.shape[0]}"
             )
-        return Xa @ self.weights + self.bias
+        return _activation(Xa, self.weights, self.bias)
 
     def predict_proba(self, X: ArrayLike) -> Array:
         r"""The probability of class 1, $\sigma(w^\top x + b)$, for each row of ``X``.
@@ -94,13 +168,52 @@ class FitResult:
             >>> model.predict_proba([[-1.0, -1.0], [1.0, 1.0]]).round(2).tolist()
             [0.97, 0.04]
         """
-        return expit(self.decision_function(X))
+        return _sigmoid(self.decision_function(X))
 
     def predict(self, X: ArrayLike, threshold: float = 0.5) -> Array:
         """0/1 predictions: 1.0 where `predict_proba` is above ``threshold``."""
-        if not 0.0 < threshold < 1.0:
-            raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
+        threshold = v.check_threshold(threshold)
         return (self.predict_proba(X) > threshold).astype(np.float64)
+
+
+def _activation(X: Array, w: Array, b: float) -> Array:
+    """``X @ w + b``, with an activation too large for a float given as the infinity of its sign.
+
+    With huge weights the product can overflow, and ``inf - inf`` in its sums is NaN, whose
+    sigmoid is NaN: the rows affected are computed again with ``w`` and ``b`` divided by their
+    largest magnitude, whose sign is the activation's. A row whose activation cannot be
+    computed even so (``X`` itself near the largest float) is an error that says so.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = X @ w + b
+    bad = ~np.isfinite(a)
+    if bad.any():
+        scale = max(float(np.max(np.abs(w))), abs(b))
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = X[bad] @ (w / scale) + b / scale
+            if not np.all(np.isfinite(scaled)):
+                row = int(np.flatnonzero(bad)[np.flatnonzero(~np.isfinite(scaled))[0]])
+                raise ValueError(
+                    f"the activation X @ weights + bias of row {row} cannot be computed in floating "
+                    "point: it overflows even with the weights rescaled")
+            a[bad] = scaled * scale  # +-inf where it overflows, which the sigmoid maps to 0 or 1
+    return a
+
+
+def _same(a: object, b: object) -> bool:
+    """``a == b`` for the scalar fields of `FitResult`, with NaN equal to NaN."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def _length(weights: ArrayLike) -> int | None:
+    """The number of features ``weights`` has, if it looks like a vector (for an error's hint)."""
+    try:
+        shape = np.shape(weights)
+    except ValueError:
+        return None
+    return shape[0] if len(shape) == 1 else None
 
 
 def predict_proba(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
@@ -111,9 +224,9 @@ def predict_proba(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
         >>> predict_proba([1.0, -1.0], 0.0, [[0.0, 0.0]]).tolist()
         [0.5]
     """
-    Xa = v.check_X(X)
+    Xa = v.check_X(X, n_features=_length(weights))
     w, b = v.check_weights(weights, bias, Xa.shape[1])
-    return expit(Xa @ w + b)
+    return _sigmoid(_activation(Xa, w, b))
 
 
 def predict(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
@@ -188,6 +301,7 @@ class _Problem:
         self.n, self.d = X.shape
         self.minus_signs = 1.0 - 2.0 * y  # -(2y - 1), as `_passes.loss_and_residual` takes it
         self.first = first  # the pass at `start`, if the caller made it already (`_start_pass`)
+        self.init: tuple[Array, float] | None = None  # `fit`'s ``init``: where `start` is
         # Any positive scales and any centre give an exact change of variables; they only need
         # to be about right to condition the problem. On a large X, every 16th row estimates
         # them well at a sixteenth of the cost (X.std alone would cost a full Newton iteration);
@@ -342,7 +456,10 @@ class _Problem:
         return tol * self.n
 
     def start(self) -> tuple[Array, float]:
-        """w = 0 and the bias that fits the class balance, the optimum of the bias-only model."""
+        """`fit`'s ``init`` if given; otherwise w = 0 and the bias that fits the class balance,
+        the optimum of the bias-only model."""
+        if self.init is not None:
+            return self.init[0].copy(), self.init[1]
         return np.zeros(self.d), _start_bias(self.y)
 
 
@@ -390,6 +507,7 @@ def fit(
     method: Method = "lbfgs",
     tol: float = 1e-8,
     max_iter: int = 200,
+    init: FitResult | tuple[ArrayLike, float] | None = None,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E(w, b)$ (book eq. ``obj``).
 
@@ -429,6 +547,10 @@ def fit(
             of at most $10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$, because on ill-conditioned data a small
             gradient alone can leave $E$ measurably above its minimum.
         max_iter: iteration limit.
+        init: where the solver starts: a previous `FitResult` or a ``(weights, bias)`` pair (a
+            warm start, as `logreg.selection.regularization_path` uses from one penalty to the
+            next). By default, ``w = 0`` and the bias that fits the class balance. The optimum
+            does not depend on it (the objective is convex), only the iterations spent.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -457,11 +579,19 @@ def fit(
     l2 = v.check_l2(l2)
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    tol = v.check_tol(tol)
     n_pos = int(ya.sum())
     if n_pos == 0 or n_pos == ya.shape[0]:
         raise ValueError(f"y holds only one class (all {int(ya[0])}); both 0 and 1 must appear")
+    start = None
+    if init is not None:
+        if isinstance(init, FitResult):
+            w0, b0 = init.weights, init.bias
+        elif isinstance(init, tuple) and len(init) == 2:
+            w0, b0 = init
+        else:
+            raise TypeError(f"init must be a FitResult or a (weights, bias) pair, got {type(init).__name__}")
+        start = v.check_weights(w0, b0, Xa.shape[1])
     if _first_pass_is_at_start(method, ya, Xa.shape[1]):
         first = _start_pass(Xa, ya)  # checks that X is finite too
     else:  # a warm start: the full data are first evaluated elsewhere
@@ -485,6 +615,7 @@ def fit(
     # compete with it (see `single_threaded_blas`).
     with single_threaded_blas():
         problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first)
+        problem.init = start
         w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias))
     if not converged and not separable:
@@ -505,6 +636,7 @@ def fit(
         penalize_bias=bool(penalize_bias),
         history=tuple(history),
         separable=separable,
+        training_data=(Xa, ya),
     )
 
 
@@ -670,11 +802,12 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
         # features) would make L-BFGS crawl; a Hessian estimate then preconditions it. The
         # test costs ~D^3: with many features for the rows, more than a well-conditioned fit,
         # so it is then left for the iterations that have not converged by `CONDITION_TEST_ITER`.
-        if _start_test_is_cheap(problem):
-            if _ill_conditioned_at_start(problem):
-                preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
-        else:
-            test_at = CONDITION_TEST_ITER
+        if _start_test_is_cheap(problem) and _ill_conditioned_at_start(problem):
+            preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
+        # Either way the conditioning is tested again where the fit has not converged by
+        # `CONDITION_TEST_ITER`: the Hessian at the start (every sigma' equal) can be far from
+        # the one near the optimum, where on nearly separable data most sigma' are tiny.
+        test_at = CONDITION_TEST_ITER
     else:
         sub = problem.subproblem()  # a contiguous copy: the warm start reads it many times
         # The warm start also tells whether the problem is ill-conditioned: if it does not
@@ -688,7 +821,18 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
             pairs = []
     return _lbfgs_iterations(problem, w, b, tol, max_iter, pairs=pairs,
-                             preconditioner=preconditioner, certify=True, condition_test_at=test_at)[:5]
+                             preconditioner=preconditioner, certify=True, condition_test_at=test_at,
+                             refresh_every=_refresh_interval(problem))[:5]
+
+
+def _refresh_interval(problem: _Problem) -> int:
+    """How many L-BFGS iterations a Hessian estimate is kept as the preconditioner before it is
+    made again at the current point: `CONDITION_TEST_ITER`, or more where an estimate costs more
+    than half that many passes over the data (`_hessian_estimate` reads every k-th row and forms
+    a (D+1) x (D+1) matrix, ~m (D+1)^2 / 2 multiply-adds from m rows; a pass costs ~2 N D)."""
+    rows = len(range(0, problem.n, _hessian_stride(problem.n, problem.d)))
+    passes = rows * (problem.d + 1) ** 2 / 2 / (2 * problem.n * problem.d)
+    return max(CONDITION_TEST_ITER, math.ceil(2 * passes))
 
 
 #: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
@@ -706,18 +850,22 @@ WARM_START_ROWS_PER_PARAMETER = 256
 WARM_START_MAX_ITER = 50
 #: The start's conditioning test is made if it costs at most this many passes over the data ...
 CONDITION_TEST_MAX_PASSES = 4
-#: ... otherwise at this iteration, if L-BFGS has not converged by then (well-conditioned fits
-#: take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000).
+#: ... and, either way, again at this iteration if L-BFGS has not converged by then
+#: (well-conditioned fits take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000); a
+#: preconditioner in use is then made again every `_refresh_interval` iterations.
 CONDITION_TEST_ITER = 25
 
 
 def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
                       *, pairs: list[tuple[Array, Array, float]], preconditioner, certify: bool,
-                      condition_test_at: int | None = None):
+                      condition_test_at: int | None = None, refresh_every: int | None = None):
     """L-BFGS iterations from ``(w, b)`` with the given (s, y, 1/s^T y) pairs, oldest first, and
     optionally a ``preconditioner`` (a solver for a Hessian estimate); also returns the pairs it
     ends with. At iteration ``condition_test_at``, if there is no preconditioner yet, the Hessian
-    is estimated there and becomes the preconditioner if it is ill-conditioned."""
+    is estimated there and becomes the preconditioner if it is ill-conditioned; with
+    ``refresh_every``, a preconditioner in use is then made again, at the current point, every that
+    many iterations until the fit converges (the curvature near the optimum can differ from the
+    curvature where the estimate was made by orders of magnitude on nearly separable data)."""
     point = problem.evaluate(w, b)
     g = problem.pull_back(point.grad_w, point.grad_b)
     history = [point.f]
@@ -753,11 +901,13 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         g_norm = float(np.max(np.abs(g)))
         if g_norm <= gtol and certified(level):
             return point.w, point.b, it - 1, True, history, pairs
-        if it == condition_test_at and preconditioner is None:
+        if it == condition_test_at and precondition_from_certificate:
             estimate = _hessian_estimate(problem, point.w, point.b)
-            if _condition_estimate(estimate) > WELL_CONDITIONED:
+            if preconditioner is not None or _condition_estimate(estimate) > WELL_CONDITIONED:
                 preconditioner = _factorize_psd(estimate)  # the certificate still estimates anew
                 pairs.clear()
+            if refresh_every is not None and preconditioner is not None:
+                condition_test_at = it + refresh_every
         step_psi = -_two_loop(g, pairs, preconditioner, first_scale)
         slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
         if not slope < 0:  # rounding has spoilt the approximation: restart without the pairs
