@@ -35,6 +35,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -256,15 +257,29 @@ def _figure_html(name: str, page_uri: str, where: str = "") -> str:
     fig = meta[name]
     base = posixpath.relpath("figures", posixpath.dirname(page_uri) or ".")
     alt = fig["alt"].replace('"', "&quot;")
+    # The height, from the SVG's own viewBox, reserves the figure's box before the lazy image
+    # arrives, so the text below does not jump down when it does (cumulative layout shift).
+    height = _svg_height(_state["figures"][f"figures/{name}-light.svg"], fig["width"])
     imgs = "".join(
         f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
-        f'loading="lazy" decoding="async">'
+        f'height="{height}" loading="lazy" decoding="async">'
         for palette in ("light", "dark")
     )
     return (
         f'<figure class="book-figure" id="fig-{name}">{imgs}'
         f'<figcaption markdown="span">{fig["caption"]}</figcaption></figure>'
     )
+
+
+VIEWBOX = re.compile(rb'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+(?P<w>[\d.]+)[\s,]+(?P<h>[\d.]+)\s*"')
+
+
+def _svg_height(path: Path, width: int) -> int:
+    """The height in CSS pixels of an SVG shown ``width`` pixels wide, from its viewBox."""
+    m = VIEWBOX.search(path.read_bytes()[:2000])
+    if m is None:
+        raise PluginError(f"{path.name}: no viewBox in the SVG, so its height cannot be reserved")
+    return round(width * float(m["h"]) / float(m["w"]))
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -373,6 +388,23 @@ def _lighten_notebook(html: str) -> str:
     html = re.sub(r"<style\b[^>]*>.*?</style>", "", html, flags=re.S)
     return re.sub(r"<script\b(?![^>]*application/json)[^>]*>.*?</script>", "", html, flags=re.S)
 
+
+MATH_FONT = "assets/fonts/latinmodern-math.woff2"
+FIRST_STYLESHEET = re.compile(r'<link\b[^>]*rel="stylesheet"')
+
+
+def on_post_page(output: str, page, config) -> str:
+    # Preload the math font, so formulas are laid out once, in their own font, instead of in a
+    # fallback first and again when the font arrives (a layout shift on every page with math).
+    # Fonts are fetched in CORS mode, hence `crossorigin`; without it the preload is wasted.
+    if page.file.src_uri == "404.html":  # served at any depth: no relative URL is right for it
+        return output
+    href = get_relative_url(MATH_FONT, page.url)
+    link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>\n    '
+    m = FIRST_STYLESHEET.search(output)
+    if m is None:
+        raise PluginError(f"{page.file.src_uri}: no stylesheet link in the page to put the font preload before")
+    return output[: m.start()] + link + output[m.start() :]
 
 @event_priority(-100)  # last, after mkdocs-jupyter has pruned its cache: then release the lock
 def on_post_build(config) -> None:

@@ -155,14 +155,60 @@ def _display(tex: str, src_uri: str, index: EquationIndex, page: PageMath) -> st
         raise MathError(f"{src_uri}: put \\eqref in the prose, not inside a formula: {tex.strip()[:60]}")
     labels = LABEL.findall(tex)
     body = LABEL.sub("", tex)
-    mathml = convert(body, True, src_uri)
+    mathml = "".join(convert(part, True, src_uri) for part in split_qquad(body))
     if not labels:
-        return page.stash(f'<div class="equation">{mathml}</div>')
+        return page.stash(display_html(mathml))
     eq = index.equations[labels[0]]
-    return page.stash(
-        f'<div class="equation" id="{anchor(eq.label)}">{mathml}'
-        f'<span class="eqno">({eq.number})</span></div>'
-    )
+    return page.stash(display_html(mathml, anchor(eq.label), eq.number))
+
+
+QQUAD_OR_GROUP = re.compile(r"\\qquad(?![A-Za-z])|\\begin\{|\\end\{|\\left(?![A-Za-z])|\\right(?![A-Za-z])|[{}]")
+
+
+def split_qquad(tex: str) -> list[str]:
+    r"""The parts of a display formula between its top-level ``\qquad`` gaps.
+
+    A formula such as ``E = \dots, \qquad a_n = \dots`` is two statements side by side; each
+    part becomes its own ``<math>``, and the parts wrap onto separate lines when the column is
+    too narrow for them side by side (on a phone), instead of scrolling. A ``\qquad`` inside
+    braces, an environment or ``\left...\right`` is part of a formula and stays.
+
+    >>> split_qquad(r"a = 1, \qquad b = 2")
+    ['a = 1,', 'b = 2']
+    >>> split_qquad(r"x \qquad\text{and}\qquad y")
+    ['x', '\\text{and}', 'y']
+    >>> split_qquad(r"\begin{aligned} a &= 1 \qquad b \end{aligned}")
+    ['\\begin{aligned} a &= 1 \\qquad b \\end{aligned}']
+    """
+    # Depth counts braces and open environments: ``\begin{`` opens the environment and its
+    # name's brace (the brace closes at the name's end), ``\end{`` closes the environment and
+    # opens its name's brace.
+    steps = {"{": 1, "}": -1, "\\left": 1, "\\right": -1, "\\begin{": 2, "\\end{": 0}
+    parts, depth, last = [], 0, 0
+    for m in QQUAD_OR_GROUP.finditer(tex):
+        token = m.group(0)
+        if token in steps:
+            depth += steps[token]
+        elif depth == 0:
+            parts.append(tex[last : m.start()])
+            last = m.end()
+    parts.append(tex[last:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def display_html(mathml: str, id: str | None = None, number: str | None = None) -> str:
+    """A display equation: the formula in its own sideways scroller, the number outside it.
+
+    The number sits beside the scroller, not in it, so a formula wider than the column scrolls
+    without taking its number out of view; when the two do not fit on one line the number wraps
+    to a line of its own (``book.css``). ``book.js`` makes a scroller that overflows focusable,
+    so it can be scrolled from the keyboard.
+    """
+    attrs = f' id="{id}"' if id else ""
+    eqno = f'<span class="eqno">({number})</span>' if number else ""
+    if mathml.count("<math") > 1:  # parts of one display (split_qquad): side by side, or wrapped
+        mathml = f'<div class="equation-parts">{mathml}</div>'
+    return f'<div class="equation"{attrs}><div class="equation-body">{mathml}</div>{eqno}</div>'
 
 
 def restore(content: str, page: PageMath) -> str:
@@ -184,7 +230,7 @@ def render_html_math(content: str, where: str) -> str:
     parts = PRE_OR_CODE.split(content)
     for i in range(0, len(parts), 2):  # even indices are outside code
         text = HTML_DISPLAY.sub(
-            lambda m: f'<div class="equation">{convert(html.unescape(m.group(1)), True, where)}</div>',
+            lambda m: display_html(convert(html.unescape(m.group(1)), True, where)),
             parts[i],
         )
         parts[i] = HTML_INLINE.sub(lambda m: convert(html.unescape(m.group(1)), False, where), text)

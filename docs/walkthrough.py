@@ -13,6 +13,7 @@
 # first checks that the registry draws exactly what this notebook computed.
 
 # %%
+import textwrap
 import warnings
 
 import numpy as np
@@ -157,7 +158,7 @@ for penalty in (0.0, 0.1, 10.0):
         warnings.simplefilter("always")
         fits[penalty] = logreg.fit(X_sep, y_sep, l2=penalty, method="newton")
     for warning in caught:
-        print(f"l2 = {penalty}: {warning.category.__name__}: {warning.message}")
+        print(textwrap.fill(f"l2 = {penalty}: {warning.category.__name__}: {warning.message}", 84))
     print(f"l2 = {penalty}: |w| = {np.linalg.norm(fits[penalty].weights):.3f}, "
           f"converged: {fits[penalty].converged}")
 

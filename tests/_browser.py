@@ -500,6 +500,77 @@ FACTS_JS = r"""async () => {
           eqrefs, headings, controls};
 }"""
 
+# Display equations after landing on each numbered one's anchor: is its number in view, is any
+# formula clipped top or bottom by its scroller, and does each scroller that overflows take focus?
+EQUATIONS_JS = r"""async () => {
+  await document.fonts.ready;
+  await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
+  const out = {numbers: [], clipped: [], unfocusable: []};
+  const text = el => el.textContent.replace(/\s+/g, ' ').trim().slice(0, 40);
+  for (const eq of document.querySelectorAll('.md-typeset .equation')) {
+    const body = eq.querySelector('.equation-body') || eq;
+    // What the box shows (inside its borders, above a horizontal scrollbar) against where the
+    // formula's parts are laid out: a part above or below that band is cut off.
+    const b = body.getBoundingClientRect();
+    const top = b.top + body.clientTop, bottom = top + body.clientHeight;
+    let lo = Infinity, hi = -Infinity;
+    for (const el of body.querySelectorAll('math, math *')) {
+      const r = el.getBoundingClientRect();
+      if (r.height === 0) continue;
+      lo = Math.min(lo, r.top); hi = Math.max(hi, r.bottom);
+    }
+    if (lo < top - 0.5 || hi > bottom + 0.5) {
+      out.clipped.push(`${eq.id || 'unnumbered'} "${text(body)}" (laid out from ${Math.round(lo - top)} ` +
+                       `to ${Math.round(hi - top)} px in a box ${body.clientHeight} px tall)`);
+    }
+    if (body.scrollWidth > body.clientWidth + 1 && body.tabIndex < 0) {
+      out.unfocusable.push(`${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);
+    }
+  }
+  for (const eq of document.querySelectorAll('.md-typeset .equation[id]')) {
+    const no = eq.querySelector('.eqno');
+    if (!no) { out.numbers.push(`#${eq.id}: no .eqno`); continue; }
+    location.hash = eq.id;
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    const r = no.getBoundingClientRect();
+    const width = document.documentElement.clientWidth;
+    if (!(r.width > 0 && r.left >= 0 && r.right <= width + 0.5 && r.bottom > 0 && r.top < innerHeight)) {
+      out.numbers.push(`#${eq.id}: its number ${no.textContent} is at x ${Math.round(r.left)}-${Math.round(r.right)}, ` +
+                       `y ${Math.round(r.top)} px (viewport ${width} x ${innerHeight})`);
+    }
+  }
+  return out;
+}"""
+
+# Cumulative layout shift since the page started loading (Chromium keeps the entries for a
+# buffered observer): the largest burst of shifts, in session windows as web-vitals counts them
+# (gaps under 1 s, at most 5 s long), with what moved in the worst shifts.
+CLS_JS = r"""async () => {
+  const entries = await new Promise(resolve => {
+    const seen = [];
+    const po = new PerformanceObserver(list => seen.push(...list.getEntries()));
+    po.observe({type: 'layout-shift', buffered: true});
+    setTimeout(() => { po.disconnect(); resolve(seen); }, 200);
+  });
+  const describe = n => {
+    if (!n || n.nodeType !== 1) return n ? n.nodeName : '?';
+    let s = n.tagName.toLowerCase() + (n.id ? '#' + n.id : '');
+    const cls = (n.getAttribute('class') || '').trim().split(/\s+/).filter(Boolean).slice(0, 2);
+    return cls.length ? s + '.' + cls.join('.') : s;
+  };
+  let worst = 0, current = 0, start = -Infinity, last = -Infinity;
+  const shifts = [];
+  for (const e of entries) {
+    if (e.hadRecentInput) continue;
+    if (e.startTime - last > 1000 || e.startTime - start > 5000) { current = 0; start = e.startTime; }
+    current += e.value; last = e.startTime; worst = Math.max(worst, current);
+    shifts.push({value: e.value, at: Math.round(e.startTime),
+                 moved: (e.sources || []).map(s => describe(s.node)).slice(0, 3)});
+  }
+  shifts.sort((a, b) => b.value - a.value);
+  return {cls: worst, shifts: shifts.slice(0, 5)};
+}"""
+
 # What sticks out sideways on a narrow screen (ignoring what its own scroller contains).
 OVERFLOW_JS = r"""() => {
   const width = document.documentElement.clientWidth;

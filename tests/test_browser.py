@@ -29,7 +29,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests._browser import (
+    CLS_JS,
     DESKTOP,
+    EQUATIONS_JS,
     FACTS_JS,
     MAX_PAGE_BYTES,
     OVERFLOW_JS,
@@ -114,6 +116,7 @@ def visit(nav_page: NavPage, light, visits) -> Visit:
     if nav_page.path not in visits:
         with light.visit(nav_page.path) as v:
             v.facts = light.page.evaluate(FACTS_JS)
+            v.facts["layout_shift"] = light.page.evaluate(CLS_JS)
         visits[nav_page.path] = v
     return visits[nav_page.path]
 
@@ -374,6 +377,26 @@ def test_page_weight_at_most_1MB(visit):
     )
 
 
+MAX_LAYOUT_SHIFT = 0.1  # the threshold of "good" cumulative layout shift (web.dev/cls)
+
+
+def _shift_report(measured: dict) -> str:
+    return _lines(f"{s['value']:.3f} at {s['at']} ms, moved: {', '.join(s['moved']) or '?'}"
+                  for s in measured["shifts"])
+
+
+@each_page
+def test_no_layout_shift_while_reading(visit):
+    """Loading the page and reading it top to bottom (lazy figures arriving, the math font
+    loading) moves the text by less than a cumulative layout shift of 0.1: figures reserve their
+    height before they load, and formulas are laid out in their own font from the start."""
+    measured = visit.facts["layout_shift"]
+    assert measured["cls"] < MAX_LAYOUT_SHIFT, (
+        f"/{visit.path}: cumulative layout shift {measured['cls']:.3f} (limit {MAX_LAYOUT_SHIFT}); "
+        f"the largest shifts:\n" + _shift_report(measured)
+    )
+
+
 @each_page
 def test_headings_in_order(visit):
     """In the article: exactly one h1, first, and no heading skips a level going down."""
@@ -397,14 +420,35 @@ def test_controls_have_labels(visit):
 @each_page
 def test_no_sideways_scrolling_on_a_phone(nav_page, phone):
     """At 390 x 844 the page itself never scrolls sideways (wide equations and code blocks may
-    scroll inside their own box)."""
+    scroll inside their own box), and bringing every figure into view shifts the layout by less
+    than 0.1 (cumulative layout shift) there too."""
     with phone.visit(nav_page.path, settle=False) as v:
         o = phone.page.evaluate(OVERFLOW_JS)
+        shift = phone.page.evaluate(CLS_JS)
     problems = [f"request to an outside host: {u}" for u in v.outside]
     if o["scrollWidth"] > PHONE["width"]:
         problems.append(f"the page is {o['scrollWidth']} px wide (scrolls sideways); sticking out: "
                         + "; ".join(o["culprits"] or ["(no single element found)"]))
+    if shift["cls"] >= MAX_LAYOUT_SHIFT:
+        problems.append(f"cumulative layout shift {shift['cls']:.3f} (limit {MAX_LAYOUT_SHIFT}):\n"
+                        + _shift_report(shift))
     assert not problems, f"/{nav_page.path} at {PHONE['width']}x{PHONE['height']}:\n" + _lines(problems)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+@each_page
+def test_equations_fit_and_keep_their_number_in_view(width, nav_page, request):
+    """At 1280 px and at 390 px: landing on a numbered equation's anchor shows its number inside
+    the viewport; no formula is clipped at the top or bottom by its box; and a formula wider than
+    the column scrolls in a box that takes keyboard focus."""
+    tab = request.getfixturevalue("light" if width == "desktop" else "phone")
+    with tab.visit(nav_page.path, settle=False, eager=False):
+        found = tab.page.evaluate(EQUATIONS_JS)
+    problems = ([f"number out of view: {x}" for x in found["numbers"]]
+                + [f"clipped vertically: {x}" for x in found["clipped"]]
+                + [f"scrolls but takes no keyboard focus: {x}" for x in found["unfocusable"]])
+    viewport = DESKTOP if width == "desktop" else PHONE
+    assert not problems, f"/{nav_page.path} at {viewport['width']} px:\n" + _lines(problems)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
