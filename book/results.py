@@ -131,6 +131,7 @@ def values() -> dict[str, str]:
     out.update(_chapter_values(X, y))
     out["comparison_table"], gap = comparison_table()
     out["comparison_max_gap"] = fmt(gap, 2)
+    out.update(_part2_values())
     return out
 
 
@@ -218,3 +219,10 @@ def comparison_table() -> tuple[str, float]:
 
 def _wb(result: logreg.FitResult) -> tuple[np.ndarray, float]:
     return result.weights, result.bias
+
+
+def _part2_values() -> dict[str, str]:
+    """The numbers of Part II (`book.part2`), merged in."""
+    from . import part2
+
+    return part2.values()
