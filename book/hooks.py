@@ -6,28 +6,33 @@ Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
    numbers in :mod:`book.results` and the data of the interactive figures in
    :mod:`book.explorers`, execute the walk-through notebook, and add all of it to the
    site as generated files. Nothing is written into ``docs/``. Each is cached under ``.cache/``
-   by a hash of everything it depends on (the ``logreg`` and ``book`` sources, the notebook,
-   the Matplotlib version), so an unchanged tree rebuilds fast and any change re-renders.
+   (or ``$LOGREG_CACHE_DIR``) by a hash of everything it depends on (the ``logreg`` and ``book``
+   sources, the notebook, the installed packages' versions), so an unchanged tree rebuilds fast
+   and any change re-renders; :mod:`book.cache` says how entries are keyed, written and read.
 2. ``on_page_markdown``: replace ``{{ name }}`` with a computed number, ``{{ figure: name }}``
    with the figure, ``{{ explorer: name }}`` with an interactive figure and its data (drawn by
-   ``docs/assets/javascripts/explorers.js``), and take the LaTeX out (see :mod:`book.mathml`).
+   ``docs/assets/javascripts/explorers.js``), number the exercises and run their solutions'
+   code (see :mod:`book.exercises`), and take the LaTeX out (see :mod:`book.mathml`).
+   Placeholders are filled in code too (an executed listing may show the book's numbers);
+   ``\\{{ name }}`` is the escape that leaves ``{{ name }}`` as it is.
 3. ``on_page_content``: put MathML back where the LaTeX was.
 
 Anything wrong (an unknown name, a failing figure, a formula that does not convert, a cell that
-raises) raises here, and ``mkdocs build --strict`` stops.
+raises) raises here, naming the chapter's source file and line where there is one, and
+``mkdocs build --strict`` stops. From ``on_pre_build`` to the end of the build a lock
+(:class:`book.cache.BuildLock`) keeps a second build sharing the cache waiting.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import posixpath
 import re
-import shutil
 import sys
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
@@ -35,39 +40,22 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from book import mathml  # noqa: E402
+from book import cache, exercises, mathml  # noqa: E402
 
 log = logging.getLogger("mkdocs.book")
-CACHE = ROOT / ".cache"
 NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
 NOTEBOOK = "walkthrough.ipynb"  # executed, with outputs: rendered and offered for download
-PLACEHOLDER = re.compile(r"\{\{\s*(?:(?P<kind>figure|explorer):\s*)?(?P<name>[\w.-]+)\s*\}\}")
+# A backslash before the braces (group "escape") keeps the placeholder as literal text.
+PLACEHOLDER = re.compile(
+    r"(?P<escape>\\)?\{\{\s*(?:(?P<kind>figure|explorer):\s*)?(?P<name>[\w.-]+)\s*\}\}"
+)
+ESCAPE_HINT = "(to show the braces as they are, write \\{{ ... }})"
 
 _state: dict = {}
+_lock = cache.BuildLock()
 
-
-def source_hash(*extra: Path) -> str:
-    """A hash of everything generated content depends on."""
-    from importlib.metadata import version  # not `import matplotlib`: a cache hit needs no plotting
-
-    h = hashlib.sha256(f"matplotlib={version('matplotlib')}".encode())
-    for folder in ("logreg", "book"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            h.update(path.relative_to(ROOT).as_posix().encode())
-            h.update(path.read_bytes())
-    for path in extra:
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def _fresh_dir(kind: str, key: str) -> Path:
-    """``.cache/<kind>/<key>``, with stale siblings removed."""
-    parent = CACHE / kind
-    parent.mkdir(parents=True, exist_ok=True)
-    for old in parent.iterdir():
-        if old.name != key:
-            shutil.rmtree(old, ignore_errors=True)
-    return parent / key
+source_hash = cache.key  # the cache key: sources, notebook, installed versions (book/cache.py)
+_fresh_dir = cache.fresh_dir
 
 
 def _figures(key: str) -> tuple[dict[str, Path], dict[str, dict]]:
@@ -78,33 +66,42 @@ def _figures(key: str) -> tuple[dict[str, Path], dict[str, dict]]:
     """
     folder = _fresh_dir("figures", key)
     index = folder / "index.json"
-    if not index.exists():
+    meta = cache.read_json(index)
+    svgs = [f"{name}-{palette}.svg" for name in meta or () for palette in ("light", "dark")]
+    if not isinstance(meta, dict) or not all((folder / svg).is_file() for svg in svgs):
         from book.figures import PALETTES, REGISTRY
 
-        folder.mkdir(parents=True, exist_ok=True)
         for name, figure in REGISTRY.items():
             for palette in PALETTES:
-                tmp = folder / f"{name}-{palette}.tmp"
-                tmp.write_bytes(figure.svg(palette))
-                tmp.replace(folder / f"{name}-{palette}.svg")
+                cache.write_atomic(folder / f"{name}-{palette}.svg", figure.svg(palette))
         meta = {name: {"alt": f.alt, "caption": f.caption, "width": int(f.size[0] * 100)}
                 for name, f in REGISTRY.items()}
-        index.write_text(json.dumps(meta, indent=1, sort_keys=True))  # written last: marks complete
-    meta = json.loads(index.read_text())
+        text = json.dumps(meta, indent=1, sort_keys=True)
+        cache.write_atomic(index, text.encode())  # written last: marks the folder complete
+        meta = json.loads(text)
+        log.info("book cache: figures computed (%d)", len(meta))
+    else:
+        log.info("book cache: figures hit (%d)", len(meta))
     files = {f"figures/{p.name}": p for p in sorted(folder.glob("*.svg"))}
     return files, meta
 
 
 def _cached_json(kind: str, key: str, compute):
-    """``compute()`` once per key, kept as JSON in ``.cache/<kind>/<key>`` (floats round-trip)."""
+    """``compute()`` once per key, kept as JSON in ``<cache>/<kind>/<key>`` (floats round-trip).
+
+    A miss returns what a hit will read back (the written JSON, parsed), so a cold and a warm
+    build see the same data, key order included.
+    """
     folder = _fresh_dir(kind, key)
     path = folder / f"{kind}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    data = compute()
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, sort_keys=True))
-    return data
+    data = cache.read_json(path)
+    if data is not None:
+        log.info("book cache: %s hit", kind)
+        return data
+    text = cache.dumps(compute())
+    cache.write_atomic(path, text.encode())
+    log.info("book cache: %s computed", kind)
+    return json.loads(text)
 
 
 def _values(key: str) -> dict[str, str]:
@@ -123,7 +120,9 @@ def _notebook(key: str, source: Path) -> Path:
     """Execute the jupytext source once per key; a raising cell fails the build."""
     folder = _fresh_dir("notebook", key)
     path = folder / NOTEBOOK
-    if path.exists():
+    stored = cache.read_json(path)
+    if isinstance(stored, dict) and isinstance(stored.get("cells"), list):
+        log.info("book cache: notebook hit")
         return path
     import jupytext
     import nbformat
@@ -135,10 +134,57 @@ def _notebook(key: str, source: Path) -> Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300, record_timing=False,
                    resources={"metadata": {"path": str(ROOT)}}).execute()
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path.with_suffix(".tmp"))
-    path.with_suffix(".tmp").replace(path)
+    merge_streams(nb)
+    cache.write_atomic(path, nbformat.writes(nb).encode())
+    log.info("book cache: notebook computed")
     return path
+
+
+def merge_streams(nb) -> None:
+    """Join consecutive stream outputs of one name (stdout, stderr) in every cell, in place.
+
+    The kernel sends a cell's prints as one stream message or several, depending on how far
+    apart in time they come (its buffer is flushed about every 0.2 s), and nbclient stores one
+    output per message; merged, the notebook's bytes do not depend on the machine's load.
+    """
+    for cell in nb.cells:
+        merged: list = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and prev is not None
+                    and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+                prev["text"] = _text(prev["text"]) + _text(out["text"])
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+
+
+def _text(text) -> str:
+    return "".join(text) if isinstance(text, list) else text
+
+
+def on_config(config):
+    # mkdocs-jupyter's own cache (the rendered notebook page) moves with the book's cache.
+    jupyter = config["plugins"].get("mkdocs-jupyter")
+    if jupyter is not None and jupyter.config.get("cache"):
+        jupyter.config["cache_dir"] = str(cache.root() / "mkdocs-jupyter")
+    return config
+
+
+@event_priority(100)  # first: before any other build step touches the cache or the site folder
+def on_pre_build(config) -> None:
+    _lock.acquire()
+    jupyter = config["plugins"].get("mkdocs-jupyter")
+    if jupyter is not None and jupyter.config.get("cache"):
+        # It writes its entries in place and fails on one it cannot parse: drop those first.
+        for entry in Path(jupyter.config["cache_dir"]).glob("*.json"):
+            if cache.read_json(entry) is None:
+                entry.unlink(missing_ok=True)
+
+
+def on_build_error(error) -> None:
+    _lock.release()
 
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, so it sees the executed notebook
@@ -157,6 +203,7 @@ def on_files(files: Files, config) -> Files:
     files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
                       use_directory_urls=config["use_directory_urls"]))
     _state["index"] = _equation_index(config, files)
+    _state["exercises"] = _exercise_index(config, files)
     _state["math"] = {}
     return files
 
@@ -173,6 +220,17 @@ def _equation_index(config, files: Files) -> mathml.EquationIndex:
     return index
 
 
+def _exercise_index(config, files: Files) -> exercises.ExerciseIndex:
+    """Number the exercises per chapter, chapters numbered in nav order like the equations."""
+    index = exercises.ExerciseIndex()
+    index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
+    for chapter, src_uri in enumerate(_nav_paths(config["nav"] or [])):
+        f = files.get_file_from_path(src_uri)
+        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
+            exercises.scan(index, chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    return index
+
+
 def _nav_paths(nav) -> list[str]:
     out: list[str] = []
     for item in nav:
@@ -184,10 +242,13 @@ def _nav_paths(nav) -> list[str]:
     return out
 
 
-def _figure_html(name: str, page_uri: str) -> str:
+def _figure_html(name: str, page_uri: str, where: str = "") -> str:
+    """The ``<figure>`` for ``{{ figure: name }}`` on the page built to ``page_uri``; ``where``
+    (source file and line) is what an error names."""
     meta = _state["figure_meta"]
     if name not in meta:
-        raise KeyError(f"{page_uri}: figure {name!r} is not in book/figures.py (known: {', '.join(meta)})")
+        raise PluginError(f"{where or page_uri}: figure {name!r} is not in book/figures.py "
+                          f"(known: {', '.join(meta)}) {ESCAPE_HINT}")
     fig = meta[name]
     base = posixpath.relpath("figures", posixpath.dirname(page_uri) or ".")
     alt = fig["alt"].replace('"', "&quot;")
@@ -210,22 +271,74 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return markdown
     values = _state["values"]
     dest = page.file.dest_uri
+    source, first_line = source_location(page, markdown)
+    markdown = name_executed_blocks(markdown, source, first_line)
 
     def put(m: re.Match[str]) -> str:
+        if m["escape"]:
+            return m[0][1:]
+        where = f"{source}:{first_line + m.string.count(chr(10), 0, m.start())}"
         if m["kind"] == "figure":
-            return _figure_html(m["name"], dest)
+            return _figure_html(m["name"], dest, where)
         if m["kind"] == "explorer":
             from book.explorers import html
 
-            return html(m["name"], _state["explorers"], page.file.src_uri)
+            try:
+                return html(m["name"], _state["explorers"], where)
+            except KeyError as error:
+                raise PluginError(f"{error.args[0]} {ESCAPE_HINT}") from None
         if m["name"] not in values:
-            raise KeyError(f"{page.file.src_uri}: no computed value named {m['name']!r} in book/results.py")
+            raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py "
+                              f"{ESCAPE_HINT}")
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
+    markdown = exercises.render(markdown, page.file.src_uri, _state["exercises"])  # runs their code
     markdown, stash = mathml.protect(markdown, page.file.src_uri, _state["index"])
     _state["math"][page.file.src_uri] = stash
     return markdown
+
+
+def source_location(page, markdown: str) -> tuple[str, int]:
+    """The page's source file (relative to the project when it is inside it) and the line of
+    that file on which ``markdown`` starts (MkDocs has removed any YAML front matter)."""
+    path = Path(page.file.abs_src_path or page.file.src_uri)
+    try:
+        name = path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return name, 1
+    head = len(text) - len(markdown)
+    return name, (text.count("\n", 0, head) + 1 if head >= 0 and text.endswith(markdown) else 1)
+
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+def name_executed_blocks(markdown: str, source: str, first_line: int = 1) -> str:
+    """Give every executed code block (``exec="on"``, markdown-exec) without an ``id`` the id
+    ``<source>:<line of its opening fence>``, which markdown-exec names when the block fails."""
+    lines = markdown.split("\n")
+    fence = None  # the opening fence while inside a code block
+    for i, line in enumerate(lines):
+        m = FENCE.match(line)
+        if fence is not None:
+            if m and m["fence"][0] == fence[0] and len(m["fence"]) >= len(fence) and not m["info"].strip():
+                fence = None
+            continue
+        if m is None:
+            continue
+        fence = m["fence"]
+        info = m["info"]
+        if re.search(r"\bexec=", info) and not re.search(r"(?:^|[\s{])id=", info):
+            ident = f' id="{source}:{first_line + i}"'
+            braced = info.rstrip().endswith("}")
+            info = info.rstrip()[:-1] + ident + "}" if braced else info.rstrip() + ident
+            lines[i] = m["indent"] + m["fence"] + info
+    return "\n".join(lines)
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -253,8 +366,12 @@ def _lighten_notebook(html: str) -> str:
     return re.sub(r"<script\b(?![^>]*application/json)[^>]*>.*?</script>", "", html, flags=re.S)
 
 
+@event_priority(-100)  # last, after mkdocs-jupyter has pruned its cache: then release the lock
 def on_post_build(config) -> None:
-    # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
-    target = Path(config["site_dir"]) / Path(NOTEBOOK).stem / NOTEBOOK
-    if not target.exists():
-        raise FileNotFoundError(f"the notebook download {target} was not written")
+    try:
+        # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
+        target = Path(config["site_dir"]) / Path(NOTEBOOK).stem / NOTEBOOK
+        if not target.exists():
+            raise PluginError(f"the notebook download {target} was not written")
+    finally:
+        _lock.release()

@@ -1,7 +1,9 @@
 """logreg: binary logistic regression, derived and explained in the book it builds.
 
 Everything a programmer needs to fit and predict is imported here; plotting lives in
-`logreg.plotting`, which imports Matplotlib only when used.
+`logreg.plotting`, which imports Matplotlib only when used, and the scikit-learn estimator
+`logreg.LogisticRegression` in `logreg.estimator`, imported (with scikit-learn) only when first
+used, so that ``import logreg`` needs neither.
 
 Examples:
     >>> from logreg import fit, make_blobs
@@ -40,6 +42,22 @@ __all__ = [
     "SeparationWarning",
     "ConvergenceWarning",
     "LogregWarning",
+    "LogisticRegression",
     "inference",
     "selection",
 ]
+
+
+def __getattr__(name: str):
+    # PEP 562: `logreg.LogisticRegression` imports scikit-learn on first use, not with `logreg`.
+    if name == "LogisticRegression":
+        try:
+            from .estimator import LogisticRegression
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not exc.name.startswith("sklearn"):
+                raise
+            raise ImportError(
+                "logreg.LogisticRegression needs scikit-learn: pip install 'logreg[sklearn]'"
+            ) from exc
+        return LogisticRegression
+    raise AttributeError(f"module 'logreg' has no attribute {name!r}")

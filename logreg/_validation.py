@@ -18,8 +18,52 @@ from ._passes import map_row_blocks
 Array = NDArray[np.float64]
 
 
+def _describe_sparse(value: object) -> str | None:
+    """The name of a ``scipy.sparse`` matrix or array type, or ``None`` for anything else.
+
+    Asked of the object itself, without importing SciPy's sparse module for every call."""
+    module = type(value).__module__ or ""
+    if module.startswith("scipy.sparse") and hasattr(value, "toarray"):
+        return type(value).__name__
+    return None
+
+
+def _from_pandas(value: object, name: str) -> object:
+    """A pandas DataFrame or Series as a float array, if its dtype is a nullable one.
+
+    ``np.asarray`` turns a frame with a nullable ``Int64``/``Float64``/``boolean`` column into an
+    array of Python objects, which would be refused as "dtype object" although every value is a
+    number; missing values (``pd.NA``) are reported as missing instead. Anything else is passed
+    on unchanged (a plain float frame converts without this).
+    """
+    if not (hasattr(value, "isna") and hasattr(value, "to_numpy") and hasattr(value, "dtypes")):
+        return value
+    dtypes = list(value.dtypes) if hasattr(value.dtypes, "__iter__") else [value.dtypes]
+    nullable = [dt for dt in dtypes if type(dt).__module__.startswith("pandas") and
+                getattr(dt, "kind", "O") in "iufb" and getattr(dt, "na_value", None) is not None]
+    if not nullable:
+        return value
+    missing = value.isna()
+    if bool(missing.to_numpy().any()):
+        count = int(missing.to_numpy().sum())
+        raise ValueError(f"{name} contains {count} missing value(s) (pd.NA); remove or impute them first")
+    return value.to_numpy(dtype=np.float64)
+
+
 def as_float_array(value: ArrayLike, name: str) -> Array:
     """Convert ``value`` to a float64 array, refusing what is not real-valued numeric data."""
+    sparse = _describe_sparse(value)
+    if sparse is not None:
+        raise TypeError(
+            f"{name} is a scipy.sparse {sparse}; sparse input is not supported yet: pass a dense "
+            f"array ({name}.toarray()) if it fits in memory")
+    if isinstance(value, np.ma.MaskedArray):
+        if np.ma.count_masked(value):
+            raise ValueError(
+                f"{name} is a masked array with {np.ma.count_masked(value)} masked value(s); their "
+                f"hidden values would be used. Remove or impute them, or pass {name}.filled(...)")
+        value = np.ma.getdata(value)
+    value = _from_pandas(value, name)
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # ragged nested lists, for instance
@@ -55,17 +99,26 @@ def check_finite_elements(arr: Array, name: str) -> None:
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")
 
 
-def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True) -> Array:
+def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: int | None = None) -> Array:
     """``X`` as a finite float array of shape ``(n_samples, n_features)``.
 
     With ``finite=False`` the caller checks finiteness itself (`logreg.fit` does it in the same
-    read of ``X`` as its first gradient).
+    read of ``X`` as its first gradient). ``n_features``, when the model's is known (prediction),
+    picks the right hint for a 1-D ``X``: one sample of several features, or several samples of one.
     """
     arr = as_float_array(X, name)
     if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            if n_features is None or n_features == 1:
+                hint = f"; use {name}.reshape(-1, 1) for one feature"
+            elif arr.shape[0] == n_features:
+                hint = f"; use {name}.reshape(1, -1) for one sample of {n_features} features"
+            else:
+                hint = f"; the model has {n_features} features, so {name} needs {n_features} columns"
         raise ValueError(
             f"{name} must be 2-D with shape (n_samples, n_features), got {arr.ndim}-D "
-            f"with shape {arr.shape}" + ("; use X.reshape(-1, 1) for one feature" if arr.ndim == 1 else "")
+            f"with shape {arr.shape}" + hint
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: it has no samples (shape {arr.shape})")
@@ -96,12 +149,47 @@ def check_Xy(X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
     return Xa, check_y(y, Xa.shape[0])
 
 
+def real_scalar(value: object, name: str) -> float:
+    """``value`` as a float, if it is one real number: a Python or NumPy int or float of any
+    width, or a 0-d array of one. Bools are refused (``l2=True`` is more likely a slip than a
+    penalty of 1), and so are strings, ``None``, complex numbers and arrays with more elements."""
+    if isinstance(value, np.ndarray) and value.shape == ():
+        if value.dtype == object:
+            value = value.item()
+        elif np.issubdtype(value.dtype, np.bool_) or not np.issubdtype(value.dtype, np.number) \
+                or np.issubdtype(value.dtype, np.complexfloating):
+            raise TypeError(f"{name} must be a real number, got a 0-d array of dtype {value.dtype}")
+        else:
+            return float(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        what = f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(f"{name} must be a real number, got {what}")
+    return float(value)
+
+
 def check_l2(l2: float) -> float:
-    if isinstance(l2, (bool, np.bool_)) or not isinstance(l2, numbers.Real):
-        raise TypeError(f"l2 must be a real number, got {type(l2).__name__}")
-    value = float(l2)
+    value = real_scalar(l2, "l2")
     if math.isnan(value) or value < 0 or math.isinf(value):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    if math.isinf(2.0 * value):
+        # The penalty's curvature 2 l2 must be a float; any l2 above ~1e300 already gives
+        # w = 0 to double precision.
+        raise ValueError(f"l2 is too large: 2 * l2 overflows for l2={l2!r}; any l2 >= 1e300 "
+                         "already gives weights of 0 to double precision")
+    return value
+
+
+def check_tol(tol: float) -> float:
+    value = real_scalar(tol, "tol")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    return value
+
+
+def check_threshold(threshold: float) -> float:
+    value = real_scalar(threshold, "threshold")
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
     return value
 
 
@@ -110,10 +198,7 @@ def check_weights(weights: ArrayLike, bias: float, n_features: int) -> tuple[Arr
     if w.ndim != 1 or w.shape[0] != n_features:
         raise ValueError(f"weights must have shape ({n_features},) to match X, got shape {w.shape}")
     check_finite(w, "weights")
-    if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, numbers.Real):
-        if not (isinstance(bias, np.ndarray) and bias.shape == () and np.issubdtype(bias.dtype, np.number)):
-            raise TypeError(f"bias must be a real number, got {type(bias).__name__}")
-    b = float(bias)
+    b = real_scalar(bias, "bias")
     if not math.isfinite(b):
         raise ValueError(f"bias must be finite, got {bias!r}")
     return w, b

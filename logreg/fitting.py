@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -29,7 +29,7 @@ from scipy.special import expit, log_expit
 from . import _validation as v
 from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual, single_threaded_blas,
                       step_pass)
-from .model import _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
+from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
 __all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "predict", "gradient_descent"]
@@ -41,7 +41,7 @@ Method = Literal["newton", "bfgs", "lbfgs"]
 METHODS: tuple[str, ...] = ("newton", "bfgs", "lbfgs")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FitResult:
     """The result of `fit`: a fitted model that can also predict.
 
@@ -129,14 +129,28 @@ class FitResult:
 
         return inference.predictive_proba(self, X, method=method, n_draws=n_draws, seed=seed)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: the weights element by element (NaN equal to NaN), the
+        rest as values. (The dataclass default compared tuples holding arrays, which raised
+        numpy's "truth value of an array is ambiguous".)"""
+        if not isinstance(other, FitResult):
+            return NotImplemented
+        return all(
+            np.array_equal(np.asarray(getattr(self, f.name)), np.asarray(getattr(other, f.name)),
+                           equal_nan=True)
+            if f.name in ("weights", "history") else _same(getattr(self, f.name), getattr(other, f.name))
+            for f in fields(self))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and holds an array: unhashable
+
     def decision_function(self, X: ArrayLike) -> Array:
         r"""The activation $a = Xw + b$ for new data ``X`` of shape ``(n, n_features)``."""
-        Xa = v.check_X(X)
+        Xa = v.check_X(X, n_features=self.weights.shape[0])
         if Xa.shape[1] != self.weights.shape[0]:
             raise ValueError(
                 f"X has {Xa.shape[1]} features but the model was fitted with {self.weights.shape[0]}"
             )
-        return Xa @ self.weights + self.bias
+        return _activation(Xa, self.weights, self.bias)
 
     def predict_proba(self, X: ArrayLike) -> Array:
         r"""The probability of class 1, $\sigma(w^\top x + b)$, for each row of ``X``.
@@ -151,13 +165,52 @@ class FitResult:
             >>> model.predict_proba([[-1.0, -1.0], [1.0, 1.0]]).round(2).tolist()
             [0.97, 0.04]
         """
-        return expit(self.decision_function(X))
+        return _sigmoid(self.decision_function(X))
 
     def predict(self, X: ArrayLike, threshold: float = 0.5) -> Array:
         """0/1 predictions: 1.0 where `predict_proba` is above ``threshold``."""
-        if not 0.0 < threshold < 1.0:
-            raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
+        threshold = v.check_threshold(threshold)
         return (self.predict_proba(X) > threshold).astype(np.float64)
+
+
+def _activation(X: Array, w: Array, b: float) -> Array:
+    """``X @ w + b``, with an activation too large for a float given as the infinity of its sign.
+
+    With huge weights the product can overflow, and ``inf - inf`` in its sums is NaN, whose
+    sigmoid is NaN: the rows affected are computed again with ``w`` and ``b`` divided by their
+    largest magnitude, whose sign is the activation's. A row whose activation cannot be
+    computed even so (``X`` itself near the largest float) is an error that says so.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = X @ w + b
+    bad = ~np.isfinite(a)
+    if bad.any():
+        scale = max(float(np.max(np.abs(w))), abs(b))
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = X[bad] @ (w / scale) + b / scale
+            if not np.all(np.isfinite(scaled)):
+                row = int(np.flatnonzero(bad)[np.flatnonzero(~np.isfinite(scaled))[0]])
+                raise ValueError(
+                    f"the activation X @ weights + bias of row {row} cannot be computed in floating "
+                    "point: it overflows even with the weights rescaled")
+            a[bad] = scaled * scale  # +-inf where it overflows, which the sigmoid maps to 0 or 1
+    return a
+
+
+def _same(a: object, b: object) -> bool:
+    """``a == b`` for the scalar fields of `FitResult`, with NaN equal to NaN."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def _length(weights: ArrayLike) -> int | None:
+    """The number of features ``weights`` has, if it looks like a vector (for an error's hint)."""
+    try:
+        shape = np.shape(weights)
+    except ValueError:
+        return None
+    return shape[0] if len(shape) == 1 else None
 
 
 def predict_proba(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
@@ -168,9 +221,9 @@ def predict_proba(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
         >>> predict_proba([1.0, -1.0], 0.0, [[0.0, 0.0]]).tolist()
         [0.5]
     """
-    Xa = v.check_X(X)
+    Xa = v.check_X(X, n_features=_length(weights))
     w, b = v.check_weights(weights, bias, Xa.shape[1])
-    return expit(Xa @ w + b)
+    return _sigmoid(_activation(Xa, w, b))
 
 
 def predict(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
@@ -523,8 +576,7 @@ def fit(
     l2 = v.check_l2(l2)
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    tol = v.check_tol(tol)
     n_pos = int(ya.sum())
     if n_pos == 0 or n_pos == ya.shape[0]:
         raise ValueError(f"y holds only one class (all {int(ya[0])}); both 0 and 1 must appear")
@@ -747,11 +799,12 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
         # features) would make L-BFGS crawl; a Hessian estimate then preconditions it. The
         # test costs ~D^3: with many features for the rows, more than a well-conditioned fit,
         # so it is then left for the iterations that have not converged by `CONDITION_TEST_ITER`.
-        if _start_test_is_cheap(problem):
-            if _ill_conditioned_at_start(problem):
-                preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
-        else:
-            test_at = CONDITION_TEST_ITER
+        if _start_test_is_cheap(problem) and _ill_conditioned_at_start(problem):
+            preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
+        # Either way the conditioning is tested again where the fit has not converged by
+        # `CONDITION_TEST_ITER`: the Hessian at the start (every sigma' equal) can be far from
+        # the one near the optimum, where on nearly separable data most sigma' are tiny.
+        test_at = CONDITION_TEST_ITER
     else:
         sub = problem.subproblem()  # a contiguous copy: the warm start reads it many times
         # The warm start also tells whether the problem is ill-conditioned: if it does not
@@ -765,7 +818,18 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
             pairs = []
     return _lbfgs_iterations(problem, w, b, tol, max_iter, pairs=pairs,
-                             preconditioner=preconditioner, certify=True, condition_test_at=test_at)[:5]
+                             preconditioner=preconditioner, certify=True, condition_test_at=test_at,
+                             refresh_every=_refresh_interval(problem))[:5]
+
+
+def _refresh_interval(problem: _Problem) -> int:
+    """How many L-BFGS iterations a Hessian estimate is kept as the preconditioner before it is
+    made again at the current point: `CONDITION_TEST_ITER`, or more where an estimate costs more
+    than half that many passes over the data (`_hessian_estimate` reads every k-th row and forms
+    a (D+1) x (D+1) matrix, ~m (D+1)^2 / 2 multiply-adds from m rows; a pass costs ~2 N D)."""
+    rows = len(range(0, problem.n, _hessian_stride(problem.n, problem.d)))
+    passes = rows * (problem.d + 1) ** 2 / 2 / (2 * problem.n * problem.d)
+    return max(CONDITION_TEST_ITER, math.ceil(2 * passes))
 
 
 #: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
@@ -783,18 +847,22 @@ WARM_START_ROWS_PER_PARAMETER = 256
 WARM_START_MAX_ITER = 50
 #: The start's conditioning test is made if it costs at most this many passes over the data ...
 CONDITION_TEST_MAX_PASSES = 4
-#: ... otherwise at this iteration, if L-BFGS has not converged by then (well-conditioned fits
-#: take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000).
+#: ... and, either way, again at this iteration if L-BFGS has not converged by then
+#: (well-conditioned fits take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000); a
+#: preconditioner in use is then made again every `_refresh_interval` iterations.
 CONDITION_TEST_ITER = 25
 
 
 def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
                       *, pairs: list[tuple[Array, Array, float]], preconditioner, certify: bool,
-                      condition_test_at: int | None = None):
+                      condition_test_at: int | None = None, refresh_every: int | None = None):
     """L-BFGS iterations from ``(w, b)`` with the given (s, y, 1/s^T y) pairs, oldest first, and
     optionally a ``preconditioner`` (a solver for a Hessian estimate); also returns the pairs it
     ends with. At iteration ``condition_test_at``, if there is no preconditioner yet, the Hessian
-    is estimated there and becomes the preconditioner if it is ill-conditioned."""
+    is estimated there and becomes the preconditioner if it is ill-conditioned; with
+    ``refresh_every``, a preconditioner in use is then made again, at the current point, every that
+    many iterations until the fit converges (the curvature near the optimum can differ from the
+    curvature where the estimate was made by orders of magnitude on nearly separable data)."""
     point = problem.evaluate(w, b)
     g = problem.pull_back(point.grad_w, point.grad_b)
     history = [point.f]
@@ -830,11 +898,13 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         g_norm = float(np.max(np.abs(g)))
         if g_norm <= gtol and certified(level):
             return point.w, point.b, it - 1, True, history, pairs
-        if it == condition_test_at and preconditioner is None:
+        if it == condition_test_at and precondition_from_certificate:
             estimate = _hessian_estimate(problem, point.w, point.b)
-            if _condition_estimate(estimate) > WELL_CONDITIONED:
+            if preconditioner is not None or _condition_estimate(estimate) > WELL_CONDITIONED:
                 preconditioner = _factorize_psd(estimate)  # the certificate still estimates anew
                 pairs.clear()
+            if refresh_every is not None and preconditioner is not None:
+                condition_test_at = it + refresh_every
         step_psi = -_two_loop(g, pairs, preconditioner, first_scale)
         slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
         if not slope < 0:  # rounding has spoilt the approximation: restart without the pairs

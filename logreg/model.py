@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
 from ._passes import hessian_terms, map_row_blocks
+from ._validation import as_float_array
 
 __all__ = [
     "sigmoid",
@@ -56,18 +57,39 @@ def sigmoid(z: ArrayLike) -> Array:
     ``sigmoid(1e4) == 1.0`` exactly, with no warning. (The textbook formula overflows
     ``exp(-z)`` for ``z < -709``; this uses ``exp(-|z|)``, which never does.)
 
+    For $z < 0$ it is $e^{z} / (1 + e^{z})$, so a value as small as $e^{-745}$ comes out as
+    the subnormal number it is instead of 0 (``1 / (1 + exp(720))`` overflows to ``1 / inf``).
+
     Args:
-        z: any array of real numbers (a scalar gives a 0-d array).
+        z: any array of real numbers (a scalar gives a 0-d array); $\pm\infty$ give 0 and 1.
 
     Returns:
         $\sigma(z)$, same shape as ``z``, in ``[0, 1]``.
+
+    Raises:
+        TypeError: ``z`` is not real numbers (``None``, strings, complex values).
+        ValueError: ``z`` contains NaN.
 
     Examples:
         >>> from logreg import sigmoid
         >>> sigmoid([-1e4, 0.0, 1e4]).tolist()
         [0.0, 0.5, 1.0]
     """
-    return expit(np.asarray(z, dtype=np.float64))
+    return _sigmoid(_check_z(z))
+
+
+def _check_z(z: ArrayLike) -> Array:
+    """``z`` as a float array, checked as `logreg.fit` checks its input (infinities allowed)."""
+    arr = as_float_array(z, "z")
+    if np.isnan(arr).any():
+        raise ValueError("z contains NaN values")
+    return arr
+
+
+def _sigmoid(z: Array) -> Array:
+    """`sigmoid` of a checked float array: ``exp`` only ever of ``-|z|``, which cannot overflow."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_derivative(z: ArrayLike) -> Array:
@@ -87,8 +109,8 @@ def sigmoid_derivative(z: ArrayLike) -> Array:
         >>> float(sigmoid_derivative(0.0))
         0.25
     """
-    z = np.asarray(z, dtype=np.float64)
-    return expit(z) * expit(-z)
+    z = _check_z(z)
+    return _sigmoid(z) * _sigmoid(-z)
 
 
 def log_sigmoid(z: ArrayLike) -> Array:
@@ -109,7 +131,7 @@ def log_sigmoid(z: ArrayLike) -> Array:
         >>> float(log_sigmoid(-1e4))
         -10000.0
     """
-    return log_expit(np.asarray(z, dtype=np.float64))
+    return log_expit(_check_z(z))
 
 
 def _activation(weights: Array, bias: float, X: Array) -> Array:
@@ -117,10 +139,13 @@ def _activation(weights: Array, bias: float, X: Array) -> Array:
 
 
 def _penalty_terms(weights: Array, bias: float, l2: float, penalize_bias: bool) -> float:
-    value = float(weights @ weights)
-    if penalize_bias:
-        value += bias * bias
-    return l2 * value
+    if l2 == 0.0:  # no penalty, whatever the weights: 0 * inf would be NaN for huge ones
+        return 0.0
+    with np.errstate(over="ignore"):  # a penalty too large for a float is inf, not a warning
+        value = float(weights @ weights)
+        if penalize_bias:
+            value += bias * bias
+        return l2 * value
 
 
 def _nll_from_activation(a: Array, y: Array) -> float:
@@ -244,7 +269,8 @@ def _penalised_gradient(
     xtr: Array, sum_r: float, w: Array, b: float, l2: float, penalize_bias: bool
 ) -> tuple[Array, float]:
     r"""The gradient from its data terms $X^\top r$ and $\sum_n r_n$; the solvers call this too."""
-    return xtr + 2.0 * l2 * w, sum_r + (2.0 * l2 * b if penalize_bias else 0.0)
+    # 2 (l2 w), not (2 l2) w: with l2 near the largest float, 2 l2 overflows and inf * 0 is NaN.
+    return xtr + 2.0 * (l2 * w), sum_r + (2.0 * (l2 * b) if penalize_bias else 0.0)
 
 
 def hessian(

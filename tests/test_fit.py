@@ -4,6 +4,7 @@ prediction, and how inputs are treated."""
 from __future__ import annotations
 
 import copy
+import math
 import subprocess
 import sys
 import warnings
@@ -681,3 +682,29 @@ def test_lbfgs_is_not_fooled_by_a_degenerate_hessian_estimate_on_nearly_separabl
     g = problem.pull_back(point.grad_w, point.grad_b)
     decrement = float(g @ np.linalg.solve(problem.hessian_psi(point.residual), g))  # exact Hessian
     assert decrement <= 1e-8 * result.objective
+
+
+@pytest.mark.parametrize("w,b,x,expected", [
+    ([1e308, 1e308, 1e308], 0.0, [2.0, -2.0, 1.0], 1.0),  # inf - inf in the product: was NaN
+    ([1e308, 1e308], 0.0, [1.0, 1.0], 1.0),
+    ([-1e308, -1e308, -1e308], 0.0, [2.0, -2.0, 1.0], 0.0),
+    ([1e200, 1e200], 1.0, [1e200, -1e200], 1.0 / (1.0 + math.exp(-1.0))),  # 1e400 - 1e400 + 1
+])
+def test_prediction_when_the_activation_overflows(w, b, x, expected):
+    """An activation beyond the largest float has the sigmoid of its sign's infinity; computed
+    without numpy's overflow warning or a NaN."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = logreg.predict_proba(w, b, [x])
+        assert p.tolist() == [pytest.approx(expected, rel=1e-15)]
+        model = logreg.FitResult(np.array(w), b, 0.0, 0, True, "newton")
+        assert model.predict_proba([x]).tolist() == p.tolist()
+        assert model.predict([x]).tolist() == [float(expected > 0.5)]
+        assert not np.isnan(model.decision_function([x])).any()
+
+
+def test_an_activation_that_cannot_be_computed_is_an_error():
+    with pytest.raises(ValueError, match="activation .* of row 1 cannot be computed"):
+        logreg.predict_proba([1.0, 1.0], 0.0, [[0.0, 0.0], [1.7e308, 1.7e308]])

@@ -168,14 +168,49 @@ def test_no_warning_and_exact_at_huge_finite(z):
         s = float(logreg.sigmoid(z))
         ls = float(logreg.log_sigmoid(z))
         ds = float(logreg.sigmoid_derivative(z))
-    assert s == (1.0 if z > 0 else 0.0)
+    # sigma(z) = e^z / (1 + e^z) is e^z for z << 0: a subnormal number down to about -745, not 0.
+    assert s == (1.0 if z > 0 else pytest.approx(math.exp(z), rel=1e-6, abs=5e-324))
     # log sigma(z) = z - log(1 + e^z) rounds to z for z << 0, and to -e^-z (0 once that
     # underflows) for z >> 0.
     if z < 0:
         assert ls == z
     else:
         assert ls == pytest.approx(-math.exp(-z), rel=1e-6, abs=1e-322)
-    assert ds == 0.0
+    assert ds == pytest.approx(math.exp(-abs(z)), rel=1e-6, abs=5e-324)
+
+
+@pytest.mark.parametrize("z", [-720.0, -745.0, -709.5, 720.0])
+def test_sigmoid_keeps_subnormal_values(z):
+    """sigma(-720) = e^-720 = 2.0e-313 is a representable (subnormal) float; 1 / (1 + e^720)
+    flushes it to 0. The derivative keeps it too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(logreg.sigmoid(-abs(z))) == math.exp(-abs(z)) > 0.0
+        assert float(logreg.sigmoid_derivative(z)) == math.exp(-abs(z))
+
+
+@pytest.mark.parametrize("func", [logreg.sigmoid, logreg.sigmoid_derivative, logreg.log_sigmoid],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("z,error,match", [
+    (None, TypeError, "real numbers.*object"),
+    ("2", TypeError, "real numbers.*dtype <U"),
+    (["0.5", "1"], TypeError, "real numbers"),
+    (1 + 2j, TypeError, "complex"),
+    (np.array([1.0, 2.0]) + 0j, TypeError, "complex"),
+    ([0.0, float("nan")], ValueError, "NaN"),
+])
+def test_sigmoid_family_validates_like_fit(func, z, error, match):
+    """None, strings and complex numbers are refused as fit refuses them, not turned into NaN,
+    0.88 or a ComplexWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=f"z .*{match}|{match}"):
+            func(z)
+
+
+def test_sigmoid_family_accepts_infinities():
+    assert logreg.sigmoid([-np.inf, np.inf]).tolist() == [0.0, 1.0]
+    assert logreg.sigmoid_derivative([-np.inf, np.inf]).tolist() == [0.0, 0.0]
 
 
 def test_arrays_keep_their_shape():
@@ -563,3 +598,16 @@ def test_objective_on_a_large_x_is_the_formula_on_any_number_of_cores(monkeypatc
     _passes._pool.cache_clear()
     assert len(values) == 1
     assert values.pop() == pytest.approx(direct, rel=1e-13)
+
+
+@pytest.mark.parametrize("w", [1e200, 1e300])
+def test_objective_of_huge_weights_without_a_penalty_is_not_nan(w):
+    """With l2 = 0 the penalty is 0 whatever the weights (0 * inf used to make E NaN)."""
+    X, y = np.array([[1.0], [-2.0]]), np.array([1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = logreg.objective([w], 0.0, X, y, l2=0.0)
+        assert value == 0.0  # both points confidently right
+        if w < FMAX / 3:  # both points confidently wrong: losses w and 2 w
+            assert logreg.objective([-w], 0.0, X, y, l2=0.0) == pytest.approx(3 * w)
+        assert logreg.objective([w], 0.0, X, y, l2=1.0) == math.inf  # a penalty beyond any float

@@ -291,6 +291,58 @@ def test_equation_links_land_on_an_equation(built_site, site_pages):
     assert not problems, f"{len(problems)} of {count} equation links are broken:\n" + _listing(problems)
 
 
+EXERCISE = re.compile(
+    r'<div class="exercise-anchor" id="ex-(?P<name>[a-z0-9-]+)"></div>\s*'
+    r'<div class="admonition exercise">\s*<p class="admonition-title">Exercise (?P<number>\d+\.\d+) '
+    r'<span class="exercise-stars" role="img" aria-label="difficulty (?P<stars>[123]) of 3"[^>]*>[★☆]{3}</span>')
+
+
+def test_every_chapter_has_exercises_with_collapsed_solutions(built_source, site_pages):
+    """3-6 exercises per chapter (book/exercises.py), numbered in order, each with a difficulty
+    and one solution, folded until the reader opens it."""
+    from tests.test_exercises import MAX_EXERCISES, MIN_EXERCISES, NOT_CHAPTERS, PENDING
+
+    problems = []
+    for chapter, (_, src, dest) in enumerate(_nav(built_source)):
+        if not src.endswith(".md") or src in NOT_CHAPTERS or src in PENDING:
+            continue
+        html = site_pages[dest].path.read_text(encoding="utf-8")
+        found = list(EXERCISE.finditer(html))
+        if not MIN_EXERCISES <= len(found) <= MAX_EXERCISES:
+            problems.append(f"{dest}: {len(found)} exercises, not {MIN_EXERCISES} to {MAX_EXERCISES}")
+        numbers = [m["number"] for m in found]
+        if numbers != [f"{chapter}.{k}" for k in range(1, len(found) + 1)]:
+            problems.append(f"{dest}: exercises numbered {numbers}")
+        for m, after in zip(found, [*found[1:], None]):
+            box = html[m.end() : after.start() if after else len(html)]
+            solutions = re.findall(r'<details class="success"( open)?>\s*<summary>Solution</summary>', box)
+            if solutions != [""]:
+                problems.append(f"{dest}: exercise {m['number']} has solutions {solutions} "
+                                "(want one, collapsed)")
+            if m["name"] and f"ex-{m['name']}" not in site_pages[dest].ids:
+                problems.append(f"{dest}: exercise {m['number']} has no anchor")
+    assert not problems, _listing(problems)
+
+
+def test_exercise_links_land_on_an_exercise(built_site, site_pages):
+    problems, count = [], 0
+    for uri, page in site_pages.items():
+        for a in page.find("a"):
+            if "exref" not in (a.get("class") or "").split():
+                continue
+            count += 1
+            target = resolve(built_site, uri, a.get("href") or "")
+            if target is None:
+                problems.append(f"{uri}: exercise link {a.get('href')!r} leaves the site")
+                continue
+            file, fragment = target
+            rel = file.relative_to(built_site).as_posix() if file.is_relative_to(built_site) else str(file)
+            if not fragment.startswith("ex-") or rel not in site_pages or fragment not in site_pages[rel].ids:
+                problems.append(f"{uri}: exercise link {a.get('href')!r} lands on no exercise")
+    assert count, "no page links to an exercise with {{ exercise: name }}"
+    assert not problems, f"{len(problems)} of {count} exercise links are broken:\n" + _listing(problems)
+
+
 def test_nothing_is_fetched_from_another_host(built_site, site_pages):
     """The book works offline: no script, stylesheet, font or image from a third-party host."""
     problems = []

@@ -354,3 +354,157 @@ def test_fit_accepts_huge_finite_x_whose_sums_overflow():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the fit itself may overflow on such data; only no error
         logreg.fit(X, y, l2=1.0, max_iter=3)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs whose conversion used to hide the problem (issue 16, items 3 and 12)
+# --------------------------------------------------------------------------------------------
+
+
+def masked(X, y):
+    Xm = np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool))
+    Xm[3, 1] = np.ma.masked
+    return Xm, y
+
+
+def test_masked_arrays_with_masked_values_are_refused_everywhere(no_optimisation):
+    """np.asarray drops a mask and the hidden values would be used: refused, saying so."""
+    X, y = base_data()
+    Xm, _ = masked(X, y)
+    ym = np.ma.masked_array(y, mask=np.arange(len(y)) == 4)
+    with pytest.raises(ValueError, match="X is a masked array with 1 masked value"):
+        logreg.fit(Xm, y)
+    with pytest.raises(ValueError, match="y is a masked array with 1 masked value"):
+        logreg.fit(X, ym)
+
+
+def test_masked_arrays_are_refused_by_prediction_and_the_model_functions():
+    X, y = base_data()
+    model = logreg.fit(X, y, l2=0.1)
+    Xm, _ = masked(X, y)
+    for call in (model.predict_proba, model.predict, model.decision_function,
+                 lambda Z: logreg.predict_proba(model.weights, model.bias, Z),
+                 lambda Z: logreg.objective(model.weights, model.bias, Z, y)):
+        with pytest.raises(ValueError, match="masked"):
+            call(Xm)
+
+
+def test_a_masked_array_with_nothing_masked_is_its_data():
+    X, y = base_data()
+    plain = logreg.fit(X, y, l2=0.1)
+    assert logreg.fit(np.ma.masked_array(X), np.ma.masked_array(y), l2=0.1) == plain
+
+
+def test_nullable_pandas_columns_are_converted():
+    pd = pytest.importorskip("pandas")
+    X, y = base_data()
+    ints = (X * 10).round()
+    frame = pd.DataFrame({"a": pd.array(ints[:, 0].astype(int), dtype="Int64"),
+                          "b": pd.array(X[:, 1], dtype="Float64")})
+    ref = logreg.fit(np.column_stack([ints[:, 0], X[:, 1]]), y, l2=0.1)
+    got = logreg.fit(frame, pd.Series(y.astype(int), dtype="Int64"), l2=0.1)
+    np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-12)  # a frame's array is F-ordered
+    np.testing.assert_allclose(got.predict_proba(frame), ref.predict_proba(frame.to_numpy(float)), rtol=1e-12)
+
+
+def test_missing_values_in_a_pandas_frame_are_named():
+    pd = pytest.importorskip("pandas")
+    X, y = base_data()
+    frame = pd.DataFrame({"a": pd.array(X[:, 0], dtype="Float64"), "b": pd.array(X[:, 1], dtype="Float64")})
+    frame.loc[2, "b"] = pd.NA
+    with pytest.raises(ValueError, match=r"X contains 1 missing value\(s\) \(pd.NA\)"):
+        logreg.fit(frame, y)
+
+
+@pytest.mark.parametrize("kind", ["csr_matrix", "csc_matrix", "csr_array", "coo_matrix"])
+def test_sparse_input_says_sparse(kind):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = base_data()
+    Xs = getattr(sparse, kind)(X)
+    with pytest.raises(TypeError, match=f"X is a scipy.sparse {kind}; sparse input is not supported yet") as ex:
+        logreg.fit(Xs, y)
+    assert "toarray()" in str(ex.value)
+    model = logreg.fit(X, y, l2=0.1)
+    with pytest.raises(TypeError, match="sparse"):
+        model.predict(Xs)
+
+
+def test_one_sample_hint_matches_the_model():
+    X, y = base_data()
+    two = logreg.fit(X, y, l2=0.1)
+    with pytest.raises(ValueError, match=r"reshape\(1, -1\) for one sample of 2 features"):
+        two.predict_proba(np.array([0.5, 1.0]))
+    with pytest.raises(ValueError, match=r"reshape\(1, -1\)"):
+        logreg.predict(two.weights, two.bias, [0.5, 1.0])
+    with pytest.raises(ValueError, match="the model has 2 features"):
+        two.predict(np.zeros(5))
+    one = logreg.fit(X[:, :1], y, l2=0.1)
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\) for one feature"):
+        one.predict(np.zeros(5))
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\) for one feature"):
+        logreg.fit(X[:, 0], y)
+
+
+# --------------------------------------------------------------------------------------------
+# Scalars: one rule for l2, tol, threshold and bias (issue 16 item 13, issue 14 item 5)
+# --------------------------------------------------------------------------------------------
+
+REAL_SCALARS = [1, 0.5, np.float64(0.5), np.float32(0.5), np.float16(0.5), np.int64(1), np.int8(1),
+                np.uint16(1), np.array(0.5), np.array(1, dtype=np.int32), np.array(0.5, dtype=np.float32)]
+NOT_SCALARS = [True, False, np.bool_(True), np.array(True), "0.5", None, 1 + 0j, np.complex64(1),
+               np.array([0.5]), [0.5], np.array("0.5")]
+
+
+@pytest.mark.parametrize("value", REAL_SCALARS, ids=repr)
+def test_any_real_numpy_scalar_is_accepted_for_l2_and_tol(value):
+    X, y = base_data()
+    got, ref = logreg.fit(X, y, l2=value), logreg.fit(X, y, l2=float(value))
+    assert got == ref and type(got.l2) is float
+    # tol of 0.5 or 1 is legal (if loose): what matters is that its type is accepted
+    assert logreg.fit(X, y, l2=0.1, tol=value) == logreg.fit(X, y, l2=0.1, tol=float(value))
+
+
+def test_tol_as_float32_or_int64():
+    X, y = base_data()
+    assert logreg.fit(X, y, tol=np.float32(1e-6)) == logreg.fit(X, y, tol=float(np.float32(1e-6)))
+    assert logreg.fit(X, y, tol=np.int64(1)).n_iter <= logreg.fit(X, y).n_iter
+
+
+@pytest.mark.parametrize("name", ["l2", "tol"])
+@pytest.mark.parametrize("value", NOT_SCALARS, ids=repr)
+def test_bools_strings_and_arrays_are_refused_for_l2_and_tol(name, value, no_optimisation):
+    X, y = base_data()
+    with pytest.raises(TypeError, match=f"{name} must be a real number") as ex:
+        logreg.fit(X, y, **{name: value})
+    assert_good_message(ex, name)
+
+
+@pytest.mark.parametrize("value", NOT_SCALARS, ids=repr)
+def test_threshold_is_checked_like_the_other_scalars(value):
+    X, y = base_data()
+    model = logreg.fit(X, y, l2=0.1)
+    with pytest.raises(TypeError, match="threshold must be a real number") as ex:
+        model.predict(X, threshold=value)
+    assert_good_message(ex, "threshold")
+    for ok in (np.float32(0.3), np.array(0.3), 0.3):
+        np.testing.assert_array_equal(model.predict(X, threshold=ok), model.predict(X, threshold=0.3))
+
+
+def test_an_l2_whose_double_overflows_is_refused():
+    X, y = base_data()
+    with pytest.raises(ValueError, match="l2 is too large"):
+        logreg.fit(X, y, l2=1e308)
+
+
+def test_fit_results_compare_by_value():
+    X, y = base_data()
+    a, b, c = logreg.fit(X, y, l2=1.0), logreg.fit(X, y, l2=1.0), logreg.fit(X, y, l2=2.0)
+    assert a == b and not a != b
+    assert a != c and not a == c
+    assert a != "a fit" and a != None  # noqa: E711
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(a)
+    import dataclasses
+
+    assert dataclasses.replace(a, weights=a.weights.copy()) == a
+    assert dataclasses.replace(a, weights=a.weights + 1e-12) != a
