@@ -210,3 +210,37 @@ REGISTRY: dict[str, BookFigure] = {
         ),
     ]
 }
+
+
+# --- Part II: using the model (book/part2.py computes what these draw) ----------------------------
+
+from . import part2 as p2  # noqa: E402
+
+#: How many of the coverage experiment's intervals the figure draws.
+COVERAGE_SHOWN = 100
+
+
+def _coverage(fig: MplFigure) -> None:
+    cov = p2.coverage()
+    k = COVERAGE_SHOWN
+    plotting.plot_intervals(fig.subplots(), cov["lower"][:k, 0], cov["upper"][:k, 0], p2.BLOBS_TRUE_W[0],
+                            estimates=cov["estimates"][:k, 0])
+    fig.legend(loc="outside upper center", ncols=3, fontsize="small")
+
+
+REGISTRY.update({
+    f.name: f
+    for f in [
+        BookFigure(
+            "coverage",
+            f"{COVERAGE_SHOWN} horizontal line segments stacked vertically, one 95 % Wald interval for "
+            "the weight w₁ per repeated data set, and a dashed vertical line at the true value −2. "
+            "Almost all segments cross the line and are drawn green; the few that miss it are "
+            "vermillion. Segments whose estimate lies far from −2 are also much wider.",
+            f"Wald intervals for w₁ from the first {COVERAGE_SHOWN} of the repeated blob data sets; "
+            "the dashed line is the truth.",
+            _coverage,
+            size=(6.0, 5.0),
+        ),
+    ]
+})

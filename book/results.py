@@ -192,6 +192,7 @@ def values() -> dict[str, str]:
     out["comparison_max_gap"] = fmt(gap, 2)
     out["comparison_max_parameter_gap"] = fmt(step, 2)
     out["comparison_allowed_parameter_gap"] = fmt(allowed, 2)
+    out.update(_part2_values())
     return out
 
 
@@ -333,3 +334,10 @@ def comparison_table() -> tuple[str, float, float, float]:
 
 def _wb(result: logreg.FitResult) -> tuple[np.ndarray, float]:
     return result.weights, result.bias
+
+
+def _part2_values() -> dict[str, str]:
+    """The numbers of Part II (`book.part2`), merged in."""
+    from . import part2
+
+    return part2.values()

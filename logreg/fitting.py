@@ -91,9 +91,7 @@ class FitResult:
         """
         from . import inference
 
-        if kind not in self._cache:
-            self._cache[kind] = inference.covariance(self, kind=kind)
-        return self._cache[kind].copy()
+        return inference.covariance(self, kind=kind)  # cached in ``_cache``
 
     @property
     def standard_errors(self) -> Array:
@@ -116,7 +114,6 @@ class FitResult:
         """Wald intervals, shape ``(D + 1, 2)``, bias last (`logreg.inference.conf_int`)."""
         from . import inference
 
-        self.covariance()  # fills the cache the interval's standard errors come from
         return inference.conf_int(self, level=level)
 
     def summary(self, feature_names: list[str] | None = None, level: float = 0.95) -> str:

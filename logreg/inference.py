@@ -150,14 +150,20 @@ def covariance(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | Non
     """
     if kind not in ("laplace", "sandwich"):
         raise ValueError(f"unknown kind {kind!r}; choose 'laplace' or 'sandwich'")
+    # On its own training data, a FitResult keeps the answer: one Hessian serves every method.
+    cache = getattr(result, "_cache", None) if X is None and y is None else None
+    if cache is not None and kind in cache:
+        return cache[kind].copy()
     _check_usable(result)
     H = fitted_hessian(result, X, y)
-    what = "Hessian of the objective at the fit"
-    cov = _inverse(H, what)
+    cov = _inverse(H, "Hessian of the objective at the fit")
     if kind == "sandwich":
         J = fitted_hessian(result, X, y, penalised=False)
         cov = cov @ J @ cov
-    return 0.5 * (cov + cov.T)
+    cov = 0.5 * (cov + cov.T)
+    if cache is not None:
+        cache[kind] = cov
+    return cov.copy()
 
 
 def standard_errors(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
@@ -241,8 +247,8 @@ def summary(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None =
         if len(names) != d:
             raise ValueError(f"feature_names has {len(names)} names but the model has {d} features")
     names.append("bias")
-    Xa, ya = _training(result, X, y)
-    se = standard_errors(result, Xa, ya)
+    Xa, _ = _training(result, X, y)
+    se = standard_errors(result, X, y)
     est = _estimates(result)
     z = est / se
     p = 2.0 * ndtr(-np.abs(z))

@@ -376,3 +376,44 @@ def _latex_number(x: float) -> str:
     if not exp:
         return mant
     return (f"10^{{{int(exp)}}}" if mant == "1" else rf"{mant} \times 10^{{{int(exp)}}}")
+
+
+# --- Part II: evaluation, choosing lambda, inference, the Bayesian view --------------------------
+
+
+def plot_intervals(ax: Axes, lower: ArrayLike, upper: ArrayLike, truth: float, *,
+                   estimates: ArrayLike | None = None, label: str = "w_1") -> dict[str, Any]:
+    r"""One horizontal interval per repetition of an experiment, coloured by whether it covers
+    ``truth`` (drawn as a vertical line): the picture of a coverage experiment.
+
+    Args:
+        ax: where to draw.
+        lower: the intervals' lower ends, shape ``(R,)``.
+        upper: their upper ends, shape ``(R,)``.
+        truth: the true value of the parameter.
+        estimates: the point estimates, marked on their intervals if given.
+        label: the parameter's name in TeX (without dollars), for the axis label.
+
+    Returns:
+        ``{"covering": LineCollection, "missing": LineCollection, "truth": Line2D}``, each
+        labelled for a legend (which the caller places).
+    """
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    if lo.shape != hi.shape or lo.ndim != 1:
+        raise ValueError(f"lower and upper must be 1-D of one shape, got {lo.shape} and {hi.shape}")
+    rows = np.arange(lo.shape[0])
+    covers = (lo <= truth) & (truth <= hi)
+    out = {}
+    for key, mask, color in (("covering", covers, ACCENTS[0]), ("missing", ~covers, CLASS_A["color"])):
+        n = int(mask.sum())
+        out[key] = ax.hlines(rows[mask], lo[mask], hi[mask], colors=color, lw=1.6,
+                             label=f"{'covers' if key == 'covering' else 'misses'} the truth ({n})")
+    if estimates is not None:
+        est = np.asarray(estimates, dtype=float)
+        ax.plot(est, rows, "|", color=mpl.rcParams["axes.edgecolor"], ms=4, zorder=3)
+    out["truth"] = ax.axvline(truth, color=mpl.rcParams["axes.edgecolor"], lw=1.2, ls="--",
+                              label=f"truth ${label} = {truth:g}$")
+    ax.set_xlabel(f"95 % interval for ${label}$")
+    ax.set_ylabel("repetition")
+    ax.set_ylim(-1, lo.shape[0])
+    return out

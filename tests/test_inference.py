@@ -113,8 +113,13 @@ def test_sandwich_equals_laplace_without_penalty_and_is_smaller_with_one(blobs):
     res = logreg.fit(X, y, method="newton")
     np.testing.assert_allclose(res.covariance("sandwich"), res.covariance(), rtol=1e-10)
     pen = logreg.fit(X, y, l2=5.0, method="newton")
-    gap = pen.covariance() - pen.covariance("sandwich")
-    assert np.linalg.eigvalsh(gap).min() > 0  # H^-1 - H^-1 J H^-1 = H^-1 (2 lambda I) H^-1 > 0
+    # H = J + P with P = 2 lambda diag(1, 1, 0), so H^-1 - H^-1 J H^-1 = H^-1 P H^-1: positive
+    # semidefinite, singular along the unpenalised bias's direction.
+    cov = pen.covariance()
+    gap = cov - pen.covariance("sandwich")
+    np.testing.assert_allclose(gap, cov @ np.diag([10.0, 10.0, 0.0]) @ cov, atol=1e-15, rtol=1e-9)
+    eig = np.linalg.eigvalsh(gap)
+    assert eig[0] > -1e-12 * eig[-1] and eig[1] > 0
 
 
 def test_explicit_data_gives_the_same_as_the_stored(blobs):
