@@ -259,8 +259,8 @@ class _MathInline(InlineProcessor):
 
     def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
         mathml = convert(m.group(1), self.display, "a docstring")
-        if self.display:
-            mathml = f'<div class="equation">{mathml}</div>'
+        if self.display:  # the chapters' layout: its own scroller, focusable when it overflows
+            mathml = display_html(mathml)
         return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
 
 

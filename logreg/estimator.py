@@ -36,9 +36,9 @@ __all__ = ["LogisticRegression"]
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Binary logistic regression with the book's objective, as a scikit-learn classifier.
 
-    Minimises $E(w, b) = -\sum_n s_n [y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)]
-    + \lambda\lVert w\rVert^2$ (book eq. ``obj``, with sample weights $s_n$, 1 by default) with
-    `logreg.fit`.
+    Minimises, with `logreg.fit`, the book's objective (eq. ``obj``) with sample weights $s_n$
+    (1 by default): the weighted loss $-\sum_n s_n [y_n \log\sigma(a_n) + (1 - y_n)\log\sigma(-a_n)]$
+    plus the penalty $\lambda\lVert w\rVert^2$.
 
     Parameters:
         l2: the penalty strength $\lambda \ge 0$ on the summed loss. scikit-learn's ``C``

@@ -139,7 +139,7 @@ class FitResult:
             np.array_equal(np.asarray(getattr(self, f.name)), np.asarray(getattr(other, f.name)),
                            equal_nan=True)
             if f.name in ("weights", "history") else _same(getattr(self, f.name), getattr(other, f.name))
-            for f in fields(self))
+            for f in fields(self) if f.compare)
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, and holds an array: unhashable
 

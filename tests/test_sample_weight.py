@@ -32,8 +32,10 @@ def test_integer_weights_are_repeated_rows_for_every_method(cancer, method):
     weighted = logreg.fit(X, y, l2=0.5, method=method, sample_weight=counts)
     repeated = logreg.fit(*_repeated(X, y, counts), l2=0.5, method=method)
     assert weighted.converged and repeated.converged
-    np.testing.assert_allclose(weighted.weights, repeated.weights, rtol=1e-9, atol=1e-11)
-    assert weighted.bias == pytest.approx(repeated.bias, rel=1e-9, abs=1e-11)
+    # Two runs of one method on equivalent data, each certified to its tolerance: BFGS's
+    # restarts can leave weights apart by ~1e-9 relative though both objectives agree.
+    np.testing.assert_allclose(weighted.weights, repeated.weights, rtol=1e-8, atol=1e-10)
+    assert weighted.bias == pytest.approx(repeated.bias, rel=1e-7, abs=1e-10)
     assert weighted.objective == pytest.approx(repeated.objective, rel=1e-13)
 
 
