@@ -303,18 +303,7 @@ def column_stats(X: Array) -> tuple[Array, Array]:
         dev -= block_mean
         return dev.shape[0], total, block_mean, np.einsum("ij,ij->j", dev, dev)
 
-    parts = map_row_blocks(work, X)
-    n = X.shape[0]
-    total = np.zeros(X.shape[1])
-    for part in parts:
-        total += part[1]
-    shift = total / n
-    squares = np.zeros(X.shape[1])
-    for rows, _, block_mean, block_squares in parts:
-        squares += block_squares
-        if len(parts) > 1:
-            squares += rows * (block_mean - shift) ** 2
-    return origin + shift, np.sqrt(squares / n)
+    return _pooled_stats(map_row_blocks(work, X), X.shape[0], origin)
 
 
 def weighted_column_stats(X: Array, weights: Array) -> tuple[Array, Array]:
@@ -335,12 +324,19 @@ def weighted_column_stats(X: Array, weights: Array) -> tuple[Array, Array]:
         return mass, total, block_mean, sw @ dev
 
     parts = map_row_blocks(work, X)
-    mass = math.fsum(part[0] for part in parts)
-    total = np.zeros(X.shape[1])
+    return _pooled_stats(parts, math.fsum(part[0] for part in parts), origin)
+
+
+def _pooled_stats(parts: list, mass: float, origin: Array) -> tuple[Array, Array]:
+    """Mean and standard deviation of all rows from per-block ``(mass, sum of deviations, block
+    mean, sum of squared deviations from the block mean)``, deviations taken from ``origin``
+    (Chan, Golub & LeVeque's pairwise update: each block's squares plus its mass times the
+    squared distance of its mean from the overall one)."""
+    total = np.zeros(origin.shape[0])
     for part in parts:
         total += part[1]
     shift = total / mass
-    squares = np.zeros(X.shape[1])
+    squares = np.zeros(origin.shape[0])
     for block_mass, _, block_mean, block_squares in parts:
         squares += block_squares
         if len(parts) > 1:
