@@ -29,9 +29,12 @@ serve: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
-## bench: the speed comparison against scikit-learn
+## bench: the speed comparison against scikit-learn, every method on real data, and what the
+## separability check costs
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_fit.py
+	$(BIN)/python benchmarks/bench_real.py
+	$(BIN)/python benchmarks/bench_separation.py
 
 ## baselines: re-render the image baselines in tests/baseline/ with the pinned Matplotlib.
 ## Then LOOK at every image git shows as changed before committing it (README.md says how).

@@ -284,8 +284,9 @@ def first_pass(X: Array, residual: Array) -> tuple[Array, bool]:
     return xtr, all(part[0] for part in parts)
 
 
-def column_stats(X: Array) -> tuple[Array, Array]:
-    """The mean and the standard deviation of each column of ``X``, in one read, without a copy.
+def column_stats(X: Array, columns: Array | None = None) -> tuple[Array, Array]:
+    """The mean and the standard deviation of each column of ``X`` (or of ``X[:, columns]``), in
+    one read, without a copy of ``X``.
 
     Deviations are measured from the first row, so that a constant column is exactly zero: its
     standard deviation is exactly 0 and its mean exactly its value (measured from a computed
@@ -293,55 +294,78 @@ def column_stats(X: Array) -> tuple[Array, Array]:
     centred on its own mean, and the blocks are combined with the update of Chan, Golub and
     LeVeque, which adds each block's squared deviations and its mean's offset from the overall
     mean; a single block gives exactly the two-pass result.
+
+    No column's scale under- or overflows, whatever its units: each block's deviations are
+    divided by a power of two near their largest magnitude before they are squared (squares of
+    values below about 1e-154 are 0 in double precision, of values above 1e154 infinite). A power
+    of two changes no digit, so in the usual range the result is the same to the last bit.
     """
-    origin = X[0].copy()
+    origin = np.asarray(X[0] if columns is None else X[0, columns], dtype=np.float64)
 
-    def work(rows: slice) -> tuple[int, Array, Array, Array]:
-        dev = X[rows] - origin
-        total = dev.sum(axis=0)
-        block_mean = total / dev.shape[0]
-        dev -= block_mean
-        return dev.shape[0], total, block_mean, np.einsum("ij,ij->j", dev, dev)
+    def work(rows: slice) -> tuple[float, Array, Array, Array, Array]:
+        block = X[rows] if columns is None else X[rows, columns]
+        dev = block - origin
+        return _block_moments(dev, None)
 
-    return _pooled_stats(map_row_blocks(work, X), X.shape[0], origin)
+    return _pooled_stats(map_row_blocks(work, X), float(X.shape[0]), origin)
 
 
-def weighted_column_stats(X: Array, weights: Array) -> tuple[Array, Array]:
+def weighted_column_stats(X: Array, weights: Array, columns: Array | None = None) -> tuple[Array, Array]:
     """`column_stats` with sample weights: the weighted mean and standard deviation of each
     column, the same numbers as `column_stats` of ``X`` with each row repeated as often as its
     (integer) weight says. Rows of weight 0 do not count; deviations are measured from the first
     row of positive weight, so a column constant on those rows has a scale of exactly 0."""
-    origin = np.asarray(X[int(np.flatnonzero(weights > 0)[0])], dtype=np.float64)
+    first = int(np.flatnonzero(weights > 0)[0])
+    origin = np.asarray(X[first] if columns is None else X[first, columns], dtype=np.float64)
 
-    def work(rows: slice) -> tuple[float, Array, Array, Array]:
-        dev = X[rows] - origin
-        sw = weights[rows]
-        mass = float(np.sum(sw))
-        total = sw @ dev
-        block_mean = total / mass if mass > 0 else np.zeros_like(total)
-        dev -= block_mean
-        np.multiply(dev, dev, out=dev)
-        return mass, total, block_mean, sw @ dev
+    def work(rows: slice) -> tuple[float, Array, Array, Array, Array]:
+        dev = (X[rows] if columns is None else X[rows, columns]) - origin
+        return _block_moments(dev, weights[rows])
 
     parts = map_row_blocks(work, X)
     return _pooled_stats(parts, math.fsum(part[0] for part in parts), origin)
 
 
+def _block_moments(dev: Array, sw: Array | None) -> tuple[float, Array, Array, Array, Array]:
+    """One block's ``(mass, sum, mean, sum of squares about the mean, exponent)`` of the
+    deviations ``dev`` (modified in place), all but the mass and the exponent in units of
+    ``2**exponent``, a power of two per column at the block's largest deviation."""
+    # Deviations that overflowed (values near 1e308 of both signs) give an infinite or NaN
+    # scale, which `fit` reports as a column in units too extreme.
+    with np.errstate(invalid="ignore", over="ignore"):
+        largest = np.maximum(dev.max(axis=0), -dev.min(axis=0))
+        exponent = np.frexp(largest)[1]
+        dev *= np.ldexp(1.0, -exponent)
+        if sw is None:
+            mass = float(dev.shape[0])
+            total = dev.sum(axis=0)
+        else:
+            mass = float(np.sum(sw))
+            total = sw @ dev
+        block_mean = total / mass if mass > 0 else np.zeros_like(total)
+        dev -= block_mean
+        np.multiply(dev, dev, out=dev)
+        squares = dev.sum(axis=0) if sw is None else sw @ dev
+    return mass, total, block_mean, squares, exponent
+
+
 def _pooled_stats(parts: list, mass: float, origin: Array) -> tuple[Array, Array]:
     """Mean and standard deviation of all rows from per-block ``(mass, sum of deviations, block
-    mean, sum of squared deviations from the block mean)``, deviations taken from ``origin``
-    (Chan, Golub & LeVeque's pairwise update: each block's squares plus its mass times the
-    squared distance of its mean from the overall one)."""
+    mean, sum of squared deviations from the block mean, exponent)`` (`_block_moments`),
+    deviations taken from ``origin`` (Chan, Golub & LeVeque's pairwise update: each block's
+    squares plus its mass times the squared distance of its mean from the overall one), brought
+    to one power of two per column, the largest of the blocks'."""
+    top = np.max([part[4] for part in parts], axis=0)
     total = np.zeros(origin.shape[0])
     for part in parts:
-        total += part[1]
+        total += np.ldexp(part[1], part[4] - top)
     shift = total / mass
     squares = np.zeros(origin.shape[0])
-    for block_mass, _, block_mean, block_squares in parts:
-        squares += block_squares
+    for block_mass, _, block_mean, block_squares, exponent in parts:
+        squares += np.ldexp(block_squares, 2 * (exponent - top))
         if len(parts) > 1:
-            squares += block_mass * (block_mean - shift) ** 2
-    return origin + shift, np.sqrt(squares / mass)
+            squares += block_mass * (np.ldexp(block_mean, exponent - top) - shift) ** 2
+    return origin + np.ldexp(shift, top), np.ldexp(np.sqrt(squares / mass), top)
 
 
 def gradient_terms(X: Array, residual: Array) -> tuple[Array, float]:

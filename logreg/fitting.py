@@ -43,7 +43,7 @@ METHODS: tuple[str, ...] = ("newton", "bfgs", "lbfgs")
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
-    """The result of `fit`: a fitted model that can also predict.
+    r"""The result of `fit`: a fitted model that can also predict.
 
     Attributes:
         weights: shape ``(n_features,)``.
@@ -274,6 +274,31 @@ def is_separable(X: ArrayLike, y: ArrayLike) -> bool:
     return -res.fun > 1e-7 * max(scale, 1.0)
 
 
+#: The hardest rows `_separable_after_fit` tries first: at least this many ...
+SEPARATION_SUBSET_MIN = 500
+#: ... and at least this many per parameter.
+SEPARATION_SUBSET_PER_PARAMETER = 20
+
+
+def _separable_after_fit(X: Array, y: Array, w: Array, b: float) -> bool:
+    """`is_separable`, decided with the help of a fit's ``(w, b)``.
+
+    A subset of the rows that no hyperplane separates proves that none separates them all. The
+    rows nearest the fitted model's boundary (smallest ``|w.x + b|``, on both of its sides) are
+    where the classes overlap, if they do: the linear program on those few is tried first, and
+    the one on every row only when they are separable (always so for separable data, where the
+    answer is then exact as ever). (Not the misclassified rows: the flipped boundary separates
+    those.)
+    """
+    n, d = X.shape
+    k = max(SEPARATION_SUBSET_MIN, SEPARATION_SUBSET_PER_PARAMETER * (d + 1))
+    if n > 2 * k:
+        hardest = np.argpartition(np.abs(X @ w + b), k)[:k]
+        if 0.0 < y[hardest].mean() < 1.0 and not is_separable(X[hardest], y[hardest]):
+            return False
+    return is_separable(X, y)
+
+
 @dataclass(eq=False)
 class _Point:
     """A point ``(w, b)`` with its activations ``a``, objective ``f`` and residuals ``sigma(a) - y``;
@@ -287,6 +312,39 @@ class _Point:
     direction: Array | None = None
     grad_w: Array | None = None
     grad_b: float = math.nan
+
+
+def _every(sample_weight: Array | None, k: int) -> Array | None:
+    return None if sample_weight is None else sample_weight[::k]
+
+
+def _column_stats(X: Array, sample_weight: Array | None, columns: Array | None = None) -> tuple[Array, Array]:
+    """Mean and standard deviation of the columns (weighted when there are weights)."""
+    if sample_weight is None or not np.any(sample_weight > 0):
+        return column_stats(X, columns)
+    # Weighted, so that integer weights give the coordinates of the repeated rows.
+    return weighted_column_stats(X, sample_weight, columns)
+
+
+#: The largest column magnitude (spread, or the value of a constant column) `fit` accepts, and
+#: the smallest spread: beyond these, sums of products of two values in the Hessian over- or
+#: underflow double precision (its range is about 1e-308 to 1e308), and the answer would be wrong.
+MAX_COLUMN_MAGNITUDE, MIN_COLUMN_SCALE = 1e100, 1e-100
+
+
+def _check_magnitudes(mean: Array, scale: Array) -> None:
+    """Raise ``ValueError`` naming every column whose units `fit` cannot work in exactly."""
+    magnitude = np.where(scale > 0, np.maximum(scale, np.abs(mean)), np.abs(mean))
+    bad = np.flatnonzero(~np.isfinite(magnitude) | (magnitude > MAX_COLUMN_MAGNITUDE)
+                         | ((scale > 0) & (scale < MIN_COLUMN_SCALE)))
+    if bad.size:
+        shown = ", ".join(f"{j} (spread {scale[j]:.3g}, mean {mean[j]:.3g})" for j in bad[:5])
+        more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+        raise ValueError(
+            f"column(s) {shown}{more} of X are in units too extreme to fit in double precision: "
+            f"each column's spread must lie within [{MIN_COLUMN_SCALE:g}, {MAX_COLUMN_MAGNITUDE:g}] "
+            f"and its values below {MAX_COLUMN_MAGNITUDE:g} in magnitude. Rescale the column (for "
+            "example divide it by its standard deviation); that changes only its weight's units.")
 
 
 class _Problem:
@@ -313,6 +371,7 @@ class _Problem:
         self.sample: tuple[Array, Array] | None = None
         if coordinates is not None:  # another problem's (mu, c): same psi coordinates as it
             self.mu, self.c = coordinates
+            self.hessian_stride = _hessian_stride(self.n, self.d)
             return
         rows = X
         if self.n >= WARM_START_MIN_SAMPLES:
@@ -324,10 +383,26 @@ class _Problem:
         # of 1e-14 for a column of 0.1s once made the problem hopelessly ill-conditioned: BFGS
         # stopped at the start, and with l2 = 0 Newton and L-BFGS stopped 2e-8 above the minimum.)
         row_weights = sample_weight if self.sample is None else self.sample[2]
-        if row_weights is None or not np.any(row_weights > 0):
-            mean, scale = column_stats(rows)
-        else:  # weighted, so that integer weights give the coordinates of the repeated rows
-            mean, scale = weighted_column_stats(rows, row_weights)
+        mean, scale = _column_stats(rows, row_weights)
+        self.hessian_stride = _hessian_stride(self.n, self.d)
+        # Constant on some rows is not constant: a rare event (an amount that is 0 on all but
+        # a few rows) can miss every 16th row, which the warm start and the Hessian estimates
+        # read. Those columns are measured on all rows (a scale of 1 in its place once cost
+        # L-BFGS 100 times the iterations, and a false warning), and the fit then reads all
+        # rows: a subsample that cannot see a column cannot warm-start or certify its weight.
+        if self.sample is not None and np.any(scale == 0):
+            cols = np.flatnonzero(scale == 0)
+            mean[cols], scale[cols] = _column_stats(X, sample_weight, cols)
+            blind = bool(np.any(scale[cols] > 0))
+        elif self.hessian_stride > 1:  # the estimates' rows, a subset of those measured
+            cols = np.flatnonzero(scale > 0)
+            strided = _column_stats(X[::self.hessian_stride], _every(sample_weight, self.hessian_stride), cols)[1]
+            blind = bool(np.any(strided == 0))
+        else:
+            blind = False
+        if blind:
+            self.sample, self.hessian_stride = None, 1
+        _check_magnitudes(mean, scale)
         self.c = np.where(scale > 0, scale, 1.0)
         # A constant column (on these rows) is centred too, to an exact zero: its standardised
         # weight then meets only the penalty, instead of a second intercept that the solvers
@@ -542,6 +617,7 @@ def fit(
     max_iter: int = 200,
     init: FitResult | tuple[ArrayLike, float] | None = None,
     sample_weight: ArrayLike | None = None,
+    check_separation: bool = True,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E_\lambda(w, b)$ (book eq. ``obj``).
 
@@ -590,6 +666,13 @@ def fit(
             `logreg.objective`). An integer weight is exactly that many copies of the row (tested
             for every method); the tolerance's $N$ becomes the total weight. A row of weight 0
             does not count, also in the separability check; each class needs a positive weight.
+        check_separation: with ``l2 == 0``, decide whether the classes are linearly separable
+            (`is_separable`, exact) and warn if they are. Decided after the fit, and cheaply
+            when the fit shows a finite optimum: a linear program on the few hundred rows the
+            fitted model finds hardest proves overlap if those rows overlap (a subset that no
+            hyperplane separates means the whole cannot be separated); only otherwise is the
+            linear program solved on every row, which on a million rows costs far more than the
+            fit. Pass ``False`` to skip the question (``separable`` is then ``None``).
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -643,19 +726,6 @@ def fit(
         v.check_finite(Xa, "X")
         first = None
 
-    separable = None
-    if l2 == 0.0:
-        # A row of weight 0 is not in the objective, so not in the question either.
-        separable = is_separable(Xa, ya) if sw is None or np.all(sw > 0) else is_separable(Xa[sw > 0], ya[sw > 0])
-        if separable:
-            warnings.warn(
-                "the classes are linearly separable, so with l2=0 the likelihood has no finite "
-                "maximum: the weights grow without bound and the fit stops only at the tolerance. "
-                "Pass l2 > 0 for a finite, unique solution.",
-                SeparationWarning,
-                stacklevel=2,
-            )
-
     solver = {"newton": _newton, "bfgs": _scipy_bfgs, "lbfgs": _lbfgs}[method]
     # The solvers' parallel work runs on `_passes`' thread pool; BLAS's own threads would only
     # compete with it (see `single_threaded_blas`).
@@ -664,12 +734,26 @@ def fit(
         problem.init = start
         w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias), sw)
+    separable = None
+    if l2 == 0.0 and bool(check_separation):
+        # A row of weight 0 is not in the objective, so not in the question either.
+        rows = slice(None) if sw is None or np.all(sw > 0) else sw > 0
+        separable = _separable_after_fit(Xa[rows], ya[rows], w, b)
+        if separable:
+            warnings.warn(
+                "the classes are linearly separable, so with l2=0 the likelihood has no finite "
+                "maximum: the weights grow without bound and the fit stops only at the tolerance. "
+                "Pass l2 > 0 for a finite, unique solution.",
+                SeparationWarning,
+                stacklevel=2,
+            )
     if not converged and not separable:
         if n_iter >= max_iter:
             why = f"did not converge within max_iter={max_iter} iterations; raise max_iter"
         else:
-            why = (f"stopped after {n_iter} iterations without meeting tol={tol:g}: rounding "
-                   "error limits the accuracy it can reach; use a larger tol or method='newton'")
+            why = (f"stopped after {n_iter} iterations without meeting tol={tol:g}: no step it "
+                   "tried decreased the objective measurably (rounding error, or a problem too "
+                   "ill-conditioned for this method); use a larger tol or method='newton'")
         warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=2)
     return FitResult(
         weights=w,
@@ -738,10 +822,15 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
     gtol = problem.gtol(tol)
     factor = None if hessian is None else _factorize_psd(hessian)
     g_prev = np.inf
+    level = 2 * CERTIFIED_GAP_PER_TOL * tol
     for it in range(1, max_iter + 1):
         g = problem.pull_back(point.grad_w, point.grad_b)
         g_norm = float(np.max(np.abs(g)))
-        if g_norm <= gtol:
+        # The gradient test alone scales with N, not with E: with one positive in 1,000,000
+        # rows (E = 14), or nearly separated classes, it passed 1e-8 (relative) above the
+        # minimum. So it must also be certified by the Newton decrement g^T H^-1 g, twice the
+        # predicted remaining decrease of E, with the Hessian at hand (the last one formed).
+        if g_norm <= gtol and factor is not None and float(g @ factor(g)) <= level * max(abs(point.f), 1.0):
             return point.w, point.b, it - 1, True, history, hessian
         fresh = factor is None or not reuse_hessian or g_norm > 0.5 * g_prev
         if fresh:
@@ -752,7 +841,9 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
         slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
         if not slope < 0:
             return point.w, point.b, it - 1, False, history, hessian
-        if fresh and -slope <= 64 * np.finfo(float).eps * max(abs(point.f), 1.0):
+        if g_norm <= gtol and -slope <= level * max(abs(point.f), 1.0):
+            return point.w, point.b, it - 1, True, history, hessian  # certified by this Hessian
+        if fresh and -slope <= ROUNDING_LEVEL * max(abs(point.f), 1.0):
             # The Newton decrement -slope (twice the predicted decrease of E) is below the
             # rounding error of E itself: no step can improve E measurably. This is the
             # optimum to working precision, whatever tol asked for.
@@ -821,7 +912,10 @@ def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
         estimate = _hessian_estimate(problem, w, b)
         solve = _factorize_psd(estimate)
         decrement = float(g @ solve(g))
-        converged = bool(np.max(np.abs(g)) <= gtol and decrement <= level * max(abs(f), 1.0))
+        converged = bool(np.max(np.abs(g)) <= gtol and decrement <= level * max(abs(f), 1.0)
+                         # below the rounding error of E (as Newton's test): working precision,
+                         # e.g. a start that is already optimal, where BFGS takes no step
+                         or decrement <= ROUNDING_LEVEL * max(abs(f), 1.0))
         if converged or n_iter >= max_iter or res.nit == 0:
             return w, b, n_iter, converged, history
         psi = res.x
@@ -891,15 +985,19 @@ def _refresh_interval(problem: _Problem) -> int:
     made again at the current point: `CONDITION_TEST_ITER`, or more where an estimate costs more
     than half that many passes over the data (`_hessian_estimate` reads every k-th row and forms
     a (D+1) x (D+1) matrix, ~m (D+1)^2 / 2 multiply-adds from m rows; a pass costs ~2 N D)."""
-    rows = len(range(0, problem.n, _hessian_stride(problem.n, problem.d)))
+    rows = len(range(0, problem.n, problem.hessian_stride))
     passes = rows * (problem.d + 1) ** 2 / 2 / (2 * problem.n * problem.d)
     return max(CONDITION_TEST_ITER, math.ceil(2 * passes))
 
 
 #: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
 LBFGS_MEMORY = 10
-#: L-BFGS's certificate: the predicted remaining decrease of E at most this times ``tol * max(|E|, 1)``.
+#: Every solver's certificate: the predicted remaining decrease of E at most this times
+#: ``tol * max(|E|, 1)`` (half the Newton decrement, with the exact Hessian or an estimate).
 CERTIFIED_GAP_PER_TOL = 1e-5
+#: A predicted decrease below this times ``max(|E|, 1)`` is below the rounding error of E: no
+#: step can improve E measurably, so the point is optimal to working precision.
+ROUNDING_LEVEL = 64 * np.finfo(float).eps
 #: Above this ratio of the largest to the smallest Cholesky pivot of the Hessian (standardised
 #: coordinates) at the start, L-BFGS is preconditioned. The ratio underestimates the condition
 #: number (measured: 10-70 times on correlated and polynomial features); on the benchmark's
@@ -936,7 +1034,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     # diagonal in these coordinates is about N p (1 - p), with p the class balance.
     rate = problem.rate
     first_scale = 1.0 / (problem.total * rate * (1.0 - rate))
-    precision = 64 * np.finfo(float).eps
+    precision = ROUNDING_LEVEL
 
     estimate_at = None  # the point of the certificate's Hessian estimate, and its solver
     certificate_solver = None
@@ -1023,12 +1121,14 @@ HESSIAN_MIN_ROWS = 5_000
 
 
 def _hessian_stride(n: int, d: int) -> int:
-    """The k of `_hessian_estimate` for ``n`` rows and ``d`` features."""
+    """The k of `_hessian_estimate` for ``n`` rows and ``d`` features: a power of two, so that
+    its rows include the subsample's (every `SUBSAMPLE_STRIDE`-th row)."""
     rows = max(HESSIAN_ROWS_PER_PARAMETER * (d + 1), HESSIAN_MIN_ROWS)
-    return min(SUBSAMPLE_STRIDE, max(1, n // rows))
+    k = min(SUBSAMPLE_STRIDE, max(1, n // rows))
+    return 1 << (k.bit_length() - 1)
 
 
-def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
+def _hessian_estimate(problem: _Problem, w: Array, b: float, stride: int | None = None) -> Array:
     r"""The Hessian at ``(w, b)`` in psi coordinates, from every k-th row (`_hessian_stride`):
     exact on small data, otherwise an unbiased estimate, scaled up by the fraction of rows read.
 
@@ -1039,7 +1139,7 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
     more): ample for a certificate whose level is $10^{-5}$ times the tolerance, and for a
     preconditioner.
     """
-    k = _hessian_stride(problem.n, problem.d)
+    k = problem.hessian_stride if stride is None else stride
     _, residual = nll_and_residual(problem.X[::k] @ w + b, problem.minus_signs[::k],
                                    None if problem.sw is None else problem.sw[::k])
     return problem.hessian_psi(residual, stride=k)

@@ -19,3 +19,12 @@ def test_the_benchmark_runs_and_reports_every_solver():
     verdict = re.search(r"^(PASS|FAIL) 3000x5: logreg default fit = [\d.]+x .* gap (\S+) ", out, re.M)
     assert verdict, out
     assert abs(float(verdict.group(2))) <= 1e-10  # the accuracy half of the target, which is not noisy
+
+
+def test_the_separation_benchmark_runs_and_finds_overlap():
+    script = SCRIPT.parent / "bench_separation.py"
+    out = subprocess.run([sys.executable, str(script), "--sizes", "5000x3", "--repeats", "1", "--no-full-lp"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert re.search(r"^fit l2=0\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+\s+\d+\s+False$", out, re.M), out
+    for case in ("fit l2=0, no check", "fit l2=1", "sklearn lbfgs"):
+        assert re.search(rf"^{re.escape(case)}\s+\d+\.\d+", out, re.M), case

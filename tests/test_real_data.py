@@ -9,7 +9,7 @@ stops at working precision) and scikit-learn's ``newton-cholesky`` at ``tol=1e-1
 objective (``C = 1 / (2 l2)``), whichever is lower. Taking the lower of two independent
 implementations means a reference that stopped short cannot hide a solver that did too.
 
-``benchmarks/bench_fit.py --real`` runs the same grid and prints the times.
+``benchmarks/bench_real.py`` (part of ``make bench``) runs the same grid and prints the times.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def reference_objective(name: str, unit: float, l2: float) -> float:
 @pytest.mark.parametrize("l2", L2_VALUES)
 @pytest.mark.parametrize("unit", UNITS)
 @pytest.mark.parametrize("name", DATASETS)
-@pytest.mark.parametrize("method", ["lbfgs", "bfgs"])
+@pytest.mark.parametrize("method", ["lbfgs", "newton", "bfgs"])
 def test_converges_on_real_data(method, name, unit, l2):
     X, y = real_dataset(name)
     with warnings.catch_warnings():

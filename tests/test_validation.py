@@ -345,15 +345,14 @@ def test_fit_checks_x_in_the_read_of_its_first_gradient(bad, word, n):
             logreg.fit(X, y, l2=1.0, method=method)
 
 
-def test_fit_accepts_huge_finite_x_whose_sums_overflow():
-    """Sums of 1e308s overflow to inf; that alone must not be reported as infinite data."""
+def test_huge_finite_x_whose_sums_overflow_is_called_extreme_not_infinite():
+    """Sums of 1e308s overflow to inf; that must not be reported as infinite data, nor fitted
+    silently wrong (issue 16, item 1): the error names the columns and their units."""
     X = np.array([[1e308, 1e308], [-1e308, -1e308], [1e308, -1e308], [-1e308, 1e308]])
     y = np.array([1.0, 0.0, 1.0, 0.0])
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the fit itself may overflow on such data; only no error
+    with pytest.raises(ValueError, match=r"column\(s\) 0 \(spread .*\), 1 .*too extreme") as info:
         logreg.fit(X, y, l2=1.0, max_iter=3)
+    assert "infinite" not in str(info.value) and "NaN" not in str(info.value)
 
 
 # --------------------------------------------------------------------------------------------
