@@ -8,7 +8,11 @@ BIN    := $(VENV)/bin
 # Quiet the Material end-of-life banner; it is not about this book.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test serve bench baselines clean
+.PHONY: help site test test-fast lint serve bench baselines clean
+
+## help: list the targets (this text)
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## //'
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +33,16 @@ serve: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
+## test-fast: the package's tests and doctests only (tests/package, logreg/): no site build
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m package tests/package logreg
+
+## lint: ruff (lint and format check) on the whole tree, mypy on the package
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy logreg
+
 ## bench: the speed comparison against scikit-learn, every method on real data, and what the
 ## separability check costs
 bench: $(BIN)/.installed
@@ -42,8 +56,9 @@ baselines: $(BIN)/.installed
 	mkdir -p tests/baseline
 	rm -f tests/baseline/*.png
 	$(BIN)/python -c "import matplotlib; print(matplotlib.__version__)" > tests/baseline/MATPLOTLIB_VERSION
-	$(BIN)/python -m pytest tests/test_figures.py::test_figure --mpl-generate-path=tests/baseline -q
+	$(BIN)/python -m pytest tests/book/test_figures.py::test_figure --mpl-generate-path=tests/baseline -q
 	@echo "Now look at each changed image before committing: git status --short tests/baseline"
 
+## clean: remove the built site and the build cache
 clean:
 	rm -rf site .cache

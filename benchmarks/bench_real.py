@@ -1,4 +1,4 @@
-"""Every method on the real-data grid of ``tests/test_real_data.py``: data sets that ship with
+"""Every method on the real-data grid of ``tests/package/test_real_data.py``: data sets that ship with
 scikit-learn and statsmodels, in three units, for ``l2`` from 1e-4 to 100.
 
 Run it with ``make bench`` or directly::
@@ -32,7 +32,7 @@ METHODS = ("lbfgs", "newton", "bfgs")
 
 def grid():
     sys.path.insert(0, str(REPO))
-    from tests import test_real_data as t
+    from tests.package import test_real_data as t
 
     return t, [(name, unit, l2) for name in t.DATASETS for unit in t.UNITS for l2 in t.L2_VALUES]
 

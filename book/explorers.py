@@ -9,7 +9,7 @@ JavaScript and SVG, no library, no kernel), from numbers computed here at build 
 * ``sigmoid`` (chapter *The logistic sigmoid*): the fuzzy blobs, the post's terrible
   boundary to start from, and the unpenalised maximum-likelihood fit that the
   "Jump to the optimum" button goes to. The browser evaluates the negative log-likelihood
-  itself, with the same stable formula as :func:`logreg.objective`; ``tests/test_explorers.py``
+  itself, with the same stable formula as :func:`logreg.objective`; ``tests/book/test_explorers.py``
   checks the two agree.
 * ``regularisation`` (chapter *Linearly separable data*): the separable data and one fit per
   penalty on a log-spaced grid of λ, so the slider only looks fits up.

@@ -4,7 +4,7 @@ One list, read by two consumers:
 
 * the build (``book/hooks.py``) renders each entry in the light and the dark palette to SVG and
   replaces ``{{ figure: name }}`` in a chapter with the image, its alt text and caption;
-* the image tests (``tests/test_figures.py``) render the same entries to PNG and compare them with
+* the image tests (``tests/book/test_figures.py``) render the same entries to PNG and compare them with
   the reviewed baselines in ``tests/baseline/``.
 
 A chapter can only show a figure that is listed here, and everything listed here is compared.

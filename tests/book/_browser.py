@@ -1,9 +1,9 @@
-"""Helpers for the browser tests (``tests/test_browser.py``): build, serve, load, measure.
+"""Helpers for the browser tests (``tests/book/test_browser.py``): build, serve, load, measure.
 
 The browser tests read the book the way a reader does: a strict build of the site into a
 temporary folder, served over loopback by :mod:`http.server`, opened in a real headless Chromium
 through Playwright. Everything here is plain functions; the fixtures that tie them together live
-in ``tests/test_browser.py``.
+in ``tests/book/test_browser.py``.
 
 Chromium is the system one (Debian's ``chromium``): Playwright cannot download its own browser on
 the machines this book is built on. Without it the browser tests skip, unless the environment sets
@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests._site import load_config, results_dir
-from tests._site import nav_pages as site_nav_pages
+from tests.book._site import load_config, results_dir
+from tests.book._site import nav_pages as site_nav_pages
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = results_dir() / "browser-summary.json"
 
 INSTALL_HINT = (

@@ -29,8 +29,11 @@ from book.figures import PALETTES, REGISTRY
 from logreg.plotting import book_style
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BASELINE = HERE / "baseline"
+ROOT = HERE.parents[1]
+BASELINE = ROOT / "tests" / "baseline"
+
+
+
 VERSION_FILE = BASELINE / "MATPLOTLIB_VERSION"
 DOCS = ROOT / "docs"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_fit.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_fit.py"
 
 
 def test_the_benchmark_runs_and_reports_every_solver():

@@ -5,7 +5,7 @@ that a half-written or garbled entry is recomputed, that the cache key changes w
 packages, that the cache moves with ``LOGREG_CACHE_DIR``, that the build lock makes a second
 build wait, that the notebook's prints land in one output however far apart they come, and that
 a build error names the chapter's file and line. (The site test builds the book three times,
-cold, warm and read-only, and compares them: ``tests/test_site.py``.)
+cold, warm and read-only, and compares them: ``tests/book/test_site.py``.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 
 from book import cache, exercises, hooks, mathml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

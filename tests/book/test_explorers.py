@@ -31,7 +31,7 @@ import pytest
 
 import logreg
 from book import results as r
-from tests._browser import DESKTOP, PHONE
+from tests.book._browser import DESKTOP, PHONE
 
 SIGMOID = "#explorer-sigmoid"
 REGULARISATION = "#explorer-regularisation"

@@ -433,7 +433,7 @@ def test_integer_features_accepted():
 
 def test_import_does_not_import_matplotlib():
     code = "import logreg, sys; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
     assert proc.returncode == 0, proc.stderr
 

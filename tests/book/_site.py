@@ -1,4 +1,4 @@
-"""Helpers and fixtures for the site test (``tests/test_site.py``): build the book, read its HTML.
+"""Helpers and fixtures for the site test (``tests/book/test_site.py``): build the book, read its HTML.
 
 The site test builds the book the way ``make site`` does (``mkdocs build --strict``), but from a
 snapshot of the working tree copied into a temporary folder, with no ``.cache/``:
@@ -39,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: Where a test run leaves what it writes (image differences, the browser summary, pytest's own
 #: cache): ``test-results/`` in the tree, or this environment variable's folder (a read-only
 #: checkout sets it, with ``LOGREG_CACHE_DIR`` for the build's cache).

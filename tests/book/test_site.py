@@ -6,7 +6,7 @@ figure. These tests check what the build cannot see: every chapter and figure ac
 a leftover placeholder), the notebook download is a real notebook, equation links land on an
 equation, the site fetches nothing from another host, and two clean builds agree byte for byte.
 
-The build runs once per session from a snapshot of the working tree (see ``tests/_site.py``);
+The build runs once per session from a snapshot of the working tree (see ``tests/book/_site.py``);
 a second, parallel build of the same snapshot is only compared with the first.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 # built_site, built_source, second_site, warm_site and site_builds come from conftest.py (shared builds).
-from tests._site import (  # noqa: F401 - site_pages is a fixture, used by name
+from tests.book._site import (  # noqa: F401 - site_pages is a fixture, used by name
     ROOT,
     dest_path,
     load_config,
@@ -301,7 +301,7 @@ EXERCISE = re.compile(
 def test_every_chapter_has_exercises_with_collapsed_solutions(built_source, site_pages):
     """3-6 exercises per chapter (book/exercises.py), numbered in order, each with a difficulty
     and one solution, folded until the reader opens it."""
-    from tests.test_exercises import MAX_EXERCISES, MIN_EXERCISES, NOT_CHAPTERS, PENDING
+    from tests.book.test_exercises import MAX_EXERCISES, MIN_EXERCISES, NOT_CHAPTERS, PENDING
 
     problems = []
     for chapter, (_, src, dest) in enumerate(_nav(built_source)):

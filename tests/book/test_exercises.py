@@ -13,7 +13,7 @@ from functools import cache
 import pytest
 
 from book import exercises as ex
-from tests._site import ROOT, load_config, nav_pages
+from tests.book._site import ROOT, load_config, nav_pages
 
 #: Pages of the nav that are not chapters, and so have no exercises.
 NOT_CHAPTERS = {"index.md", "api.md", "api-part2.md", "references.md"}

@@ -35,7 +35,7 @@ def test_scikit_learn_estimator_checks(estimator, check):
 def test_the_readme_lists_the_expected_failures():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Using it with scikit-learn", 1)[1].split("\n## ", 1)[0]
     for name in EXPECTED_FAILED_CHECKS:
         assert f"`{name}`" in section, f"README's scikit-learn section does not list {name}"

@@ -16,7 +16,7 @@ Plus: the site's pages are exactly the nav's, the notebook page offers its ``.ip
 search works offline. Weights and load times land in ``test-results/browser-summary.json``.
 
 Without Chromium these tests skip, saying how to install it; with ``LOGREG_REQUIRE_BROWSER=1``
-(CI) they fail instead. Helpers and the JavaScript they run are in ``tests/_browser.py``.
+(CI) they fail instead. Helpers and the JavaScript they run are in ``tests/book/_browser.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests._browser import (
+from tests.book._browser import (
     CLS_JS,
     DESKTOP,
     EQUATIONS_JS,
