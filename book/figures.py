@@ -294,17 +294,20 @@ def _path_figure(fig: MplFigure) -> None:
     for rank, j in enumerate(order):
         emphasis = rank < 3
         top.semilogx(ev.GRID, weights[:, j], lw=1.6 if emphasis else 0.8,
-                     color=plotting.ACCENTS[rank] if emphasis else mpl.rcParams["grid.color"])
+                     color=plotting.ACCENTS[rank] if emphasis else mpl.rcParams["grid.color"],
+                     zorder=3 if emphasis else 2)
     top.axhline(0, color=mpl.rcParams["axes.edgecolor"], lw=0.6)
     top.set_ylabel(r"weight $w_d$ (standardised)")
-    bottom.semilogx(ev.GRID, pth["train"], marker="o", ms=3, color=plotting.ACCENTS[0], label="training part")
-    bottom.semilogx(ev.GRID, pth["validation"], marker="s", ms=3, color=plotting.CLASS_A["color"],
+    bottom.semilogx(ev.GRID, pth["train"], color=plotting.ACCENTS[0], label="training part")
+    bottom.semilogx(ev.GRID, pth["validation"], ls="--", color=plotting.CLASS_A["color"],
                     label="validation part")
     best = int(np.argmin(pth["validation"]))
     bottom.axvline(ev.GRID[best], color=mpl.rcParams["axes.edgecolor"], lw=1, ls=":")
     bottom.set_xlabel(r"penalty $\lambda$")
     bottom.set_ylabel("log-loss per point")
     bottom.legend(loc="upper left", fontsize="small")
+    for ax in (top, bottom):
+        ax.minorticks_off()  # the log axis's minor ticks weigh ~10 kB of SVG per panel, and say little
 
 
 def _cv_evidence(fig: MplFigure) -> None:
@@ -321,12 +324,14 @@ def _cv_evidence(fig: MplFigure) -> None:
     top.set_ylim(0, 0.8)
     top.legend(loc="upper center", ncols=2, fontsize="small")
     log_ev, _ = ev.evidence()
-    bottom.semilogx(ev.GRID, log_ev, marker="s", ms=3, color=plotting.ACCENTS[1], label="log evidence (Laplace)")
+    bottom.semilogx(ev.GRID, log_ev, color=plotting.ACCENTS[1], label="log evidence (Laplace)")
     bottom.axvline(ev.evidence_l2(), color=plotting.ACCENTS[1], lw=1.4, ls="--", label="largest evidence")
     bottom.set_ylim(bottom=max(bottom.get_ylim()[0], float(log_ev.max()) - 120))
     bottom.set_xlabel(r"penalty $\lambda$")
     bottom.set_ylabel(r"$\log p(\mathbf{y} \mid \mathbf{X}, \lambda)$")
     bottom.legend(loc="lower left", fontsize="small")
+    for ax in (top, bottom):
+        ax.minorticks_off()
 
 
 REGISTRY.update({
