@@ -244,3 +244,149 @@ REGISTRY.update({
         ),
     ]
 })
+
+
+# --- Part II: is the model any good? and choosing lambda (book/part2_eval.py computes them) ------
+
+import numpy as np  # noqa: E402
+
+from . import part2_eval as ev  # noqa: E402
+
+
+def _roc(fig: MplFigure) -> None:
+    ax = fig.subplots()
+    curves = ev.roc()
+    for l2, color in ((ev.EVAL_L2, plotting.ACCENTS[0]), (0.0, plotting.ACCENTS[1])):
+        fpr, tpr, auc = curves[l2]
+        plotting.plot_roc(ax, fpr, tpr, auc=auc, label=rf"$\lambda = {l2:g}$", color=color)
+    # The two operating points of the chapter, on the lambda = EVAL_L2 curve.
+    y_te, p = ev.split()[3], ev.probabilities()[1]
+    for thr, marker, name in ((0.5, "o", "1/2"), (ev.cost_threshold(), "s", f"{ev.cost_threshold():.3f}")):
+        pred = p > thr
+        tpr = float(pred[y_te == 1].mean())
+        fpr = float(pred[y_te == 0].mean())
+        ax.plot(fpr, tpr, marker, ms=7, mfc="none", mew=1.6, color=mpl.rcParams["axes.edgecolor"],
+                label=f"threshold {name}")
+    handles, labels = ax.get_legend_handles_labels()
+    keep = [i for i, lab in enumerate(labels) if i == labels.index(lab)]  # the diagonal once
+    ax.legend([handles[i] for i in keep], [labels[i] for i in keep], loc="lower right", fontsize="small")
+
+
+def _reliability(fig: MplFigure) -> None:
+    ax = fig.subplots()
+    curves = ev.reliability()
+    styles = {0.0: (plotting.ACCENTS[1], "s"), ev.EVAL_L2: (plotting.ACCENTS[0], "o"),
+              ev.STRONG_L2: (plotting.CLASS_B["color"], "^")}
+    for i, l2 in enumerate((ev.EVAL_L2, ev.STRONG_L2, 0.0)):
+        mean, frac, _ = curves[l2]
+        color, marker = styles[l2]
+        drawn = plotting.plot_reliability(ax, mean, frac, label=rf"$\lambda = {l2:g}$", color=color, marker=marker)
+        if i:
+            drawn["diagonal"].remove()
+    ax.legend(loc="upper left", fontsize="small")
+
+
+def _path_figure(fig: MplFigure) -> None:
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    pth = ev.path()
+    weights = pth["weights"]
+    order = np.argsort(-np.abs(weights[0]))
+    for rank, j in enumerate(order):
+        emphasis = rank < 3
+        top.semilogx(ev.GRID, weights[:, j], lw=1.6 if emphasis else 0.8,
+                     color=plotting.ACCENTS[rank] if emphasis else mpl.rcParams["grid.color"],
+                     zorder=3 if emphasis else 2)
+    top.axhline(0, color=mpl.rcParams["axes.edgecolor"], lw=0.6)
+    top.set_ylabel(r"weight $w_d$ (standardised)")
+    bottom.semilogx(ev.GRID, pth["train"], color=plotting.ACCENTS[0], label="training part")
+    bottom.semilogx(ev.GRID, pth["validation"], ls="--", color=plotting.CLASS_A["color"],
+                    label="validation part")
+    best = int(np.argmin(pth["validation"]))
+    bottom.axvline(ev.GRID[best], color=mpl.rcParams["axes.edgecolor"], lw=1, ls=":")
+    bottom.set_xlabel(r"penalty $\lambda$")
+    bottom.set_ylabel("log-loss per point")
+    bottom.legend(loc="upper left", fontsize="small")
+    for ax in (top, bottom):
+        ax.minorticks_off()  # the log axis's minor ticks weigh ~10 kB of SVG per panel, and say little
+
+
+def _cv_evidence(fig: MplFigure) -> None:
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    res, _ = ev.cv()
+    top.fill_between(ev.GRID, res.mean - res.standard_error, res.mean + res.standard_error,
+                     color=plotting.ACCENTS[0], alpha=0.25, lw=0, label="± one standard error")
+    top.semilogx(ev.GRID, res.mean, marker="o", ms=3, color=plotting.ACCENTS[0], label=f"{ev.FOLDS}-fold CV loss")
+    i_best = int(np.flatnonzero(ev.GRID == res.best_l2)[0])
+    top.axhline(res.mean[i_best] + res.standard_error[i_best], color=mpl.rcParams["grid.color"], lw=1, ls="--")
+    top.axvline(res.best_l2, ymax=0.78, color=mpl.rcParams["axes.edgecolor"], lw=1, ls=":", label="smallest CV loss")
+    top.axvline(res.one_se_l2, ymax=0.78, color=plotting.CLASS_A["color"], lw=1.4, ls="-.", label="one-standard-error rule")
+    top.set_ylabel("held-out log-loss")
+    top.set_ylim(0, 0.8)
+    top.legend(loc="upper center", ncols=2, fontsize="small")
+    log_ev, _ = ev.evidence()
+    bottom.semilogx(ev.GRID, log_ev, color=plotting.ACCENTS[1], label="log evidence (Laplace)")
+    bottom.axvline(ev.evidence_l2(), color=plotting.ACCENTS[1], lw=1.4, ls="--", label="largest evidence")
+    bottom.set_ylim(bottom=max(bottom.get_ylim()[0], float(log_ev.max()) - 120))
+    bottom.set_xlabel(r"penalty $\lambda$")
+    bottom.set_ylabel(r"$\log p(\mathbf{y} \mid \mathbf{X}, \lambda)$")
+    bottom.legend(loc="lower left", fontsize="small")
+    for ax in (top, bottom):
+        ax.minorticks_off()
+
+
+REGISTRY.update({
+    f.name: f
+    for f in [
+        BookFigure(
+            "roc",
+            "Two ROC curves on the breast-cancer test set, true-positive rate against false-positive "
+            "rate. The curve of the penalised fit climbs almost straight up the left edge and runs "
+            "along the top; the unpenalised fit's curve lies a little below it. A dashed diagonal "
+            "marks guessing. A circle marks the threshold 1/2 and a square the lower cost threshold, "
+            "further right and higher on the curve.",
+            f"ROC curves on the test set for λ = {ev.EVAL_L2:g} and λ = 0, with the operating points "
+            "of the two thresholds of the text.",
+            _roc,
+            size=(5.0, 5.0),
+        ),
+        BookFigure(
+            "reliability",
+            "A reliability diagram: fraction of malignant tumours in each bin of predicted "
+            "probability against the bin's mean prediction, for three penalties. The moderately "
+            "penalised fit stays close to the dashed diagonal; the strongly penalised fit runs "
+            "above the diagonal at low probabilities and below it at high ones, an S-shape of "
+            "underconfidence; the unpenalised fit's predictions sit only at the two ends.",
+            f"Reliability on the test set ({ev.CALIBRATION_BINS} equal bins, empty bins left out) "
+            f"for λ = {ev.EVAL_L2:g}, {ev.STRONG_L2:g} and 0.",
+            _reliability,
+            size=(5.0, 5.0),
+        ),
+        BookFigure(
+            "regularisation-path",
+            "Two panels sharing a logarithmic penalty axis. Top: the 30 weights against the penalty; "
+            "all are near zero at the right, large penalties, and fan out as the penalty falls, the "
+            "three largest drawn in colour. Bottom: training log-loss falls steadily towards zero as "
+            "the penalty falls, while validation log-loss has a minimum in the middle, marked by a "
+            "dotted line, and rises at both ends.",
+            f"The regularisation path on breast cancer: {len(ev.GRID)} penalties from "
+            f"{ev.GRID[0]:g} to {ev.GRID[-1]:g}, fitted with warm starts. Top: the weights (the "
+            "three largest at the smallest penalty in colour). Bottom: training and validation "
+            "log-loss.",
+            _path_figure,
+            size=(6.0, 6.4),
+        ),
+        BookFigure(
+            "cv-evidence",
+            "Two panels sharing a logarithmic penalty axis. Top: the cross-validated log-loss with a "
+            "shaded band of one standard error; it is lowest in the middle, a dotted line marks the "
+            "minimum and a dash-dotted line the larger penalty chosen by the one-standard-error rule. "
+            "Bottom: the log evidence rises to a maximum, marked by a dashed line at a smaller penalty "
+            "than either cross-validation choice, and falls off on both sides.",
+            f"Choosing λ on the breast-cancer training set. Top: {ev.FOLDS}-fold cross-validation "
+            "and the one-standard-error rule (the dashed horizontal line is the minimum plus one "
+            "standard error). Bottom: the Laplace evidence.",
+            _cv_evidence,
+            size=(6.0, 6.4),
+        ),
+    ]
+})

@@ -194,4 +194,6 @@ def _inference_values() -> dict[str, str]:
 
 def values() -> dict[str, str]:
     """Every ``{{ name }}`` of Part II."""
-    return _inference_values()
+    from . import part2_eval  # the evaluation and choosing-lambda chapters
+
+    return {**_inference_values(), **part2_eval.values()}

@@ -35,6 +35,8 @@ __all__ = [
     "plot_convergence",
     "plot_offset_loss",
     "probability_cmap",
+    "plot_roc",
+    "plot_reliability",
 ]
 
 #: Class A (label 1): vermillion circles. Class B (label 0): blue triangles.
@@ -418,3 +420,94 @@ def plot_intervals(ax: Axes, lower: ArrayLike, upper: ArrayLike, truth: float, *
     ax.set_ylabel("repetition")
     ax.set_ylim(-1, lo.shape[0])
     return out
+
+
+def plot_roc(ax: Axes, fpr: ArrayLike, tpr: ArrayLike, *, auc: float | None = None,
+             label: str = "model", color: str | None = None) -> dict[str, Any]:
+    r"""An ROC curve: true-positive rate against false-positive rate as the threshold falls.
+
+    The curve itself comes from a library that computes it (scikit-learn's
+    ``sklearn.metrics.roc_curve``, whose ``fpr`` and ``tpr`` go straight in); this function only
+    draws it, with the diagonal of a classifier that guesses.
+
+    Args:
+        ax: where to draw.
+        fpr: false-positive rates, non-decreasing from 0 to 1, shape ``(K,)``.
+        tpr: the true-positive rates at the same thresholds, shape ``(K,)``.
+        auc: the area under the curve, added to the legend label if given.
+        label: the curve's name in the legend.
+        color: its colour (default: the book's first accent).
+
+    Returns:
+        ``{"curve": Line2D, "chance": Line2D}``, labelled for a legend (which the caller places).
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> from logreg.plotting import plot_roc
+        >>> fig, ax = plt.subplots()
+        >>> drawn = plot_roc(ax, [0.0, 0.1, 1.0], [0.0, 0.8, 1.0], auc=0.85)
+        >>> drawn["curve"].get_label()
+        'model (AUC = 0.850)'
+        >>> plt.close(fig)
+    """
+    x, y = np.asarray(fpr, dtype=float), np.asarray(tpr, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.shape[0] < 2:
+        raise ValueError(f"fpr and tpr must be 1-D of one shape with at least 2 points, got {x.shape} and {y.shape}")
+    if np.any(np.diff(x) < 0) or np.any(np.diff(y) < 0):
+        raise ValueError("fpr and tpr must be non-decreasing (as roc_curve returns them)")
+    text = label if auc is None else f"{label} (AUC = {auc:.3f})"
+    (curve,) = ax.plot(x, y, drawstyle="default", color=color or ACCENTS[0], label=text)
+    (chance,) = ax.plot([0, 1], [0, 1], color=mpl.rcParams["grid.color"], lw=1.2, ls="--",
+                        label="guessing (AUC = 0.5)")
+    ax.set_xlabel("false-positive rate (1 − specificity)")
+    ax.set_ylabel("true-positive rate (sensitivity)")
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_aspect("equal")
+    return {"curve": curve, "chance": chance}
+
+
+def plot_reliability(ax: Axes, mean_predicted: ArrayLike, fraction_positive: ArrayLike, *,
+                     label: str = "model", color: str | None = None, marker: str = "o") -> dict[str, Any]:
+    r"""A reliability diagram: in each bin of predicted probability, the fraction of points that
+    were positive against the mean prediction. A calibrated model lies on the diagonal.
+
+    The bins come from a library that computes them (scikit-learn's
+    ``sklearn.calibration.calibration_curve`` returns ``(fraction_positive, mean_predicted)``,
+    in that order); this function only draws them.
+
+    Args:
+        ax: where to draw.
+        mean_predicted: the mean predicted probability in each non-empty bin, shape ``(K,)``.
+        fraction_positive: the observed fraction of positives in the same bins, shape ``(K,)``.
+        label: the curve's name in the legend.
+        color: its colour (default: the book's first accent).
+        marker: its marker.
+
+    Returns:
+        ``{"curve": Line2D, "diagonal": Line2D}``, labelled for a legend (which the caller places).
+
+    Examples:
+        >>> import matplotlib.pyplot as plt
+        >>> from logreg.plotting import plot_reliability
+        >>> fig, ax = plt.subplots()
+        >>> drawn = plot_reliability(ax, [0.1, 0.5, 0.9], [0.0, 0.5, 1.0])
+        >>> drawn["diagonal"].get_label()
+        'calibrated'
+        >>> plt.close(fig)
+    """
+    m, f = np.asarray(mean_predicted, dtype=float), np.asarray(fraction_positive, dtype=float)
+    if m.shape != f.shape or m.ndim != 1 or m.shape[0] == 0:
+        raise ValueError(f"mean_predicted and fraction_positive must be 1-D of one non-empty shape, "
+                         f"got {m.shape} and {f.shape}")
+    if np.any((m < 0) | (m > 1) | (f < 0) | (f > 1)):
+        raise ValueError("mean_predicted and fraction_positive are probabilities: they must lie in [0, 1]")
+    (diagonal,) = ax.plot([0, 1], [0, 1], color=mpl.rcParams["grid.color"], lw=1.2, ls="--",
+                          label="calibrated")
+    (curve,) = ax.plot(m, f, marker=marker, ms=5, color=color or ACCENTS[0], label=label)
+    ax.set_xlabel("mean predicted probability in the bin")
+    ax.set_ylabel("fraction positive in the bin")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal")
+    return {"curve": curve, "diagonal": diagonal}

@@ -387,9 +387,13 @@ def test_no_script_with_an_empty_src(site_pages):
 # --------------------------------------------------------------------------------------------
 
 NOT_REPRODUCIBLE = {"sitemap.xml", "sitemap.xml.gz"}  # carry the build date, by design
+#: Wall-clock times the build measures (book/part2_eval.py `measured`): the one kind of number
+#: that differs between two builds, by nature. Blanked before two clean builds are compared;
+#: everything around them must still be the same bytes.
+MEASURED = re.compile(rb'<span class="measured" data-search-exclude>[^<]*</span>')
 
 
-def _differences(a: Path, b: Path, files: list[str]) -> list[str]:
+def _differences(a: Path, b: Path, files: list[str], *, blank_measured: bool = False) -> list[str]:
     out = []
     for rel in files:
         fa, fb = a / rel, b / rel
@@ -397,6 +401,8 @@ def _differences(a: Path, b: Path, files: list[str]) -> list[str]:
             out.append(f"{rel}: only in the first build")
             continue
         da, db = fa.read_bytes(), fb.read_bytes()
+        if blank_measured:
+            da, db = MEASURED.sub(b"<measured>", da), MEASURED.sub(b"<measured>", db)
         if da == db:
             continue
         la, lb = da.decode("utf-8", "replace").splitlines(), db.decode("utf-8", "replace").splitlines()
@@ -432,7 +438,7 @@ def test_two_clean_builds_give_the_same_html(built_site, second_site):
     """Every page is the same bytes from two clean builds of one tree (at two different paths)."""
     a, b = _files(built_site, (".html",)), _files(second_site, (".html",))
     assert a == b, f"the two builds made different pages: {sorted(set(a) ^ set(b))}"
-    problems = _differences(built_site, second_site, a)
+    problems = _differences(built_site, second_site, a, blank_measured=True)
     assert not problems, "pages differ between two clean builds of the same sources:\n" + _listing(problems)
 
 
@@ -489,3 +495,16 @@ def test_a_read_only_tree_builds_with_its_cache_elsewhere(site_builds, second_si
     if not site_builds.read_only_enforced:
         pytest.skip("running as root without setpriv: the permissions were not enforced "
                     "(the tree was still checked for writes above)")
+
+
+def test_measured_times_are_marked_and_kept_out_of_search(built_site):
+    """The build's wall-clock measurements (choosing-lambda) are on the page, marked, and left
+    out of the search index, so that they are the only bytes two clean builds may differ in."""
+    page = (built_site / "choosing-lambda" / "index.html").read_bytes()
+    spans = [m.decode() for m in MEASURED.findall(page)]
+    assert len(spans) >= 6, f"expected the path and CV timings to be marked, found {spans}"
+    index = (built_site / "search" / "search_index.json").read_text("utf-8")
+    assert "class=\"measured" not in index and "data-search-exclude" not in index
+    for span in spans:
+        value = re.sub(r"<[^>]+>", "", span)
+        assert f"{value} ms" not in index, f"a measured time ({value} ms) reached the search index"
