@@ -194,4 +194,6 @@ def _inference_values() -> dict[str, str]:
 
 def values() -> dict[str, str]:
     """Every ``{{ name }}`` of Part II."""
-    return _inference_values()
+    from . import part2_bayes  # chapters 4 and 5
+
+    return {**_inference_values(), **part2_bayes.values()}
