@@ -269,6 +269,7 @@ def _chapter5_values() -> dict[str, str]:
     path = margin_path()
     out["margin_first_angle"] = f"{path[0]['angle']:.2f}°"
     out["margin_last_angle"] = f"{path[-1]['angle']:.2f}°"
+    out["margin_first_l2"] = fmt(path[0]["l2"])
     out["margin_last_l2"] = fmt(path[-1]["l2"])
     return out
 
