@@ -93,7 +93,7 @@ def regularisation_data() -> dict:
 
 def data() -> dict[str, dict]:
     """Every explorer's data, by name (JSON-serialisable; floats round-trip exactly)."""
-    return {"sigmoid": sigmoid_data(), "regularisation": regularisation_data()}
+    return {"sigmoid": sigmoid_data(), "regularisation": regularisation_data(), "predictive": predictive_data()}
 
 
 def _num(x: float, digits: int = 2) -> str:
@@ -217,7 +217,7 @@ def _regularisation_html(d: dict) -> str:
     )
 
 
-_HTML = {"sigmoid": _sigmoid_html, "regularisation": _regularisation_html}
+_HTML = {"sigmoid": _sigmoid_html, "regularisation": _regularisation_html}  # + "predictive" below
 
 
 def html(name: str, all_data: dict[str, dict], page: str = "") -> str:
@@ -225,3 +225,85 @@ def html(name: str, all_data: dict[str, dict], page: str = "") -> str:
     if name not in _HTML or name not in all_data:
         raise KeyError(f"{page}: no explorer named {name!r} in book/explorers.py (known: {', '.join(_HTML)})")
     return "\n\n" + _HTML[name](all_data[name]) + "\n\n"
+
+
+# --- Part II: the predictive explorer (chapter *Bayesian logistic regression*) ---------------------
+#
+# Drawn by docs/assets/javascripts/explorer-predictive.js (styled by explorer-predictive.css):
+# one MAP fit and its Laplace covariance per (N, λ), from book/part2_bayes.py; the browser
+# evaluates the probit predictive sigma(kappa(s^2) mu) over the plot from them.
+
+
+def predictive_data() -> dict:
+    from . import part2_bayes as pb
+
+    X, y = pb.explorer_pool()
+    ns, l2s = list(pb.EXPLORER_NS), pb.explorer_l2s()
+    n0, l0 = pb.EXPLORER_START
+    start = [ns.index(n0), min(range(len(l2s)), key=lambda j: abs(l2s[j] - l0))]
+    return {"X": X.tolist(), "y": [int(v) for v in y], "extent": list(pb.PREDICTIVE_EXTENT),
+            "ns": ns, "l2s": l2s, "fits": pb.explorer_fits(), "start": start,
+            "probe": list(pb.PROBES["far"])}
+
+
+def _predictive_html(d: dict) -> str:
+    p = "explorer-predictive"
+    i, j = d["start"]
+    fit = d["fits"][i][j]
+    lam, n = _lambda_text(d["l2s"][j]), d["ns"][i]
+    theta = np.array([*fit["w"], fit["b"]])
+    c = fit["cov"]
+    cov = np.array([[c[0], c[1], c[2]], [c[1], c[3], c[4]], [c[2], c[4], c[5]]])
+    xt = np.array([*d["probe"], 1.0])
+    mu, s2 = float(theta @ xt), float(xt @ cov @ xt)
+    p_map = 1 / (1 + math.exp(-mu))
+    p_pred = 1 / (1 + math.exp(-mu / math.sqrt(1 + math.pi * s2 / 8)))  # eq. probit, as the JS
+    sliders = (
+        _slider(p, "l2", "penalty λ", 0, len(d["l2s"]) - 1, 1, j, lam, repr(d["l2s"][j]), f"λ = {lam}")
+        + _slider(p, "n", "points N", 0, len(d["ns"]) - 1, 1, i, str(n), str(n), f"{n} points")
+    )
+    probe = f"({_num(d['probe'][0], 0)}, {_num(d['probe'][1], 0)})"
+    readout = (
+        f'<span>at {probe}: MAP σ(μ) = <output data-key="map" data-value="{p_map!r}">{_num(p_map, 3)}</output></span>'
+        f'<span>predictive = <output data-key="pred" data-value="{p_pred!r}">{_num(p_pred, 3)}</output></span>'
+        f'<span>s = <output data-key="s" data-value="{math.sqrt(s2)!r}">{_num(math.sqrt(s2), 2)}</output></span>'
+    )
+    legend = _legend_predictive()
+    return (
+        f'<div class="explorer" id="{p}" data-explorer="predictive">{_script(d)}'
+        f'<p class="explorer-intro">Two sliders: the penalty λ (the prior gets wider to the left) and the '
+        f"number of points N (the first N of {len(d['y'])} fuzzy points). The shading and the thin curves "
+        f"are the Laplace predictive probability; the dashed straight lines are the MAP model's. The green ring "
+        f"marks the point {probe}, where the numbers below are read.</p>"
+        f'<svg class="explorer-plot" role="img" aria-label="The fuzzy data and the predictive probability '
+        f'of the fit chosen by the sliders below: shading, the predictive 0.1, 0.5 and 0.9 contours, and '
+        f'the MAP 0.1 and 0.9 lines."></svg>'
+        f"{legend}"
+        f'<div class="explorer-controls">{sliders}</div>'
+        f'<p class="explorer-readout">{readout}</p>'
+        f'<p class="explorer-announce" aria-live="polite" aria-atomic="true"></p>'
+        f'<p class="explorer-note">Each position is a fit by <code>logreg.fit(X[:N], y[:N], l2=λ)</code> '
+        f"and its covariance <code>covariance()</code>, computed when the book was built: {len(d['l2s'])} "
+        f"values of λ from {_lambda_text(d['l2s'][0])} to {_lambda_text(d['l2s'][-1])} and N in "
+        f"{', '.join(str(v) for v in d['ns'])}. Your browser evaluates σ(κ(s²)μ) from them.</p>"
+        f"<noscript><p>This figure is drawn by JavaScript, which is turned off.</p></noscript></div>"
+    )
+
+
+def _legend_predictive() -> str:
+    items = [
+        f'<span><svg viewBox="-6 -6 12 12" aria-hidden="true"><circle r="4" fill="{_CLASS_A}" '
+        f'stroke="currentColor" stroke-width="0.6"/></svg>class A (y = 1)</span>',
+        f'<span><svg viewBox="-6 -6 12 12" aria-hidden="true"><path d="M0,-4.8L4.4,3.2L-4.4,3.2Z" '
+        f'fill="{_CLASS_B}" stroke="currentColor" stroke-width="0.6"/></svg>class B (y = 0)</span>',
+        '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
+        'stroke-width="2.4"/></svg>p = 0.5, the boundary</span>',
+        '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
+        'stroke-width="1.2"/></svg>predictive p = 0.1, 0.9</span>',
+        '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
+        'stroke-width="1.4" stroke-dasharray="6 4"/></svg>MAP σ = 0.1, 0.9</span>',
+    ]
+    return f'<p class="explorer-legend">{"".join(items)}</p>'
+
+
+_HTML["predictive"] = _predictive_html

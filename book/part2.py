@@ -194,6 +194,7 @@ def _inference_values() -> dict[str, str]:
 
 def values() -> dict[str, str]:
     """Every ``{{ name }}`` of Part II."""
+    from . import part2_bayes  # chapters 4 and 5
     from . import part2_eval  # the evaluation and choosing-lambda chapters
 
-    return {**_inference_values(), **part2_eval.values()}
+    return {**_inference_values(), **part2_eval.values(), **part2_bayes.values()}
