@@ -1,6 +1,6 @@
 """The predictive explorer (chapter *Bayesian logistic regression*) in a real browser.
 
-Same harness as ``tests/test_explorers.py`` (its ``reader`` fixture: one tab, no outside request,
+Same harness as ``tests/book/test_explorers.py`` (its ``reader`` fixture: one tab, no outside request,
 no console error). The checks:
 
 * every (N, λ) fit the explorer carries is ``logreg.fit(X[:N], y[:N], l2=λ)`` with its Laplace
@@ -23,8 +23,8 @@ import pytest
 import logreg
 from book import part2_bayes as pb
 from logreg import inference
-from tests._browser import DESKTOP, PHONE
-from tests.test_explorers import _luminance, close, exported, press, reader, state  # noqa: F401
+from tests.book._browser import DESKTOP, PHONE
+from tests.book.test_explorers import _luminance, close, exported, press, reader, state  # noqa: F401
 
 PREDICTIVE = "#explorer-predictive"
 PAGE = "/bayesian/"
