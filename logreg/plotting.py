@@ -272,7 +272,7 @@ def plot_loss_slice(
 ) -> list[Any]:
     r"""The objective along one weight, the others held at ``(weights, bias)``, optimum marked.
 
-    This is what the post returns the loss "so I can plot it" for: a slice through $E$
+    This is what the post returns the loss "so I can plot it" for: a slice through $E_\lambda$
     is a convex curve, and a fitted optimum sits at its bottom.
 
     Returns:
@@ -301,12 +301,12 @@ def plot_loss_slice(
 def plot_convergence(
     ax: Axes, histories: Mapping[str, Sequence[float]], optimum: float
 ) -> list[Any]:
-    r"""Suboptimality $E_k - E^\star$ against iteration $k$, one line per method.
+    r"""Suboptimality $E_\lambda(w_k, b_k) - E_\lambda^\star$ against iteration $k$, one line per method.
 
     Args:
         ax: where to draw.
         histories: objective values per iteration for each named method.
-        optimum: $E^\star$, the objective at the optimum.
+        optimum: $E_\lambda^\star$, the objective at the optimum.
 
     Returns:
         One ``Line2D`` per method.
