@@ -6,6 +6,8 @@ after, when its equation labels are linked; the build stops on any of these:
 
 * **TeX left as text**: a ``\command`` or a ``$...$`` with TeX in it outside code and MathML
   (a formula the converter never saw, such as one glued to a number: ``0.75$\,x_1$``).
+* **Markdown left as text**: a backtick outside code (a code span Markdown did not close, such
+  as a docstring's ````...```` broken over two lines of a Returns section).
 * **Markdown inside a formula**: ``<em>`` or ``<strong>`` between ``$`` or ``$$`` (emphasis ran on the
   ``_``/``*`` of a docstring's LaTeX before it was converted; the ``\underbrace`` labels of
   ``logreg.gradcheck`` once came out that way).
@@ -91,6 +93,10 @@ def check_page(content: str, where: str, index: EquationIndex) -> None:
             problems.append(f"Markdown emphasis inside a formula (its LaTeX was corrupted before "
                             f"conversion): ...{parts[i][m.start():m.end() + 40]}...")
         text = html.unescape(TAG.sub("", parts[i]))
+        if "`" in text:
+            at = text.index("`")
+            context = text[max(0, at - 40):at + 40].replace("\n", " ").strip()
+            problems.append(f"a Markdown code marker left as text: ...{context}...")
         for pattern in (TEX_IN_DOLLARS, TEX_COMMAND):
             for m in pattern.finditer(text):
                 context = text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ").strip()

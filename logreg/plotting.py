@@ -192,8 +192,9 @@ def plot_sigmoid_contours(
     along it; when the lines are too close together for labels to be read, none is drawn.
 
     Returns:
-        ``{"filled": QuadContourSet, "lines": QuadContourSet, "labels": [Text, ...],
-        "points": [...]}``.
+        A dict with the shading (``"filled"``) and the lines (``"lines"``), each a
+        ``QuadContourSet``, the line labels (``"labels"``, a list of ``Text``) and the
+        scattered data (``"points"``).
     """
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, 2)

@@ -435,6 +435,7 @@ def test_docstring_latex_that_markdown_corrupted_fails_the_build(rendered):
     ("<p>that is <em>x</em> = 0.75$\\,x_1 +$ 1</p>", "TeX left as text"),
     ("<p>the rate \\lambda of the penalty</p>", "TeX left as text, '\\\\lambda'"),
     ("<p>$\\underbrace{a}<em>{b} + c</em>$</p>", "emphasis inside a formula"),
+    ('<td><p>``{"filled": QuadContourSet,</p><p>"points": [...]}``.</p></td>', "a Markdown code marker left as text"),
 ])
 def test_a_planted_defect_on_a_page_fails_the_build(rendered, content, what):
     with pytest.raises(mathml.MathError) as error:
