@@ -277,7 +277,7 @@ def test_the_naive_logs_failure_thresholds_are_computed_not_typed():
     for name in sorted(p.name for p in DOCS.glob("*.md")):
         text = _prose(name)
         assert not re.search(r"36\.7|709", text), f"{name} types a threshold of the naive log by hand"
-    box = chapter("fitting.md").split("The post's doubt: the epsilon offset", 1)[1].split("\n## ", 1)[0]
+    box = chapter("fitting.md").split("The post's doubt: the `epsilon` offset", 1)[1].split("\n## ", 1)[0]
     assert "{{ one_minus_sigma_zero_above }}" in box and "{{ sigma_zero_below }}" in box
     # The post's "log overflows" is quoted, never said in the book's own voice.
     for name in sorted(p.name for p in DOCS.glob("*.md")):
