@@ -15,7 +15,8 @@ Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
    code (see :mod:`book.exercises`), and take the LaTeX out (see :mod:`book.mathml`).
    Placeholders are filled in code too (an executed listing may show the book's numbers);
    ``\\{{ name }}`` is the escape that leaves ``{{ name }}`` as it is.
-3. ``on_page_content``: put MathML back where the LaTeX was.
+3. ``on_page_content``: put MathML back where the LaTeX was, link the equation labels that
+   docstrings and listing comments cite, and check the page (:mod:`book.pagecheck`).
 
 Anything wrong (an unknown name, a failing figure, a formula that does not convert, a cell that
 raises) raises here, naming the chapter's source file and line where there is one, and
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from book import cache, exercises, mathml  # noqa: E402
+from book import cache, exercises, mathml, pagecheck  # noqa: E402
 
 log = logging.getLogger("mkdocs.book")
 NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
@@ -367,13 +368,18 @@ def on_page_content(html: str, page, config, files) -> str:
         # Docstrings rendered by mkdocstrings (the API page) carry $...$ that never passed
         # through the Markdown hook; convert whatever is left, outside code.
         html = mathml.restore(html, stash)
-        mathml.check_no_emphasis_in_math(html, page.file.src_uri)
+        pagecheck.check_formulas(html, page.file.src_uri)
+        html = pagecheck.drop_pending(html, _state["index"])
         html = mathml.link_label_mentions(html, page.file.src_uri, _state["index"])
-        return mathml.render_html_math(html, page.file.src_uri)
-    if page.file.src_uri == NOTEBOOK:
+        html = mathml.render_html_math(html, page.file.src_uri)
+    elif page.file.src_uri == NOTEBOOK:
         # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
         # MathJax for them (from an empty URL unless configured). Convert them here instead.
-        return mathml.render_html_math(_lighten_notebook(html), page.file.src_uri)
+        html = _lighten_notebook(html)
+        pagecheck.check_formulas(html, page.file.src_uri)
+        html = mathml.render_html_math(html, page.file.src_uri)
+    # No TeX left as text, no emphasis inside a formula, no internal equation label (pagecheck).
+    pagecheck.check_page(html, page.file.src_uri, _state["index"])
     return html
 
 

@@ -290,8 +290,8 @@ def check_no_emphasis_in_math(content: str, where: str) -> None:
 
 def link_label_mentions(content: str, where: str, index: EquationIndex) -> str:
     """Docstrings name equations by label (``book eq. ``obj````); on the page they become the
-    equation's number, linked ("eq. (5.1)"). In listings, a comment ``# eq. loglik`` gets the
-    number as text. Labels no chapter defines yet are left as they are."""
+    equation's number, linked ("eq. (5.1)"); in listings, a comment ``# eq. loglik`` likewise.
+    Labels no chapter defines are left as they are (``book/pagecheck.py`` then fails the build)."""
 
     def number(label: str) -> str | None:
         eq = index.equations.get(f"eq:{label}")
@@ -309,5 +309,6 @@ def link_label_mentions(content: str, where: str, index: EquationIndex) -> str:
         if i % 2 == 0:
             parts[i] = DOC_EQREF.sub(doc, part)
         else:
-            parts[i] = CODE_EQREF.sub(lambda m: m[1] + (f"({number(m[2])})" if number(m[2]) else m[2]), part)
+            parts[i] = CODE_EQREF.sub(
+                lambda m: m[1] + (index.link(f"eq:{m[2]}", where) if number(m[2]) else m[2]), part)
     return "".join(parts)

@@ -91,8 +91,9 @@ print("minimum at x =", toy.x, " after", toy.nit, "iterations")
 # %% [markdown]
 # ## The objective and its gradient
 #
-# The objective is the negative log-likelihood plus $\lambda \lVert \mathbf w \rVert^2$, computed
-# with an exact log-sigmoid instead of the post's epsilon offset. Its gradient is
+# The objective $E_\lambda$ is the negative log-likelihood $E$ plus $\lambda \lVert \mathbf w \rVert^2$,
+# computed with an exact log-sigmoid instead of the post's offset $\delta$ (`epsilon` in its code;
+# the book keeps $\epsilon$ for the machine epsilon). Its gradient is
 # $\mathbf X^\top(\boldsymbol\sigma - \mathbf y) + 2\lambda \mathbf w$ for the weights and
 # $\sum_n (\sigma_n - y_n)$ for the bias. Check it at a random point, with the parameters packed
 # into one vector $(w_1, w_2, b)$:
@@ -101,16 +102,16 @@ print("minimum at x =", toy.x, " after", toy.nit, "iterations")
 l2 = 0.1
 
 
-def E(theta):
+def E_lambda(theta):
     return logreg.objective(theta[:2], theta[2], X, y, l2=l2)
 
 
-def grad_E(theta):
+def grad_E_lambda(theta):
     gw, gb = logreg.gradient(theta[:2], theta[2], X, y, l2=l2)
     return np.append(gw, gb)
 
 
-check = logreg.check_gradient(E, grad_E, np.random.default_rng(1).standard_normal(3))
+check = logreg.check_gradient(E_lambda, grad_E_lambda, np.random.default_rng(1).standard_normal(3))
 print("passed:", check.passed, "  largest error / tolerance:", check.worst_ratio)
 
 # %% [markdown]

@@ -9,7 +9,7 @@ $b = \beta - \mu^\top w$. That is an exact change of variables (the objective, p
 included, is unchanged), but it turns a problem whose columns differ in scale by $10^6$ into
 a well-conditioned one, so a quasi-Newton method does not crawl and a Cholesky factorisation does
 not lose digits. The convergence test is on the gradient in these coordinates:
-$\lVert T^\top \nabla E\rVert_\infty \le \mathrm{tol}\cdot N$.
+$\lVert T^\top \nabla E_\lambda\rVert_\infty \le \mathrm{tol}\cdot N$.
 
 Newton's method and L-BFGS evaluate the objective, the residuals and the gradient in one pass over
 the data, on all cores (`logreg._passes`); BFGS goes through `scipy.optimize.minimize`.
@@ -459,8 +459,8 @@ class _Problem:
         r"""Backtracking (Armijo) along ``step_psi`` (psi coordinates) from ``point``.
 
         Tries $t = 1, 1/2, 1/4, \dots$ and accepts the first with
-        $E(\theta + t\Delta) \le E(\theta) + 10^{-4}\,t\,\mathrm{slope}$; returns the accepted point,
-        with its gradient, and ``t``, or ``None`` if no $t \ge 10^{-10}$ decreases $E$ enough.
+        $E_\lambda(\theta + t\Delta) \le E_\lambda(\theta) + 10^{-4}\,t\,\mathrm{slope}$; returns the accepted point,
+        with its gradient, and ``t``, or ``None`` if no $t \ge 10^{-10}$ decreases $E_\lambda$ enough.
         The full step brings the gradient with it; shorter steps move along the same line of
         activations, so they need no product with ``X``; only the one accepted needs its gradient.
         """
@@ -648,14 +648,14 @@ def fit(
             two take a few milliseconds either way; Newton needs fewer iterations on
             ill-conditioned data.
         tol: stop when the gradient in standardised coordinates has
-            $\lVert T^\top\nabla E\rVert_\infty \le \mathrm{tol}\cdot N$. Newton's method also
-            stops, converged, when its predicted decrease of $E$ is below the rounding error of
-            $E$: no tolerance can ask for more than working precision. L-BFGS must also pass a
+            $\lVert T^\top\nabla E_\lambda\rVert_\infty \le \mathrm{tol}\cdot N$. Newton's method also
+            stops, converged, when its predicted decrease of $E_\lambda$ is below the rounding error of
+            $E_\lambda$: no tolerance can ask for more than working precision. L-BFGS must also pass a
             certificate: its Newton decrement, computed with a Hessian estimate (exact on small
             data, otherwise from every k-th row; the module constants ``HESSIAN_MIN_ROWS`` and
-            ``HESSIAN_ROWS_PER_PARAMETER`` set k), must predict a remaining decrease of $E$
-            of at most $10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$, because on ill-conditioned data a small
-            gradient alone can leave $E$ measurably above its minimum.
+            ``HESSIAN_ROWS_PER_PARAMETER`` set k), must predict a remaining decrease of $E_\lambda$
+            of at most $10^{-5}\,\mathrm{tol}\,\max(|E_\lambda|, 1)$, because on ill-conditioned data a small
+            gradient alone can leave $E_\lambda$ measurably above its minimum.
         max_iter: iteration limit.
         init: where the solver starts: a previous `FitResult` or a ``(weights, bias)`` pair (a
             warm start, as `logreg.selection.regularization_path` uses from one penalty to the
@@ -937,7 +937,7 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
     measurably above its minimum along a flat direction. So the answer is certified: with an
     estimate $\hat H$ of the Hessian (`_hessian_estimate`: exact on small data, otherwise from
     every k-th row, at a k-th of the cost), the Newton decrement $g^\top \hat H^{-1} g$, twice the
-    predicted remaining decrease of $E$, must be at most $2 \cdot 10^{-5}\,\mathrm{tol}\,\max(|E|, 1)$.
+    predicted remaining decrease of $E_\lambda$, must be at most $2 \cdot 10^{-5}\,\mathrm{tol}\,\max(|E_\lambda|, 1)$.
     If it is not, the iterations go on with $\hat H^{-1}$ as the starting matrix of the
     two-loop recursion (a preconditioner), which removes the ill-conditioning.
 
@@ -1225,7 +1225,7 @@ def gradient_descent(
     r"""Plain gradient descent with the fixed step $1/L$, for comparison in the book.
 
     $L = \lVert \tilde X\rVert_2^2 / 4 + 2\lambda$ bounds the largest eigenvalue of the
-    Hessian (because $\sigma' \le 1/4$), so the step $1/L$ decreases $E$ at every
+    Hessian (because $\sigma' \le 1/4$), so the step $1/L$ decreases $E_\lambda$ at every
     iteration. It is slow (linear convergence, at a rate set by the condition number), which is the
     point of showing it next to Newton's method; `fit` does not offer it.
 

@@ -1,6 +1,6 @@
 r"""How sure is the fit: covariance, standard errors, Wald tests and Laplace predictions.
 
-Everything here starts from one matrix, the Hessian $H = \nabla^2 E$ at the fitted
+Everything here starts from one matrix, the Hessian $H = \nabla^2 E_\lambda$ at the fitted
 $\hat\theta = (\hat w, \hat b)$ (book chapter *How sure are the weights?*, eq. ``fisher``), with
 the bias row and column last, as in `logreg.hessian`:
 
@@ -78,7 +78,9 @@ def _training(result: FitResult, X: ArrayLike | None, y: ArrayLike | None) -> tu
 
 def fitted_hessian(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
                    *, penalised: bool = True) -> Array:
-    r"""The Hessian of $E$ at the fit, shape ``(D + 1, D + 1)``, bias last (eq. ``fisher``).
+    r"""The Hessian of $E_\lambda$ at the fit, shape ``(D + 1, D + 1)``, bias last (eq. ``fisher``).
+
+    With ``penalised=False`` it is the Hessian of $E$, the negative log-likelihood alone.
 
     $\tilde X^\top S \tilde X$, plus the penalty's $2\lambda I$ when ``penalised``. ``X`` and
     ``y`` default to the data the result was fitted on. Cost: $O(N D^2)$.
@@ -259,7 +261,8 @@ def summary(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None =
     status = "converged" if result.converged else "NOT converged"
     lines = [
         f"Logistic regression ({kind}): N = {Xa.shape[0]}, D = {d}, method {result.method}, {status}",
-        f"E(w, b) = {result.objective:.6g} (l2 = {result.l2:g}"
+        # E is the negative log-likelihood, E_lambda the penalised objective (as in the book).
+        f"{'E' if result.l2 == 0 else 'E_lambda'}(w, b) = {result.objective:.6g} (l2 = {result.l2:g}"
         + (", bias penalised)" if result.penalize_bias and result.l2 > 0 else ")"),
     ]
     header = f"{'':<{width}}" + "".join(f"{h:>12}" for h in ("coef", "std err", "z", "P>|z|", lo_name, hi_name))

@@ -242,15 +242,15 @@ def gradient(
     r"""The gradient of $E_\lambda$ (book eqs. ``grad`` and ``gradpen``).
 
     $$
-    \nabla_w E = \sum_n (\sigma(a_n) - y_n)\, x_n + 2\lambda w = X^\top(\sigma - y) + 2\lambda w,
+    \nabla_w E_\lambda = \sum_n (\sigma(a_n) - y_n)\, x_n + 2\lambda w = X^\top(\sigma - y) + 2\lambda w,
     \qquad
-    \frac{\partial E}{\partial b} = \sum_n (\sigma(a_n) - y_n) \;[+\, 2\lambda b].
+    \frac{\partial E_\lambda}{\partial b} = \sum_n (\sigma(a_n) - y_n) \;[+\, 2\lambda b].
     $$
 
     (With sample weights $s_n$, each residual $\sigma(a_n) - y_n$ is multiplied by $s_n$.)
 
-    This is minus the log-likelihood gradient $\sum_n (y_n - \sigma_n) x_n$ derived in the
-    book, because $E$ is the *negative* log-likelihood.
+    With $\lambda = 0$ this is minus the log-likelihood gradient $\sum_n (y_n - \sigma_n) x_n$
+    derived in the book, because $E$ is the *negative* log-likelihood.
 
     The arguments are those of `objective`.
 
@@ -303,12 +303,12 @@ def hessian(
     $S = \operatorname{diag}(\sigma(a_n)(1-\sigma(a_n)))$,
 
     $$
-    \nabla^2 E = \tilde X^\top S\, \tilde X + 2\lambda\, \operatorname{diag}(1, \dots, 1, [1\text{ or }0]).
+    \nabla^2 E_\lambda = \tilde X^\top S\, \tilde X + 2\lambda\, \operatorname{diag}(1, \dots, 1, [1\text{ or }0]).
     $$
 
     (With sample weights $s_n$, $S = \operatorname{diag}(s_n\,\sigma(a_n)(1-\sigma(a_n)))$.)
 
-    It does not depend on ``y``, and it is positive semidefinite, so $E$ is convex.
+    It does not depend on ``y``, and it is positive semidefinite, so $E_\lambda$ is convex.
 
     The arguments are those of `objective`.
 

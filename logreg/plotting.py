@@ -194,8 +194,9 @@ def plot_sigmoid_contours(
     along it; when the lines are too close together for labels to be read, none is drawn.
 
     Returns:
-        ``{"filled": QuadContourSet, "lines": QuadContourSet, "labels": [Text, ...],
-        "points": [...]}``.
+        A dict with the shading (``"filled"``) and the lines (``"lines"``), each a
+        ``QuadContourSet``, the line labels (``"labels"``, a list of ``Text``) and the
+        scattered data (``"points"``).
     """
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, 2)
@@ -274,7 +275,7 @@ def plot_loss_slice(
 ) -> list[Any]:
     r"""The objective along one weight, the others held at ``(weights, bias)``, optimum marked.
 
-    This is what the post returns the loss "so I can plot it" for: a slice through $E$
+    This is what the post returns the loss "so I can plot it" for: a slice through $E_\lambda$
     is a convex curve, and a fitted optimum sits at its bottom.
 
     Returns:
@@ -303,12 +304,12 @@ def plot_loss_slice(
 def plot_convergence(
     ax: Axes, histories: Mapping[str, Sequence[float]], optimum: float
 ) -> list[Any]:
-    r"""Suboptimality $E_k - E^\star$ against iteration $k$, one line per method.
+    r"""Suboptimality $E_\lambda(w_k, b_k) - E_\lambda^\star$ against iteration $k$, one line per method.
 
     Args:
         ax: where to draw.
         histories: objective values per iteration for each named method.
-        optimum: $E^\star$, the objective at the optimum.
+        optimum: $E_\lambda^\star$, the objective at the optimum.
 
     Returns:
         One ``Line2D`` per method.

@@ -55,7 +55,7 @@ def regularization_path(X: ArrayLike, y: ArrayLike, l2s: ArrayLike, *, warm_star
     The fits run from the largest penalty to the smallest. With ``warm_start`` (default) each
     starts at the previous optimum, $\theta_0(\lambda_{k+1}) = \hat\theta(\lambda_k)$; since
     $\hat\theta(\lambda)$ is a smooth function of $\lambda$ (implicit function theorem on
-    $\nabla E = 0$: $d\hat\theta / d\lambda = -H^{-1}\, 2\hat w$), a log grid keeps each
+    $\nabla E_\lambda = 0$: $d\hat\theta / d\lambda = -H^{-1}\, 2\hat w$), a log grid keeps each
     start close to its optimum. Cost: one fit per penalty, each a few iterations when warm.
 
     Examples:
@@ -111,7 +111,7 @@ def kfold_indices(y: ArrayLike, k: int = 5, *, seed: int | None = 0) -> list[tup
 
 def log_loss(result: FitResult, X: ArrayLike, y: ArrayLike) -> float:
     r"""The mean negative log-likelihood $-\frac1N \sum_n \log p(y_n \mid x_n)$ of ``result``
-    on (new) data: $E/N$ without the penalty (eq. ``testloss``). scikit-learn's ``log_loss``."""
+    on (new) data: $E/N$, the negative log-likelihood without the penalty (eq. ``testloss``). scikit-learn's ``log_loss``."""
     Xa, ya = v.check_Xy(X, y)
     a = result.decision_function(Xa)
     return _nll_from_activation(a, ya) / ya.shape[0]
@@ -184,10 +184,10 @@ def log_evidence(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | N
 
     The penalty $\lambda\lVert w\rVert^2$ is the prior $w \sim \mathcal N(0, \alpha^{-1} I)$
     with precision $\alpha = 2\lambda$. Approximating the posterior by a Gaussian at the fit
-    $\hat\theta$ with precision $H$ (the Hessian of $E$ there) gives
+    $\hat\theta$ with precision $H$ (the Hessian of $E_\lambda$ there) gives
 
     $$
-    \log p(y \mid X, \lambda) \approx -E(\hat\theta) + \frac{K}{2}\log\alpha
+    \log p(y \mid X, \lambda) \approx -E_\lambda(\hat\theta) + \frac{K}{2}\log\alpha
       + \frac{D + 1 - K}{2}\log 2\pi - \frac12 \log\det H,
     $$
 

@@ -364,3 +364,101 @@ def test_an_escaped_placeholder_is_left_as_written_in_code_and_prose(chapter):
     assert "Write `{{ name }}` in a chapter" in out and "here there are 100." in out
     assert 'template = f"{{ seed }}"' in out
     assert "make_blobs(100, seed=0)" in out, "an executed listing no longer shows the book's numbers"
+
+
+# --------------------------------------------------------------------------------------------
+# A built page may show no TeX, no Markdown inside a formula and no internal equation label
+# (erratum 12): the hook fails the build on each, planted here once
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """Run a page's HTML through on_page_content, as MkDocs would after Markdown, with the book's
+    Part I chapters as the equation index (``api.md`` beside them)."""
+    from book.hooks import _nav_paths
+
+    index = mathml.EquationIndex()
+    pages = [p for p in _nav_paths(hooks_config()["nav"]) if p.endswith(".md")]
+    index.urls = {p: p.removesuffix(".md") + "/" for p in pages} | {"api.md": "api/"}
+    for number, page in enumerate(pages):
+        index.scan(number, page, index.urls[page], (ROOT / "docs" / page).read_text(encoding="utf-8"))
+    monkeypatch.setattr(hooks, "_state", {"index": index, "math": {}})
+
+    def run(content: str, src_uri: str = "api.md") -> str:
+        hooks._state["math"][src_uri] = mathml.PageMath(src_uri)
+        page = SimpleNamespace(file=SimpleNamespace(src_uri=src_uri))
+        return hooks.on_page_content(content, page, {}, None)
+
+    run.index = index
+    return run
+
+
+def hooks_config() -> dict:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)  # !!python/name: tags
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+
+def test_the_gradcheck_docstring_renders_with_its_underbrace_labels_and_linked_equation(rendered):
+    import markdown
+
+    import logreg.gradcheck
+
+    md = markdown.Markdown(extensions=[mathml.MathExtension()])
+    out = rendered(md.convert(logreg.gradcheck.__doc__))
+    assert out.count("<munder") >= 2 and "<mtext>truncation</mtext>" in out and "<mtext>rounding</mtext>" in out
+    assert 'eq. <a class="eqref" href="../optimisation/#eq-fderr">(' in out
+    assert "<code>fderr</code>" not in out and "$" not in out
+
+
+def test_docstring_latex_that_markdown_corrupted_fails_the_build(rendered):
+    """Without the MathExtension, Markdown's emphasis eats the underbraces' ``}_{``: planted."""
+    import markdown
+
+    import logreg.gradcheck
+
+    corrupted = markdown.Markdown().convert(logreg.gradcheck.__doc__)
+    assert "<em>" in corrupted  # the corruption erratum 12 was about
+    with pytest.raises(mathml.MathError, match="emphasis inside a formula"):
+        rendered(corrupted)
+
+
+@pytest.mark.parametrize("content, what", [
+    ("<p>The objective (book eq. <code>nosuch</code>).</p>", "a docstring cites equation label 'nosuch'"),
+    ('<pre><code><span class="n">E</span> <span class="c1"># eq. nosuch</span></code></pre>',
+     "a listing comment names equation label 'nosuch'"),
+    ("<p>that is <em>x</em> = 0.75$\\,x_1 +$ 1</p>", "TeX left as text"),
+    ("<p>the rate \\lambda of the penalty</p>", "TeX left as text, '\\\\lambda'"),
+    ("<p>$\\underbrace{a}<em>{b} + c</em>$</p>", "emphasis inside a formula"),
+    ('<td><p>``{"filled": QuadContourSet,</p><p>"points": [...]}``.</p></td>', "a Markdown code marker left as text"),
+])
+def test_a_planted_defect_on_a_page_fails_the_build(rendered, content, what):
+    with pytest.raises(mathml.MathError) as error:
+        rendered(f"<h1>A page</h1>\n{content}\n<p>More prose.</p>")
+    assert str(error.value).startswith("api.md: ") and what in str(error.value), error.value
+
+
+def test_labels_become_linked_numbers_and_clean_pages_pass(rendered):
+    content = ('<p>Minimises the objective (book eq. <code>obj</code>); costs $5 or <em>more</em>.</p>'
+               '<pre><code><span class="c1"># eq. loglik</span> <span class="s">"\\lambda $x_1$"</span></code></pre>'
+               '<p><code>r"\\lambda"</code></p>')
+    out = rendered(content)
+    assert '(eq. <a class="eqref" href="../regularisation/#eq-obj">(5.1)</a>)' in out
+    assert '# eq. <a class="eqref" href="../likelihood/#eq-loglik">(4.1)</a></span>' in out
+
+
+def test_a_pending_label_is_dropped_until_its_chapter_arrives_and_then_must_resolve(rendered):
+    from book import pagecheck
+
+    label, chapter = next(iter(pagecheck.PENDING.items()))
+    content = (f"<p>The activation (chapter <em>Later</em>, eq. <code>{label}</code>), and its "
+               f"variance (eq. <code>{label}</code>).</p>")
+    assert rendered(content) == "<p>The activation (chapter <em>Later</em>), and its variance.</p>"
+    rendered.index.urls[chapter] = chapter.removesuffix(".md") + "/"  # the chapter is written ...
+    with pytest.raises(mathml.MathError, match=rf"which {chapter} was to define; it is in the book but"):
+        rendered(content)  # ... but labels no such equation

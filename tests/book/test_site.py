@@ -211,7 +211,7 @@ RAW_TEX = [
     (re.compile(r"\$\$"), "display-math delimiters $$"),
     (re.compile(r"LRMATH\d*X?"), "a math placeholder token of book/mathml.py"),
     (re.compile(r"\\(?:eqref|label|ref|begin|end)\{"), "a LaTeX command"),
-    (re.compile(r"\$[^$\n]*\\[A-Za-z]+[^$\n]*\$"), "inline $...$ math"),
+    (re.compile(r"\$[^$\n]*\\(?:[A-Za-z]+|[,;:!])[^$\n]*\$"), "inline $...$ math"),
     (re.compile(r"\\\(|\\\["), "\\( or \\[ math delimiters"),
     (re.compile(r"\{\{\s*[\w.:\s-]+\}\}"), "a {{ placeholder }} the build did not replace"),
 ]
@@ -508,3 +508,28 @@ def test_measured_times_are_marked_and_kept_out_of_search(built_site):
     for span in spans:
         value = re.sub(r"<[^>]+>", "", span)
         assert f"{value} ms" not in index, f"a measured time ({value} ms) reached the search index"
+
+
+# --------------------------------------------------------------------------------------------
+# Erratum 12: the API pages as built
+# --------------------------------------------------------------------------------------------
+
+
+def test_docstrings_and_listings_cite_equation_numbers_not_labels(built_site, site_pages):
+    """A docstring's ``eq. ``obj``` and a listing's ``# eq. loglik`` reach the reader as linked
+    numbers; the gradcheck formula keeps both underbrace labels and has no Markdown in it."""
+    problems, linked = [], {}
+    for uri in site_pages:
+        text = (built_site / uri).read_text(encoding="utf-8")
+        linked[uri] = text.count('class="eqref"')
+        for m in re.finditer(r"\beqs?\. <code>[\w-]+</code>|#\s*eqs?\.\s+[A-Za-z][\w-]*", text):
+            problems.append(f"{uri}: an internal equation label: {m.group(0)!r}")
+        if re.search(r"<math\b(?:(?!</math>).)*?<(?:em|strong)>", text, re.S):
+            problems.append(f"{uri}: Markdown emphasis inside MathML")
+    assert not problems, _listing(problems)
+    api = (built_site / "api" / "index.html").read_text(encoding="utf-8")
+    gradcheck = api[api.index('id="logreg.gradcheck"'):][:20000]
+    assert "<mtext>truncation</mtext>" in gradcheck and "<mtext>rounding</mtext>" in gradcheck
+    assert 'href="../optimisation/#eq-fderr"' in gradcheck
+    assert linked["api/index.html"] >= 10 and '# eq. <a class="eqref"' in (
+        built_site / "likelihood" / "index.html").read_text(encoding="utf-8")
