@@ -27,8 +27,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
 from . import _validation as v
-from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual, single_threaded_blas,
+from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual,
                       step_pass, weighted_column_stats)
+from ._passes import check_n_threads, thread_count, using_threads
 from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
@@ -542,6 +543,7 @@ def fit(
     max_iter: int = 200,
     init: FitResult | tuple[ArrayLike, float] | None = None,
     sample_weight: ArrayLike | None = None,
+    n_threads: int | None = None,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E_\lambda(w, b)$ (book eq. ``obj``).
 
@@ -590,6 +592,17 @@ def fit(
             `logreg.objective`). An integer weight is exactly that many copies of the row (tested
             for every method); the tolerance's $N$ becomes the total weight. A row of weight 0
             does not count, also in the separability check; each class needs a positive weight.
+        n_threads: how many threads the passes over the data run on (the calling thread among
+            them). ``None`` (the default) follows the limits the environment sets: the CPU
+            affinity, a container's CPU quota, ``OMP_NUM_THREADS`` and its kin, and
+            ``threadpoolctl.threadpool_limits`` (see `logreg._passes.thread_count`, where the
+            rule lives). ``1`` starts no thread at all. The result does not depend on it. BLAS's
+            own thread count is left as it is, except while a Hessian is formed on several
+            threads (`logreg._passes.blas_note` says why).
+
+        A float32 (or integer) ``X`` is not copied: the passes convert one block of rows to
+        float64 at a time, so the fit computes in double precision what it would on
+        ``X.astype(np.float64)``, at little more memory than ``X`` itself.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -613,7 +626,8 @@ def fit(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}")
-    Xa = v.check_X(X, finite=False)  # finiteness: below, in the same read as the first gradient
+    Xa = v.check_X(X, finite=False, keep_dtype=True)  # finiteness: below, with the first gradient
+    threads = thread_count(check_n_threads(n_threads))
     ya = v.check_y(y, Xa.shape[0])
     l2 = v.check_l2(l2)
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
@@ -637,6 +651,13 @@ def fit(
             if not np.any(sw[ya == label] > 0):
                 raise ValueError(f"every row of class {int(label)} has sample_weight 0, so y holds "
                                  "only one class where it counts; both classes need a positive weight")
+    with using_threads(threads):
+        return _fit(Xa, ya, l2, penalize_bias, method, tol, max_iter, start, sw)
+
+
+def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol: float, max_iter: int,
+         start: tuple[Array, float] | None, sw: Array | None) -> FitResult:
+    """`fit` on checked arguments, inside its `using_threads` context."""
     if _first_pass_is_at_start(method, ya, Xa.shape[1], sw):
         first = _start_pass(Xa, ya, sw)  # checks that X is finite too
     else:  # a warm start: the full data are first evaluated elsewhere
@@ -653,16 +674,15 @@ def fit(
                 "maximum: the weights grow without bound and the fit stops only at the tolerance. "
                 "Pass l2 > 0 for a finite, unique solution.",
                 SeparationWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
     solver = {"newton": _newton, "bfgs": _scipy_bfgs, "lbfgs": _lbfgs}[method]
-    # The solvers' parallel work runs on `_passes`' thread pool; BLAS's own threads would only
-    # compete with it (see `single_threaded_blas`).
-    with single_threaded_blas():
-        problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw)
-        problem.init = start
-        w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
+    # The solvers' parallel work runs on `_passes`' thread pool, on the threads `fit` allowed;
+    # BLAS keeps its own setting (see `_passes.blas_note`).
+    problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw)
+    problem.init = start
+    w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias), sw)
     if not converged and not separable:
         if n_iter >= max_iter:
@@ -670,7 +690,7 @@ def fit(
         else:
             why = (f"stopped after {n_iter} iterations without meeting tol={tol:g}: rounding "
                    "error limits the accuracy it can reach; use a larger tol or method='newton'")
-        warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=2)
+        warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=3)
     return FitResult(
         weights=w,
         bias=b,
