@@ -273,25 +273,29 @@ _limiter = None
 def blas_note() -> None:
     """What `logreg` does with BLAS's threads, and why (documentation only).
 
-    A fit does not change BLAS's thread count, with one exception, the Hessian's products.
+    A fit does not hold BLAS to one thread while it runs (it used to, for the whole fit,
+    process-wide). It does so only in short windows around the solvers' dense linear algebra,
+    where it cannot be avoided with NumPy's OpenBLAS.
 
-    * The passes of L-BFGS and Newton (``X v``, ``r^T X`` per block) call BLAS's ``gemv`` on
-      blocks of `BLOCK_ELEMENTS` numbers, which OpenBLAS runs on the calling thread (it splits
-      a ``gemv`` over its threads only above a size threshold, which blocks of 2 MiB stay
-      below: measured with OpenBLAS 0.3.31, the other threads used no CPU time at all during
-      20,000 products of a 13,107 x 20 block, and all of theirs during products of 131,072 x
-      20). So no limit is needed while they run, and none is set: another thread of the
-      program keeps BLAS's threads throughout a fit.
-    * The Hessian (`hessian_terms`: Newton's method, the L-BFGS certificate) is a ``syrk``
-      per block, which OpenBLAS splits over its threads at any size (measured: its other
-      threads used as much CPU time as the caller, on a 13,107 x 20 block too). Run on the
-      pool's threads, each block's product would compete with the others' for the same
-      cores. OpenBLAS's pthreads build, the one NumPy's wheels ship, has a single,
-      process-wide thread count: its ``openblas_set_num_threads_local`` is not local there
-      (a call on one thread changed the count every other thread sees, tested). So while the
-      Hessian's blocks run on more than one thread, and only then, BLAS is held to one thread
-      (`single_threaded_blas`), and restored when the product is done: for the duration of
-      that product, another thread's BLAS calls run on one thread.
+    * The passes over the data (``X v``, ``r^T X`` per block: every L-BFGS iteration, most of
+      a fit's time) call BLAS's ``gemv`` on blocks of `BLOCK_ELEMENTS` numbers, which OpenBLAS
+      runs on the calling thread: it splits a ``gemv`` over its threads only above a size
+      threshold that blocks of 2 MiB stay below (measured with OpenBLAS 0.3.31: its other
+      threads used no CPU time at all during 20,000 products with a 13,107 x 20 block, and
+      as much as the caller with 131,072 x 20). No limit is needed while they run, and none
+      is set: another thread of the program keeps BLAS's threads meanwhile.
+    * The Hessian (`hessian_terms`: a ``syrk`` per block), its Cholesky factorisation and
+      solves, and the L-BFGS Hessian estimate are split by OpenBLAS over its threads at any
+      size (measured: on a 13,107 x 20 block its other threads used as much CPU time as the
+      caller), and its idle threads then spin for a while. On the pool's threads that
+      oversubscribes the cores; measured at 100,000 x 200 on 2 cores, Newton's fit took 2-4x
+      and L-BFGS's 1.5-3x as long without a limit. OpenBLAS's pthreads build, the one NumPy's
+      wheels ship, has a single, process-wide thread count: its
+      ``openblas_set_num_threads_local`` is not local there (called on one thread, it changed
+      the count every other thread sees: tested). So BLAS is held to one thread
+      (`single_threaded_blas`) while these steps run, and only then: for their duration,
+      another thread's BLAS calls run on one thread too. When BLAS already runs on one
+      thread (``threadpool_limits(1)``, ``OMP_NUM_THREADS=1``), nothing is changed at all.
     """
 
 
@@ -299,7 +303,7 @@ def blas_note() -> None:
 def single_threaded_blas():
     """A context in which BLAS uses one thread, so that it does not compete with the pool's threads.
 
-    Only `hessian_terms` uses it, while its blocks run on several threads (see `blas_note`).
+    `hessian_terms` and the solvers' dense linear algebra use it, and nothing else (see `blas_note`).
 
     The limit is process-wide, so it is shared: the first context in sets it, the last one out
     restores BLAS's own setting. (One limit per context, each restoring what it found, left BLAS
@@ -328,9 +332,14 @@ def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: b
 
     Each thread takes one contiguous run of blocks (handing each block to the pool separately
     would cost more than a small block's work). With ``blas_limit``, BLAS is held to one thread
-    while the runs are on several threads (`single_threaded_blas`; only the Hessian needs it).
+    while the blocks run (`single_threaded_blas`; only the Hessian asks for it, see `blas_note`).
     """
     blocks = [slice(i, min(i + rows, n_rows)) for i in range(0, n_rows, rows)]
+    with single_threaded_blas() if blas_limit else contextlib.nullcontext():
+        return _map_blocks(func, blocks)
+
+
+def _map_blocks(func: Callable[[slice], T], blocks: list[slice]) -> list[T]:
     if len(blocks) == 1:
         return [func(blocks[0])]
     threads = min(len(blocks), current_threads())
@@ -342,13 +351,12 @@ def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: b
     def do(run: list[slice]) -> list[T]:
         return [func(block) for block in run]
 
-    with single_threaded_blas() if blas_limit else contextlib.nullcontext():
-        futures = [_pool(threads - 1).submit(do, run) for run in runs[1:]]
-        try:
-            first = do(runs[0])
-        finally:
-            wait(futures)  # they write into the caller's arrays: never return before they are done
-        results = [first] + [future.result() for future in futures]
+    futures = [_pool(threads - 1).submit(do, run) for run in runs[1:]]
+    try:
+        first = do(runs[0])
+    finally:
+        wait(futures)  # they write into the caller's arrays: never return before they are done
+    results = [first] + [future.result() for future in futures]
     return [result for run in results for result in run]
 
 
@@ -590,8 +598,7 @@ def hessian_terms(X: Array, s: Array) -> Array:
     and with the cache-sized blocks of a pass, 262 rows of 1,000 features, the adding and the
     small products took 320 ms where blocks of 1,000 rows take 176 ms (10,000 x 1,000).
 
-    While its blocks run on several threads, BLAS is held to one thread (the one exception to
-    "a fit leaves BLAS alone"; `blas_note` says why).
+    While its blocks run, BLAS is held to one thread (`blas_note` says why).
     """
     n, d = X.shape
     root = np.sqrt(s)
