@@ -378,6 +378,19 @@ def as_float64(block: NDArray) -> Array:
     return block if block.dtype == np.float64 else block.astype(np.float64)
 
 
+def activations(X: NDArray, w: Array, b: float) -> Array:
+    """``X @ w + b`` in blocks of rows, on the pool: for a float32 ``X`` (or a strided view of
+    one), without the float64 copy of all of it that NumPy's mixed-type product would make."""
+    a = np.empty(X.shape[0])
+
+    def work(rows: slice) -> None:
+        np.matmul(as_float64(X[rows]), w, out=a[rows])
+        a[rows] += b
+
+    map_row_blocks(work, X)
+    return a
+
+
 def loss_and_residual(a: Array, minus_signs: Array, residual: Array, weights: Array | None = None) -> float:
     r"""The negative log-likelihood of activations ``a``; writes $\sigma(a_n) - y_n$ into ``residual``.
 

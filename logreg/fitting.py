@@ -30,7 +30,7 @@ from scipy.special import expit, log_expit
 from . import _validation as v
 from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual,
                       step_pass, weighted_column_stats)
-from ._passes import check_n_threads, single_threaded_blas, thread_count, using_threads
+from ._passes import activations, check_n_threads, single_threaded_blas, thread_count, using_threads
 from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
@@ -1081,7 +1081,7 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float) -> Array:
     preconditioner.
     """
     k = _hessian_stride(problem.n, problem.d)
-    _, residual = nll_and_residual(problem.X[::k] @ w + b, problem.minus_signs[::k],
+    _, residual = nll_and_residual(activations(problem.X[::k], w, b), problem.minus_signs[::k],
                                    None if problem.sw is None else problem.sw[::k])
     return problem.hessian_psi(residual, stride=k)
 
