@@ -6,6 +6,7 @@ Run it with ``make bench`` (which runs ``.venv/bin/python benchmarks/bench_fit.p
     python benchmarks/bench_fit.py --repeats 3
     python benchmarks/bench_fit.py --sizes 200000x50       # any sizes, as NxD, comma-separated
     python benchmarks/bench_fit.py --quick                 # small smoke run, a few seconds
+    python benchmarks/bench_fit.py --memory-size none      # skip the float32 peak-memory table
 
 What it measures. Every solver minimises the same objective: the summed negative log-likelihood
 plus ``l2 * ||w||^2`` with an unpenalised intercept, ``l2 = 1`` (scikit-learn's ``C = 1 / (2 * l2)``).
@@ -18,6 +19,12 @@ accuracy is the relative objective gap ``(E - E*) / |E*|``, with ``E`` evaluated
 ``logreg.objective`` and ``E*`` from ``logreg.fit(..., tol=1e-13, method="newton")`` in the
 parent, checked by its Newton decrement. scikit-learn runs at ``tol=1e-8`` (not its default 1e-4) so both sides aim at
 a converged answer. The PASS/FAIL lines are a target, for information; the exit status is 0.
+
+Memory. A last table fits a float32 X (1,000,000 x 20, 76 MB, by default) once per solver in
+fresh processes, each reporting its resident memory before the fit (data loaded, solver imported)
+and its peak (the kernel's ``VmHWM``, which is ``ru_maxrss`` without the parent's peak that
+``ru_maxrss`` carries across ``exec``) after it: what the fit adds, the median of
+up to 3 processes, with the median fit and whole-process times.
 """
 
 from __future__ import annotations
@@ -83,6 +90,76 @@ def worker(label: str, data_dir: str) -> None:
         w, b, n_iter, method = model.coef_[0], model.intercept_[0], model.n_iter_.max(), kwargs["solver"]
     print(json.dumps({"fit_seconds": seconds, "weights": w.tolist(), "bias": float(b),
                       "n_iter": int(n_iter), "method": method}))
+
+
+def memory_worker(label: str, data_dir: str) -> None:
+    """One fit of a float32 X in this (fresh) process; prints, as JSON, the resident memory
+    before the fit (data loaded, solver imported) and the peak after it.
+
+    The peak is the kernel's high-water mark of this process's memory, ``VmHWM``: the number
+    ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` reports, except that ``ru_maxrss`` keeps the
+    parent's peak across ``fork``/``exec`` (every worker reported the benchmark parent's 489 MB),
+    and ``VmHWM`` starts afresh with the new program."""
+    X = np.load(os.path.join(data_dir, "X32.npy"))
+    y = np.load(os.path.join(data_dir, "y.npy"))
+    library, kwargs = SOLVERS[label]
+    if library == "logreg":
+        sys.path.insert(0, str(REPO))
+        import logreg
+
+        def fit():
+            return logreg.fit(X, y, l2=L2, **kwargs)
+    else:
+        from sklearn.linear_model import LogisticRegression
+
+        def fit():
+            return LogisticRegression(C=1.0 / (2.0 * L2), tol=SK_TOL, max_iter=SK_MAX_ITER, **kwargs).fit(X, y)
+    with open("/proc/self/statm") as f:
+        before = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    t0 = time.perf_counter()
+    fit()
+    seconds = time.perf_counter() - t0
+    with open("/proc/self/status") as f:
+        peak = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))  # kB
+    print(json.dumps({"before": before, "peak": peak, "fit_seconds": seconds, "X_bytes": X.nbytes}))
+
+
+def bench_memory(n: int, d: int, repeats: int, seed: int) -> None:
+    """Peak resident memory of a fit on float32 X, against scikit-learn's (Linux only)."""
+    if not os.path.exists("/proc/self/statm"):
+        print("\n(peak-memory comparison skipped: it reads /proc/self/statm, Linux only)")
+        return
+    print(f"\n=== peak memory, float32 X of {n:,} x {d} ({n * d * 4 / 2**20:.0f} MiB), l2={L2}, seed={seed} ===")
+    X, y = make_data(n, d, seed)
+    with tempfile.TemporaryDirectory(prefix="bench_mem_") as data_dir:
+        np.save(os.path.join(data_dir, "X32.npy"), X.astype(np.float32))
+        np.save(os.path.join(data_dir, "y.npy"), y)
+        del X
+        labels = list(SOLVERS)
+        runs: dict[str, list[dict]] = {label: [] for label in labels}
+        for rep in range(repeats):
+            k = rep % len(labels)
+            for label in labels[k:] + labels[:k]:
+                cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-worker", label, data_dir]
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                wall = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    raise RuntimeError(f"memory worker {label!r} failed:\n{proc.stderr}")
+                result = json.loads(proc.stdout.strip().splitlines()[-1])
+                result["process_seconds"] = wall
+                runs[label].append(result)
+    header = f"{'solver':<26}{'RSS before':>12}{'peak RSS':>11}{'added by fit':>14}{'fit median':>12}{'process':>10}"
+    print(header + "\n" + "-" * len(header))
+    for label, results in runs.items():
+        mb = lambda key: statistics.median(r[key] for r in results) / 2**20  # noqa: E731
+        added = statistics.median(r["peak"] - r["before"] for r in results) / 2**20
+        print(f"{label:<26}{mb('before'):>8.0f} MiB{mb('peak'):>7.0f} MiB{added:>10.0f} MiB"
+              f"{statistics.median(r['fit_seconds'] for r in results):>11.3f}s"
+              f"{statistics.median(r['process_seconds'] for r in results):>9.2f}s")
+    print(f"(medians of {repeats} fresh processes each; 'RSS before' is resident memory with the data "
+          f"loaded and the solver imported, 'peak RSS' the process's high-water mark (VmHWM) after the "
+          f"fit, 'added by fit' their difference; X itself is {runs[labels[0]][0]['X_bytes'] / 2**20:.0f} MiB)")
 
 
 def run_worker(label: str, data_dir: str) -> dict:
@@ -217,10 +294,16 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, help="timed runs per solver and size (default 5)")
     parser.add_argument("--quick", action="store_true", help="small smoke run: 20000x20,5000x100, 2 repeats")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--memory-size", help="NxD of the float32 peak-memory comparison (default "
+                        "1000000x20; 'none' to skip it)")
     parser.add_argument("--worker", nargs=2, metavar=("SOLVER", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-worker", nargs=2, metavar=("SOLVER", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(*args.worker)
+        return 0
+    if args.memory_worker:
+        memory_worker(*args.memory_worker)
         return 0
     sizes = parse_sizes(args.sizes or ("20000x20,5000x100" if args.quick else "1000000x20,100000x200"))
     repeats = args.repeats or (2 if args.quick else 5)
@@ -228,6 +311,10 @@ def main() -> int:
     print_environment()
     for i, (n, d) in enumerate(sizes):
         bench_size(n, d, repeats, seed=args.seed + i)
+    memory = args.memory_size or ("20000x20" if args.quick else "1000000x20")
+    if memory.lower() != "none":
+        for n, d in parse_sizes(memory):
+            bench_memory(n, d, min(repeats, 3), seed=args.seed)
     return 0
 
 

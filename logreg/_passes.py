@@ -9,9 +9,12 @@ what is computed:
   the loss and residuals there, and the gradient ``X^T r``: two matrix-vector products with the
   element-wise work between them. `step_pass` does all of it one block of rows at a time, so each
   block of ``X`` is read from memory once and used twice while it is in cache.
-* **All cores.** NumPy's element-wise functions run on one core. Blocks go to a thread pool
-  (NumPy releases the GIL in its loops and in BLAS calls), with BLAS itself held to one thread
-  meanwhile, so the two levels of threading do not compete.
+* **All the cores the user allows.** NumPy's element-wise functions run on one core. Blocks go
+  to a thread pool (NumPy releases the GIL in its loops and in BLAS calls) of as many threads as
+  `thread_count` allows: the user's limits (threadpoolctl's, ``OMP_NUM_THREADS`` and its kin, the
+  CPU affinity, a container's CPU quota) or `logreg.fit`'s ``n_threads``. One thread means no
+  pool: the blocks run on the calling thread. BLAS's own thread count is left as the user set it
+  (see `blas_note`).
 * **Small temporaries.** The element-wise work of a block uses block-sized temporaries; a pass
   allocates only its three results of ``n`` elements, not one per operation, which on a million
   rows would cost more than the arithmetic.
@@ -23,11 +26,14 @@ added in block order, so the result is the same on any number of cores.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import math
+import numbers
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import numpy as np
@@ -59,9 +65,183 @@ def block_rows(n_features: int) -> int:
     return max(64, BLOCK_ELEMENTS // max(n_features, 1))
 
 
+#: The environment variables that limit the threads of a numerical library (OpenMP, OpenBLAS,
+#: MKL, BLIS, Apple's Accelerate, numexpr); joblib's worker processes set them, so a fit inside a
+#: ``GridSearchCV(n_jobs=...)`` worker takes its share of the machine and no more.
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def check_n_threads(n_threads: object) -> int | None:
+    """``n_threads`` as ``None`` or a positive int, with an error that says what is accepted."""
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads must be None (follow the limits the environment sets) or a positive "
+                        f"integer, got {type(n_threads).__name__} {n_threads!r}")
+    if int(n_threads) < 1:
+        raise ValueError(f"n_threads must be None (follow the limits the environment sets) or a positive "
+                         f"integer, got {n_threads!r}; for 'all the cores allowed' pass None")
+    return int(n_threads)
+
+
+def _env_limit(environ=os.environ) -> int | None:
+    """The smallest positive integer among `THREAD_ENV_VARS` that are set (``OMP_NUM_THREADS``
+    may be a list for nested levels, ``"4,2"``: its first entry counts), or ``None``."""
+    found = []
+    for name in THREAD_ENV_VARS:
+        text = environ.get(name, "").split(",")[0].strip()
+        if text.isdigit() and int(text) > 0:
+            found.append(int(text))
+    return min(found) if found else None
+
+
+def _affinity_limit() -> int:
+    """The CPUs this process may run on: its affinity mask where the OS has one, else all."""
+    if hasattr(os, "sched_getaffinity"):
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except OSError:  # pragma: no cover - seen on some sandboxes
+            pass
+    return os.cpu_count() or 1
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except (OSError, ValueError):
+        return None
+
+
+def cgroup_cpu_limit(root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: str | os.PathLike = "/proc/self/cgroup") -> int | None:
+    """The container's CPU quota, rounded up to whole CPUs, or ``None`` if there is none.
+
+    cgroup v2: ``cpu.max`` holds ``"<quota> <period>"`` or ``"max <period>"``; cgroup v1:
+    ``cpu.cfs_quota_us`` (``-1`` for none) over ``cpu.cfs_period_us``. Read in this process's
+    own cgroup (from ``/proc/self/cgroup``) and in each parent up to the root, whose quotas
+    apply as well; the smallest counts. A container often sees its own cgroup as the root, so
+    the root itself is read too.
+    """
+    root = Path(root)
+    v2, v1 = [], []
+    for line in (_read(Path(self_cgroup)) or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        rel = parts[2].lstrip("/")
+        if parts[0] == "0" and parts[1] == "":
+            v2.append(rel)
+        elif "cpu" in parts[1].split(","):
+            v1.append((parts[1], rel))
+
+    def with_parents(base: Path, rel: str) -> list[Path]:
+        dirs, here = [base], base
+        for part in [p for p in rel.split("/") if p]:
+            here = here / part
+            dirs.append(here)
+        return dirs
+
+    quotas = []
+    for rel in v2 or [""]:
+        for directory in with_parents(root, rel):
+            text = _read(directory / "cpu.max")
+            if text:
+                fields = text.split()
+                if len(fields) == 2 and fields[0] != "max":
+                    try:
+                        quotas.append(int(fields[0]) / int(fields[1]))
+                    except (ValueError, ZeroDivisionError):
+                        pass
+    for controllers, rel in v1 or [("cpu", "")]:
+        for mount in {root / controllers, root / "cpu", root / "cpu,cpuacct", root / "cpuacct,cpu"}:
+            for directory in with_parents(mount, rel):
+                quota, period = _read(directory / "cpu.cfs_quota_us"), _read(directory / "cpu.cfs_period_us")
+                try:
+                    if quota is not None and period is not None and int(quota) > 0 and int(period) > 0:
+                        quotas.append(int(quota) / int(period))
+                except ValueError:
+                    pass
+    return max(1, math.ceil(min(quotas))) if quotas else None
+
+
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="logreg")
+def _container_limit() -> int | None:
+    """`cgroup_cpu_limit` of this process, read once (a container's quota is set when it starts)."""
+    return cgroup_cpu_limit()
+
+
+def _library_limit() -> int | None:
+    """The smallest thread count among the native thread pools threadpoolctl found at import
+    (NumPy's BLAS, and an OpenMP runtime if one was loaded): what ``threadpool_limits(1)`` sets."""
+    counts = []
+    for lib in _LIBRARIES.lib_controllers:
+        try:
+            counts.append(int(lib.num_threads))
+        except Exception:  # pragma: no cover - a library that cannot report its count
+            continue
+    counts = [c for c in counts if c > 0]
+    return min(counts) if counts else None
+
+
+def thread_count(n_threads: int | None = None) -> int:
+    """How many threads the passes of a fit run on: the one rule, decided here.
+
+    * ``n_threads`` given (a positive integer): that many, whatever the environment says (it is
+      the caller's explicit choice; it is not capped at the number of CPUs).
+    * ``None`` (the default): the smallest of
+        - the CPUs this process may run on (``os.sched_getaffinity``, else ``os.cpu_count()``);
+        - the container's CPU quota, rounded up (`cgroup_cpu_limit`: cgroup v2 ``cpu.max``,
+          v1 ``cpu.cfs_quota_us / cpu.cfs_period_us``);
+        - every one of `THREAD_ENV_VARS` that is set (``OMP_NUM_THREADS=1`` means one thread);
+        - the thread limits of the native libraries threadpoolctl sees, as
+          ``threadpoolctl.threadpool_limits(1)`` sets them (read at each fit, so a ``with``
+          block around the fit counts).
+
+    One thread means no pool at all: every block runs on the calling thread. The number of
+    threads never changes a result: blocks are fixed and summed in order.
+    """
+    explicit = check_n_threads(n_threads)
+    if explicit is not None:
+        return explicit
+    limits = [_affinity_limit(), _container_limit(), _env_limit(), _library_limit()]
+    return max(1, min(limit for limit in limits if limit is not None))
+
+
+#: The thread count of the fit running in this context (`using_threads`); ``None`` outside a
+#: fit, where each parallel pass asks `thread_count` itself.
+_THREADS: contextvars.ContextVar[int | None] = contextvars.ContextVar("logreg_threads", default=None)
+
+
+@contextlib.contextmanager
+def using_threads(count: int):
+    """Run the passes inside this context on ``count`` threads (the caller's among them)."""
+    token = _THREADS.set(max(1, int(count)))
+    try:
+        yield
+    finally:
+        _THREADS.reset(token)
+
+
+def current_threads() -> int:
+    """The thread count the next pass will use: `using_threads`' or `thread_count`'s."""
+    count = _THREADS.get()
+    return thread_count() if count is None else count
+
+
+_pool_lock = threading.Lock()
+_pool_executor: ThreadPoolExecutor | None = None
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A thread pool with at least ``workers`` threads, started on first use (threads are only
+    started as work arrives, so a larger pool than a pass needs costs nothing). A pool that is
+    too small is replaced, not shut down: a fit in another thread may still be using it, and
+    its threads end once it is no longer referenced."""
+    global _pool_executor
+    with _pool_lock:
+        if _pool_executor is None or _pool_executor._max_workers < workers:
+            _pool_executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logreg")
+        return _pool_executor
 
 
 def _after_fork_in_child() -> None:
@@ -69,8 +249,9 @@ def _after_fork_in_child() -> None:
     it would wait forever. The child starts a pool of its own instead, and a fresh count of BLAS
     limits (`single_threaded_blas`): a fork during another thread's fit copies a count that no
     thread of the child will bring back to zero, and perhaps a held lock."""
-    global _limit_lock, _limit_users, _limiter
-    _pool.cache_clear()
+    global _limit_lock, _limit_users, _limiter, _pool_lock, _pool_executor
+    _pool_lock, _pool_executor = threading.Lock(), None
+    _container_limit.cache_clear()
     _limit_lock, _limit_users, _limiter = threading.Lock(), 0, None
 
 
@@ -78,9 +259,10 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-# NumPy's BLAS, found once, at import (about 10 ms: threadpoolctl scans the loaded libraries),
-# rather than inside the first fit. Only NumPy's BLAS is called from the pool's threads.
-_BLAS = ThreadpoolController().select(user_api="blas")
+# The native thread pools (NumPy's BLAS among them), found once, at import (about 10 ms:
+# threadpoolctl scans the loaded libraries), rather than inside the first fit.
+_LIBRARIES = ThreadpoolController()
+_BLAS = _LIBRARIES.select(user_api="blas")
 
 
 _limit_lock = threading.Lock()
@@ -88,22 +270,49 @@ _limit_users = 0
 _limiter = None
 
 
+def blas_note() -> None:
+    """What `logreg` does with BLAS's threads, and why (documentation only).
+
+    A fit does not hold BLAS to one thread while it runs (it used to, for the whole fit,
+    process-wide). It does so only in short windows around the solvers' dense linear algebra,
+    where it cannot be avoided with NumPy's OpenBLAS.
+
+    * The passes over the data (``X v``, ``r^T X`` per block: every L-BFGS iteration, most of
+      a fit's time) call BLAS's ``gemv`` on blocks of `BLOCK_ELEMENTS` numbers, which OpenBLAS
+      runs on the calling thread: it splits a ``gemv`` over its threads only above a size
+      threshold that blocks of 2 MiB stay below (measured with OpenBLAS 0.3.31: its other
+      threads used no CPU time at all during 20,000 products with a 13,107 x 20 block, and
+      as much as the caller with 131,072 x 20). No limit is needed while they run, and none
+      is set: another thread of the program keeps BLAS's threads meanwhile.
+    * The Hessian (`hessian_terms`: a ``syrk`` per block), its Cholesky factorisation and
+      solves, and the L-BFGS Hessian estimate are split by OpenBLAS over its threads at any
+      size (measured: on a 13,107 x 20 block its other threads used as much CPU time as the
+      caller), and its idle threads then spin for a while. On the pool's threads that
+      oversubscribes the cores; measured at 100,000 x 200 on 2 cores, Newton's fit took 2-4x
+      and L-BFGS's 1.5-3x as long without a limit. OpenBLAS's pthreads build, the one NumPy's
+      wheels ship, has a single, process-wide thread count: its
+      ``openblas_set_num_threads_local`` is not local there (called on one thread, it changed
+      the count every other thread sees: tested). So BLAS is held to one thread
+      (`single_threaded_blas`) while these steps run, and only then: for their duration,
+      another thread's BLAS calls run on one thread too. When BLAS already runs on one
+      thread (``threadpool_limits(1)``, ``OMP_NUM_THREADS=1``), nothing is changed at all.
+    """
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
     """A context in which BLAS uses one thread, so that it does not compete with the pool's threads.
 
-    `logreg.fit` runs its solvers in it, not only the pool's work: after a call on several
-    threads, OpenBLAS's idle threads keep spinning for a while, and measured at 100,000 x 200
-    they made the next two passes over ``X`` 15-20 ms slower each.
+    `hessian_terms` and the solvers' dense linear algebra use it, and nothing else (see `blas_note`).
 
     The limit is process-wide, so it is shared: the first context in sets it, the last one out
     restores BLAS's own setting. (One limit per context, each restoring what it found, left BLAS
     at one thread for good when fits ran in several threads at once: the last to finish restored
-    another's limit.)
+    another's limit.) When every BLAS already runs on one thread, nothing is changed.
     """
     global _limit_users, _limiter
     with _limit_lock:
-        if _limit_users == 0:
+        if _limit_users == 0 and _limiter is None and any(lib.num_threads > 1 for lib in _BLAS.lib_controllers):
             _limiter = _BLAS.limit(limits=1)
         _limit_users += 1
     try:
@@ -111,36 +320,75 @@ def single_threaded_blas():
     finally:
         with _limit_lock:
             _limit_users -= 1
-            if _limit_users == 0:
+            if _limit_users == 0 and _limiter is not None:
                 _limiter.restore_original_limits()
                 _limiter = None
 
 
-def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int) -> list[T]:
-    """``[func(block) for block in blocks]`` over blocks of ``rows`` rows, in order, on all cores.
+def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: bool = False) -> list[T]:
+    """``[func(block) for block in blocks]`` over blocks of ``rows`` rows, in order, on
+    `current_threads` threads: the calling thread takes the first run of blocks, the pool's
+    threads the others (none with one thread).
 
     Each thread takes one contiguous run of blocks (handing each block to the pool separately
-    would cost more than a small block's work).
+    would cost more than a small block's work). With ``blas_limit``, BLAS is held to one thread
+    while the blocks run (`single_threaded_blas`; only the Hessian asks for it, see `blas_note`).
     """
     blocks = [slice(i, min(i + rows, n_rows)) for i in range(0, n_rows, rows)]
-    threads = min(len(blocks), os.cpu_count() or 1)
+    with single_threaded_blas() if blas_limit else contextlib.nullcontext():
+        return _map_blocks(func, blocks)
+
+
+def _map_blocks(func: Callable[[slice], T], blocks: list[slice]) -> list[T]:
+    if len(blocks) == 1:
+        return [func(blocks[0])]
+    threads = min(len(blocks), current_threads())
     if threads == 1:
         return [func(block) for block in blocks]
     bounds = [len(blocks) * k // threads for k in range(threads + 1)]
     runs = [blocks[bounds[k] : bounds[k + 1]] for k in range(threads)]
-    with single_threaded_blas():
-        results = list(_pool().map(lambda run: [func(block) for block in run], runs))
+
+    def do(run: list[slice]) -> list[T]:
+        return [func(block) for block in run]
+
+    futures = [_pool(threads - 1).submit(do, run) for run in runs[1:]]
+    try:
+        first = do(runs[0])
+    finally:
+        wait(futures)  # they write into the caller's arrays: never return before they are done
+    results = [first] + [future.result() for future in futures]
     return [result for run in results for result in run]
 
 
 def map_row_blocks(func: Callable[[slice], T], X: Array, threading_min: int = THREADING_MIN_ELEMENTS,
-                   min_rows: int = 0) -> list[T]:
+                   min_rows: int = 0, blas_limit: bool = False) -> list[T]:
     """`map_blocks` over the rows of ``X``, in blocks of `block_rows` rows (at least ``min_rows``);
     one call on the calling thread when ``X`` has fewer than ``threading_min`` elements."""
     n, d = X.shape
     if n * d < threading_min:
         return [func(slice(0, n))]
-    return map_blocks(func, n, max(block_rows(d), min_rows))
+    return map_blocks(func, n, max(block_rows(d), min_rows), blas_limit)
+
+
+def as_float64(block: NDArray) -> Array:
+    """A block of rows of ``X`` in float64: the block itself if it is float64, else a converted
+    copy of this block alone. So a float32 (or integer, or bool) ``X`` is never copied whole:
+    each pass converts one cache-sized block at a time, and computes in double precision
+    exactly what it would on ``X.astype(np.float64)``."""
+    return block if block.dtype == np.float64 else block.astype(np.float64)
+
+
+def activations(X: NDArray, w: Array, b: float) -> Array:
+    """``X @ w + b`` in blocks of rows, on the pool: for a float32 ``X`` (or a strided view of
+    one), without the float64 copy of all of it that NumPy's mixed-type product would make."""
+    a = np.empty(X.shape[0])
+
+    def work(rows: slice) -> None:
+        np.matmul(as_float64(X[rows]), w, out=a[rows])
+        a[rows] += b
+
+    map_row_blocks(work, X)
+    return a
 
 
 def loss_and_residual(a: Array, minus_signs: Array, residual: Array, weights: Array | None = None) -> float:
@@ -247,7 +495,7 @@ def step_pass(X: Array, minus_signs: Array, v: Array, c: float, base: Array | No
     residual = np.empty(n)
 
     def work(b: slice) -> tuple[float, Array]:
-        Xb, db = X[b], direction[b]
+        Xb, db = as_float64(X[b]), direction[b]
         np.matmul(Xb, v, out=db)
         db += c
         if base is not None:
@@ -271,7 +519,7 @@ def first_pass(X: Array, residual: Array) -> tuple[Array, bool]:
     the cost of the check alone.
     """
     def work(b: slice) -> tuple[bool, Array]:
-        Xb = X[b]
+        Xb = as_float64(X[b])
         with np.errstate(over="ignore", invalid="ignore"):
             finite = math.isfinite(float(np.sum(Xb)))
             return finite, residual[b] @ Xb
@@ -304,7 +552,7 @@ def column_stats(X: Array, columns: Array | None = None) -> tuple[Array, Array]:
 
     def work(rows: slice) -> tuple[float, Array, Array, Array, Array]:
         block = X[rows] if columns is None else X[rows, columns]
-        dev = block - origin
+        dev = as_float64(block) - origin
         return _block_moments(dev, None)
 
     return _pooled_stats(map_row_blocks(work, X), float(X.shape[0]), origin)
@@ -319,7 +567,7 @@ def weighted_column_stats(X: Array, weights: Array, columns: Array | None = None
     origin = np.asarray(X[first] if columns is None else X[first, columns], dtype=np.float64)
 
     def work(rows: slice) -> tuple[float, Array, Array, Array, Array]:
-        dev = (X[rows] if columns is None else X[rows, columns]) - origin
+        dev = as_float64(X[rows] if columns is None else X[rows, columns]) - origin
         return _block_moments(dev, weights[rows])
 
     parts = map_row_blocks(work, X)
@@ -371,7 +619,7 @@ def _pooled_stats(parts: list, mass: float, origin: Array) -> tuple[Array, Array
 def gradient_terms(X: Array, residual: Array) -> tuple[Array, float]:
     """``(X^T r, sum(r))`` in blocks, on all cores."""
     xtr = np.zeros(X.shape[1])
-    for part in map_row_blocks(lambda b: residual[b] @ X[b], X):
+    for part in map_row_blocks(lambda b: residual[b] @ as_float64(X[b]), X):
         xtr += part
     return xtr, float(np.sum(residual))
 
@@ -386,16 +634,18 @@ def hessian_terms(X: Array, s: Array) -> Array:
     has at least ``D`` rows: its product costs (rows) x D^2 and adding up its D x D result D^2,
     and with the cache-sized blocks of a pass, 262 rows of 1,000 features, the adding and the
     small products took 320 ms where blocks of 1,000 rows take 176 ms (10,000 x 1,000).
+
+    While its blocks run, BLAS is held to one thread (`blas_note` says why).
     """
     n, d = X.shape
     root = np.sqrt(s)
 
     def work(b: slice) -> tuple[Array, Array, float]:
-        Xb, sb = X[b], s[b]
+        Xb, sb = as_float64(X[b]), s[b]
         Z = np.multiply(Xb, root[b][:, None])
         return Z.T @ Z, sb @ Xb, float(np.sum(sb))
 
-    parts = map_row_blocks(work, X, min_rows=d)
+    parts = map_row_blocks(work, X, min_rows=d, blas_limit=True)  # see `blas_note`
     xtx, xts = np.zeros((d, d)), np.zeros(d)
     for part in parts:
         xtx += part[0]

@@ -52,6 +52,13 @@ def _from_pandas(value: object, name: str) -> object:
 
 def as_float_array(value: ArrayLike, name: str) -> Array:
     """Convert ``value`` to a float64 array, refusing what is not real-valued numeric data."""
+    return as_real_array(value, name).astype(np.float64, copy=False)
+
+
+def as_real_array(value: ArrayLike, name: str) -> NDArray:
+    """``value`` as an array of real numbers in its own dtype (float32, integers and bools are
+    kept, not converted), refusing what is not real-valued numeric data. `logreg.fit` takes
+    ``X`` this way: its passes convert one block of rows at a time (`_passes.as_float64`)."""
     sparse = _describe_sparse(value)
     if sparse is not None:
         raise TypeError(
@@ -74,7 +81,9 @@ def as_float_array(value: ArrayLike, name: str) -> Array:
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must hold real numbers, got complex values")
-    return arr.astype(np.float64, copy=False)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:  # long double: no BLAS; float64 it is
+        return arr.astype(np.float64)
+    return arr
 
 
 def check_finite(arr: Array, name: str) -> None:
@@ -99,14 +108,17 @@ def check_finite_elements(arr: Array, name: str) -> None:
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")
 
 
-def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: int | None = None) -> Array:
+def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: int | None = None,
+            keep_dtype: bool = False) -> Array:
     """``X`` as a finite float array of shape ``(n_samples, n_features)``.
 
     With ``finite=False`` the caller checks finiteness itself (`logreg.fit` does it in the same
     read of ``X`` as its first gradient). ``n_features``, when the model's is known (prediction),
     picks the right hint for a 1-D ``X``: one sample of several features, or several samples of one.
+    With ``keep_dtype``, a real ``X`` that is not float64 (float32, integers, bools) is returned
+    as it is, not copied to float64 (`as_real_array`).
     """
-    arr = as_float_array(X, name)
+    arr = as_real_array(X, name) if keep_dtype else as_float_array(X, name)
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:

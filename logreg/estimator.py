@@ -49,6 +49,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         method: ``"lbfgs"``, ``"newton"`` or ``"bfgs"`` (see `logreg.fit`).
         tol: the convergence tolerance of `logreg.fit`.
         max_iter: the iteration limit of `logreg.fit`.
+        n_threads: the threads `logreg.fit` runs its passes on: ``None`` (the default) follows
+            the limits the environment sets (``OMP_NUM_THREADS``, ``threadpool_limits``, the CPU
+            affinity and quota), so that inside ``GridSearchCV(n_jobs=...)`` each fit takes its
+            share of the machine; ``1`` starts no thread.
+
+    A float32 ``X`` is kept as it is (not copied to float64): `logreg.fit` converts one block of
+    rows at a time.
 
     Attributes:
         classes_: the two labels, sorted; ``classes_[1]`` is the "positive" class.
@@ -71,12 +78,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, l2: float = 0.5, *, penalize_bias: bool = False, method: str = "lbfgs",
-                 tol: float = 1e-8, max_iter: int = 200):
+                 tol: float = 1e-8, max_iter: int = 200, n_threads: int | None = None):
         self.l2 = l2
         self.penalize_bias = penalize_bias
         self.method = method
         self.tol = tol
         self.max_iter = max_iter
+        self.n_threads = n_threads
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -103,7 +111,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         result = fit(X, encoded.astype(np.float64), l2=self.l2, penalize_bias=self.penalize_bias,
-                     method=self.method, tol=self.tol, max_iter=self.max_iter, sample_weight=sample_weight)
+                     method=self.method, tol=self.tol, max_iter=self.max_iter, sample_weight=sample_weight,
+                     n_threads=self.n_threads)
         self.classes_ = classes
         self.coef_ = result.weights[None, :].copy()
         self.intercept_ = np.array([result.bias])

@@ -17,6 +17,7 @@ the data, on all cores (`logreg._passes`); BFGS goes through `scipy.optimize.min
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field, fields
@@ -27,8 +28,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
 from . import _validation as v
-from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual, single_threaded_blas,
+from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual,
                       step_pass, weighted_column_stats)
+from ._passes import activations, check_n_threads, single_threaded_blas, thread_count, using_threads
 from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
@@ -293,10 +295,27 @@ def _separable_after_fit(X: Array, y: Array, w: Array, b: float) -> bool:
     n, d = X.shape
     k = max(SEPARATION_SUBSET_MIN, SEPARATION_SUBSET_PER_PARAMETER * (d + 1))
     if n > 2 * k:
-        hardest = np.argpartition(np.abs(X @ w + b), k)[:k]
+        hardest = np.argpartition(np.abs(activations(X, w, b)), k)[:k]
         if 0.0 < y[hardest].mean() < 1.0 and not is_separable(X[hardest], y[hardest]):
             return False
     return is_separable(X, y)
+
+
+def _one_blas_thread(func):
+    """Run ``func`` with BLAS held to one thread: the solvers' dense linear algebra (Hessians,
+    their factorisations and solves, the Hessian estimate), and nothing else of a fit.
+
+    OpenBLAS splits a ``syrk`` or a Cholesky factorisation over its threads even at these
+    sizes, and its idle threads then spin for a while; measured at 100,000 x 200 on 2 cores,
+    that made Newton's fit 2-4x slower (and L-BFGS's 1.5-3x) than with these steps on one
+    BLAS thread. Its thread count is process-wide, so for the duration of these steps only,
+    another thread's BLAS calls run on one thread too (`_passes.blas_note`).
+    """
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        with single_threaded_blas():
+            return func(*args, **kwargs)
+    return wrapped
 
 
 @dataclass(eq=False)
@@ -535,6 +554,7 @@ class _Problem:
         q = np.divide(q, sw, out=np.zeros_like(q), where=sw > 0)
         return self.hessian_psi_from_weights(sw * q * (1.0 - q), stride)
 
+    @_one_blas_thread
     def hessian_psi_from_weights(self, s: Array, stride: int = 1) -> Array:
         """`hessian_psi` given the weights ``s = sigma'(a)`` (of every ``stride``-th row)."""
         X = self.X[::stride]
@@ -618,6 +638,7 @@ def fit(
     init: FitResult | tuple[ArrayLike, float] | None = None,
     sample_weight: ArrayLike | None = None,
     check_separation: bool = True,
+    n_threads: int | None = None,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E_\lambda(w, b)$ (book eq. ``obj``).
 
@@ -673,6 +694,17 @@ def fit(
             hyperplane separates means the whole cannot be separated); only otherwise is the
             linear program solved on every row, which on a million rows costs far more than the
             fit. Pass ``False`` to skip the question (``separable`` is then ``None``).
+        n_threads: how many threads the passes over the data run on (the calling thread among
+            them). ``None`` (the default) follows the limits the environment sets: the CPU
+            affinity, a container's CPU quota, ``OMP_NUM_THREADS`` and its kin, and
+            ``threadpoolctl.threadpool_limits`` (see `logreg._passes.thread_count`, where the
+            rule lives). ``1`` starts no thread at all. The result does not depend on it. BLAS's
+            own thread count is left as it is, except while a Hessian is formed, factorised
+            or solved with (`logreg._passes.blas_note` says why).
+
+        A float32 (or integer) ``X`` is not copied: the passes convert one block of rows to
+        float64 at a time, so the fit computes in double precision what it would on
+        ``X.astype(np.float64)``, at little more memory than ``X`` itself.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -696,7 +728,8 @@ def fit(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}")
-    Xa = v.check_X(X, finite=False)  # finiteness: below, in the same read as the first gradient
+    Xa = v.check_X(X, finite=False, keep_dtype=True)  # finiteness: below, with the first gradient
+    threads = thread_count(check_n_threads(n_threads))
     ya = v.check_y(y, Xa.shape[0])
     l2 = v.check_l2(l2)
     if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
@@ -720,6 +753,13 @@ def fit(
             if not np.any(sw[ya == label] > 0):
                 raise ValueError(f"every row of class {int(label)} has sample_weight 0, so y holds "
                                  "only one class where it counts; both classes need a positive weight")
+    with using_threads(threads):
+        return _fit(Xa, ya, l2, penalize_bias, method, tol, max_iter, start, sw, bool(check_separation))
+
+
+def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol: float, max_iter: int,
+         start: tuple[Array, float] | None, sw: Array | None, check_separation: bool) -> FitResult:
+    """`fit` on checked arguments, inside its `using_threads` context."""
     if _first_pass_is_at_start(method, ya, Xa.shape[1], sw):
         first = _start_pass(Xa, ya, sw)  # checks that X is finite too
     else:  # a warm start: the full data are first evaluated elsewhere
@@ -727,15 +767,14 @@ def fit(
         first = None
 
     solver = {"newton": _newton, "bfgs": _scipy_bfgs, "lbfgs": _lbfgs}[method]
-    # The solvers' parallel work runs on `_passes`' thread pool; BLAS's own threads would only
-    # compete with it (see `single_threaded_blas`).
-    with single_threaded_blas():
-        problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw)
-        problem.init = start
-        w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
+    # The solvers' parallel work runs on `_passes`' thread pool, on the threads `fit` allowed;
+    # BLAS keeps its own setting (see `_passes.blas_note`).
+    problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw)
+    problem.init = start
+    w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias), sw)
     separable = None
-    if l2 == 0.0 and bool(check_separation):
+    if l2 == 0.0 and check_separation:
         # A row of weight 0 is not in the objective, so not in the question either.
         rows = slice(None) if sw is None or np.all(sw > 0) else sw > 0
         separable = _separable_after_fit(Xa[rows], ya[rows], w, b)
@@ -745,7 +784,7 @@ def fit(
                 "maximum: the weights grow without bound and the fit stops only at the tolerance. "
                 "Pass l2 > 0 for a finite, unique solution.",
                 SeparationWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     if not converged and not separable:
         if n_iter >= max_iter:
@@ -754,7 +793,7 @@ def fit(
             why = (f"stopped after {n_iter} iterations without meeting tol={tol:g}: no step it "
                    "tried decreased the objective measurably (rounding error, or a problem too "
                    "ill-conditioned for this method); use a larger tol or method='newton'")
-        warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=2)
+        warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=3)
     return FitResult(
         weights=w,
         bias=b,
@@ -862,6 +901,7 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
     return point.w, point.b, max_iter, bool(np.max(np.abs(g)) <= gtol), history, hessian
 
 
+@_one_blas_thread
 def _factorize_psd(H: Array):
     """A solver for ``H x = rhs``, with ``H`` symmetric positive semidefinite.
 
@@ -873,8 +913,8 @@ def _factorize_psd(H: Array):
     try:
         L = np.linalg.cholesky(H)
     except np.linalg.LinAlgError:
-        return lambda rhs: np.linalg.lstsq(H, rhs, rcond=None)[0]
-    return lambda rhs: np.linalg.solve(L.T, np.linalg.solve(L, rhs))
+        return _one_blas_thread(lambda rhs: np.linalg.lstsq(H, rhs, rcond=None)[0])
+    return _one_blas_thread(lambda rhs: np.linalg.solve(L.T, np.linalg.solve(L, rhs)))
 
 
 def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
@@ -1128,6 +1168,7 @@ def _hessian_stride(n: int, d: int) -> int:
     return 1 << (k.bit_length() - 1)
 
 
+@_one_blas_thread
 def _hessian_estimate(problem: _Problem, w: Array, b: float, stride: int | None = None) -> Array:
     r"""The Hessian at ``(w, b)`` in psi coordinates, from every k-th row (`_hessian_stride`):
     exact on small data, otherwise an unbiased estimate, scaled up by the fraction of rows read.
@@ -1140,7 +1181,7 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, stride: int | None 
     preconditioner.
     """
     k = problem.hessian_stride if stride is None else stride
-    _, residual = nll_and_residual(problem.X[::k] @ w + b, problem.minus_signs[::k],
+    _, residual = nll_and_residual(activations(problem.X[::k], w, b), problem.minus_signs[::k],
                                    None if problem.sw is None else problem.sw[::k])
     return problem.hessian_psi(residual, stride=k)
 
@@ -1177,6 +1218,7 @@ def _ill_conditioned_at_start(problem: _Problem) -> bool:
     return _condition_estimate(problem.hessian_psi_from_weights(weights, stride)) > WELL_CONDITIONED
 
 
+@_one_blas_thread
 def _condition_estimate(H: Array) -> float:
     """A cheap estimate of the condition number of a symmetric positive semidefinite ``H``: the
     ratio of the largest to the smallest pivot of its Cholesky factorisation (``inf`` if it has

@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, ndtr, ndtri
 
 from . import _validation as v
-from ._passes import hessian_terms
+from ._passes import activations, hessian_terms
 from .model import _penalty_diagonal, sigmoid_derivative
 from .warnings import ConvergenceWarning
 
@@ -93,7 +93,7 @@ def fitted_hessian(result: FitResult, X: ArrayLike | None = None, y: ArrayLike |
         (3, 3)
     """
     Xa, _ = _training(result, X, y)
-    H = hessian_terms(Xa, sigmoid_derivative(Xa @ result.weights + result.bias))
+    H = hessian_terms(Xa, sigmoid_derivative(activations(Xa, result.weights, result.bias)))
     if penalised:
         H = H + _penalty_diagonal(Xa.shape[1], result.l2, result.penalize_bias)
     return H

@@ -12,13 +12,18 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_fit.py"
 
 
 def test_the_benchmark_runs_and_reports_every_solver():
-    out = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "3000x5", "--repeats", "1"],
+    out = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "3000x5", "--repeats", "1",
+                          "--memory-size", "3000x5"],
                          capture_output=True, text=True, timeout=300, check=True).stdout
     for label in ("logreg default (lbfgs)", "logreg newton", "sklearn lbfgs", "sklearn newton-cholesky"):
         assert re.search(rf"^{re.escape(label)}\s+\d+\.\d+s", out, re.M), label
     verdict = re.search(r"^(PASS|FAIL) 3000x5: logreg default fit = [\d.]+x .* gap (\S+) ", out, re.M)
     assert verdict, out
     assert abs(float(verdict.group(2))) <= 1e-10  # the accuracy half of the target, which is not noisy
+    # The float32 peak-memory table: every solver, with its memory before, peak and added.
+    assert "=== peak memory, float32 X of 3,000 x 5" in out
+    for label in ("logreg default", "logreg newton", "sklearn lbfgs", "sklearn newton-cholesky"):
+        assert re.search(rf"^{re.escape(label)}\s+\d+ MiB\s+\d+ MiB\s+-?\d+ MiB\s+\d+\.\d+s", out, re.M), label
 
 
 def test_the_separation_benchmark_runs_and_finds_overlap():
