@@ -67,7 +67,7 @@ TOLERANCE = 0.5
 def _case(name: str, palette: str):
     """One comparison, with its own marker: the style and background depend on the palette."""
     compare = pytest.mark.mpl_image_compare(
-        baseline_dir="baseline",
+        baseline_dir=str(BASELINE),
         filename=f"{name}-{palette}.png",
         tolerance=TOLERANCE,
         # pytest-mpl resets rcParams to Matplotlib's defaults and applies this style around the
