@@ -239,44 +239,59 @@ def refuse_dense_hessian(method: str, X) -> None:
             f"{DENSE_HESSIAN_MAX_FEATURES:,} features)")
 
 
+def scale_columns(X, factors: Array):
+    """``X`` with column ``j`` multiplied by ``factors[j]``: a new matrix of the same format that
+    shares ``X``'s index arrays (only the stored values are copied)."""
+    cols = X.indices if X.format == "csr" else np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+    return type(X)((X.data * factors[cols], X.indices, X.indptr), shape=X.shape)
+
+
+def hessian_psi(X, s: Array, c: Array, penalty: Array) -> Array:
+    r"""The Hessian in the solvers' psi coordinates (scales ``c``, no centre) as a dense array:
+    $	ilde X_c^	op S 	ilde X_c + \operatorname{diag}(p_j / c_j^2)$ with $X_c = X C^{-1}$,
+    computed from $X_c$, so that neither tiny nor huge columns under- or overflow in
+    $X^	op S X$ (``penalty``: the diagonal of the penalty's Hessian in (w, b))."""
+    H = hessian_terms(scale_columns(X, 1.0 / c), s)
+    d = X.shape[1]
+    H[np.arange(d), np.arange(d)] += penalty[:d] / c / c  # not c ** 2, which can underflow
+    H[d, d] += penalty[d]
+    return H
+
+
 class HessianOperator:
-    r"""The Hessian of the objective in the solvers' psi coordinates as a linear operator, for a
-    sparse ``X`` with too many features for a dense one: $T^\top (\tilde X^\top S \tilde X + P) T$
-    applied to a vector with two sparse products, never formed.
+    r"""The Hessian of the objective in the solvers' psi coordinates (scales ``c``, no centre)
+    as a linear operator, for a sparse ``X`` with too many features for a dense matrix:
+    $	ilde X_c^	op S 	ilde X_c + \operatorname{diag}(p / c^2)$, $X_c = X C^{-1}$, applied to
+    a vector with two sparse products, never formed. ``scale`` multiplies the data term (an
+    estimate from every k-th row is scaled up by k).
 
     ``solve(g)`` approximates $H^{-1} g$ by conjugate gradients, preconditioned by the exact
     diagonal of $H$ (from the squares of the stored values, one more sparse product), to a
     relative residual of `CG_RTOL`. Its value $g^\top H^{-1} g$, the Newton decrement of
-    L-BFGS's certificate, is then within a factor $(1 \pm \text{rtol})$-ish of the exact one.
+    L-BFGS's certificate, is then accurate to about that relative residual (CG approaches it from
+    below, monotonically).
     """
 
     CG_RTOL = 1e-4
     CG_MAX_ITER = 500
 
-    def __init__(self, X, s: Array, penalty: Array, c: Array, mu: Array, scale: float = 1.0):
-        self.X, self.s, self.penalty, self.c, self.mu, self.scale = X, s, penalty, c, mu, scale
+    def __init__(self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0):
         d = X.shape[1]
-        # diag(T^T H T) in psi coordinates: with u = mu / c, the (j, j) entry is
-        # (H_jj - 2 mu_j H_jd + mu_j^2 H_dd) / c_j^2, and H_dd at the bias.
-        sq = X.multiply(X)
-        h_jj = scale * (sq.T @ s) + penalty[:d]
-        h_jd = scale * (X.T @ s)
-        h_dd = scale * math.fsum(s) + penalty[d]
+        self.Xc = scale_columns(X, 1.0 / c)
+        self.s, self.scale = s, scale
+        self.penalty = np.append(penalty[:d] / c / c, penalty[d])
+        sq = self.Xc.multiply(self.Xc)
         diag = np.empty(d + 1)
-        diag[:d] = (h_jj - 2 * mu * h_jd + mu * mu * h_dd) / (c * c)
-        diag[d] = h_dd
+        diag[:d] = scale * (sq.T @ s) + self.penalty[:d]
+        diag[d] = scale * math.fsum(s) + self.penalty[d]
         self.diag = np.where(diag > 0, diag, 1.0)
 
     def matvec(self, v: Array) -> Array:
-        d = self.X.shape[1]
-        uw = v[:d] / self.c
-        ub = float(v[d] - self.mu @ uw)
-        t = self.s * (self.X @ uw + ub)
-        hw = self.scale * (self.X.T @ t) + self.penalty[:d] * uw
-        hb = self.scale * float(np.sum(t)) + self.penalty[d] * ub
+        d = self.Xc.shape[1]
+        t = self.s * (self.Xc @ v[:d] + v[d])
         out = np.empty(d + 1)
-        out[:d] = (hw - self.mu * hb) / self.c
-        out[d] = hb
+        out[:d] = self.scale * (self.Xc.T @ t) + self.penalty[:d] * v[:d]
+        out[d] = self.scale * float(np.sum(t)) + self.penalty[d] * v[d]
         return out
 
     def solve(self, g: Array) -> Array:

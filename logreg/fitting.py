@@ -367,16 +367,29 @@ class _Problem:
         self.mu = mean
 
     def _sparse_coordinates(self, sample_weight: Array | None) -> None:
-        """Scales only, for a sparse ``X``: ``c`` from every stored value (`_sparse.column_stats`,
-        $O(\mathrm{nnz})$, so no subsample is needed), and no centre (``mu = 0``; the bias
-        absorbs it). The subsample is kept for the warm starts."""
+        r"""Scales only, for a sparse ``X``, and no centre (``mu = 0``; the bias absorbs it).
+
+        Without a centre, the curvature of column $j$ at the start is
+        $p(1 - p) \sum_n x_{nj}^2 + 2\lambda$ ($p$ the class balance), so the scale is
+        $c_j = \sqrt{\overline{x_j^2} + 2\lambda / (N p (1 - p))}$, with
+        $\overline{x_j^2} = \mu_j^2 + \sigma_j^2$ from the stored values
+        (`_sparse.column_stats`, O(nnz): no subsample is needed): every weight's curvature is
+        then $N p(1 - p)$, the bias's. (The standard deviation alone, as for dense data, leaves
+        the penalty's curvature $2\lambda / c_j^2$ to vary by orders of magnitude between rare
+        and common features: measured on 20,000 x 100,000 with one value per column, L-BFGS
+        did not converge in 200 iterations.) The subsample is kept for the warm starts.
+        """
         from ._sparse import column_stats as sparse_column_stats
 
         if self.n >= WARM_START_MIN_SAMPLES:
             self.sample = (self.X[::SUBSAMPLE_STRIDE], self.y[::SUBSAMPLE_STRIDE],
                            None if sample_weight is None else sample_weight[::SUBSAMPLE_STRIDE])
         counted = sample_weight is not None and np.any(sample_weight > 0)
-        _, scale = sparse_column_stats(self.X, sample_weight if counted else None)
+        mean, std = sparse_column_stats(self.X, sample_weight if counted else None)
+        rate = self.rate
+        with np.errstate(divide="ignore", invalid="ignore"):
+            penalty = math.sqrt(2.0 * self.l2 / (self.total * rate * (1.0 - rate)))
+        scale = np.hypot(np.hypot(mean, std), penalty if math.isfinite(penalty) else 0.0)
         self.c = np.where(scale > 0, scale, 1.0)
         self.mu = np.zeros(self.d)
 
@@ -509,10 +522,21 @@ class _Problem:
     def hessian_psi_from_weights(self, s: Array, stride: int = 1) -> Array:
         """`hessian_psi` given the weights ``s = sigma'(a)`` (of every ``stride``-th row)."""
         X = self.X[::stride]
+        if self.sparse:  # psi coordinates directly (no centre): no under/overflow in X^T S X
+            H = self.passes.hessian_psi(X, s * (self.n / X.shape[0] if stride > 1 else 1.0), self.c,
+                                        self.penalty_vector())
+            return H
         H = self.passes.hessian_terms(X, s)
         if stride > 1:
             H *= self.n / X.shape[0]
         return self.pull_back_matrix(H + _penalty_diagonal(self.d, self.l2, self.penalize_bias))
+
+    def penalty_vector(self) -> Array:
+        """The diagonal of the penalty's Hessian in (w, b) (`_penalty_diagonal`), as a vector."""
+        penalty = np.full(self.d + 1, 2.0 * self.l2)
+        if not self.penalize_bias:
+            penalty[-1] = 0.0
+        return penalty
 
     def gtol(self, tol: float) -> float:
         return tol * self.total
@@ -1122,10 +1146,7 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False
             q = np.divide(q, sw, out=np.zeros_like(q), where=sw > 0)
             weights = sw * q * (1.0 - q)
         X = problem.X[::k]
-        penalty = np.full(problem.d + 1, 2.0 * problem.l2)  # the diagonal of `_penalty_diagonal`
-        if not problem.penalize_bias:
-            penalty[-1] = 0.0
-        return problem.passes.HessianOperator(X, weights, penalty, problem.c, problem.mu,
+        return problem.passes.HessianOperator(X, weights, problem.penalty_vector(), problem.c,
                                               scale=problem.n / X.shape[0])
     return problem.hessian_psi(residual, stride=k)
 
