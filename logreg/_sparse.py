@@ -267,12 +267,15 @@ class HessianOperator:
 
     ``solve(g)`` approximates $H^{-1} g$ by conjugate gradients, preconditioned by the exact
     diagonal of $H$ (from the squares of the stored values, one more sparse product), to a
-    relative residual of `CG_RTOL`. Its value $g^\top H^{-1} g$, the Newton decrement of
-    L-BFGS's certificate, is then accurate to about that relative residual (CG approaches it from
-    below, monotonically).
+    relative residual of `CG_RTOL`, or until the Newton decrement $g^\top x_k$ it builds up
+    (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
+    `CG_DECREMENT_RTOL` of itself in a step. The certificate needs that decrement to a few
+    per cent, not $H^{-1} g$ to many digits: measured at 20,000 x 2,000 (0.5 %), the residual
+    test alone took ~200 Hessian-vector products per certificate.
     """
 
     CG_RTOL = 1e-4
+    CG_DECREMENT_RTOL = 1e-4
     CG_MAX_ITER = 500
 
     def __init__(self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0):
@@ -302,6 +305,7 @@ class HessianOperator:
         p = z.copy()
         rz = float(r @ z)
         stop = self.CG_RTOL * float(np.linalg.norm(g))
+        decrement = 0.0
         for _ in range(self.CG_MAX_ITER):
             if float(np.linalg.norm(r)) <= stop:
                 break
@@ -311,6 +315,9 @@ class HessianOperator:
                 break
             alpha = rz / curvature
             x += alpha * p
+            decrement += alpha * rz
+            if alpha * rz <= self.CG_DECREMENT_RTOL * decrement:
+                break
             r -= alpha * Hp
             z = r / self.diag
             rz_new = float(r @ z)

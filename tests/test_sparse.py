@@ -203,7 +203,7 @@ def test_hessian_operator_matches_the_dense_hessian():
         np.testing.assert_allclose(op.diag, np.diag(dense), rtol=1e-11)
         g = rng.standard_normal(41)
         exact = np.linalg.solve(dense, g)
-        assert float(g @ op.solve(g)) == pytest.approx(float(g @ exact), rel=1e-6)
+        assert float(g @ op.solve(g)) == pytest.approx(float(g @ exact), rel=1e-3)
 
 
 @pytest.mark.parametrize("l2", [1e-3, 0.5])
