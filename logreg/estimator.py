@@ -73,6 +73,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         >>> model = make_pipeline(StandardScaler(), LogisticRegression(l2=0.5)).fit(X, y)
         >>> model.predict_proba(X[:2]).shape, round(model.score(X, y), 3)
         ((2, 2), 0.988)
+
+        ``scipy.sparse`` input works the same way, without a dense copy:
+
+        >>> import scipy.sparse as sp
+        >>> X_sparse = sp.csr_matrix(X > X.mean(axis=0))  # 0/1 features, 51 % stored
+        >>> LogisticRegression().fit(X_sparse, y).predict_proba(X_sparse[:2]).shape
+        (2, 2)
     """
 
     def __init__(self, l2: float = 0.5, *, penalize_bias: bool = False, method: str = "lbfgs",

@@ -192,7 +192,8 @@ def objective(
     Args:
         weights: shape ``(n_features,)``.
         bias: the intercept $b$.
-        X: shape ``(n_samples, n_features)``.
+        X: shape ``(n_samples, n_features)``; a ``scipy.sparse`` matrix or array too (never
+            made dense; see `logreg.fit`).
         y: shape ``(n_samples,)``, 0/1 labels.
         l2: the penalty strength $\lambda \ge 0$.
         penalize_bias: add $\lambda b^2$ too (the post's folded-bias code does).

@@ -301,6 +301,16 @@ def test_functions_that_need_dense_data_say_so():
         gradient_descent(X, y)
 
 
+def test_inference_on_a_sparse_fit_asks_for_dense_data():
+    X, y = _data(300, 5, 0.4, seed=18)
+    model = logreg.fit(X, y, l2=0.5)
+    with pytest.raises(TypeError, match="fitted on a scipy.sparse csr_matrix.*X=X.toarray()"):
+        model.standard_errors
+    dense = logreg.fit(X.toarray(), y, l2=0.5)
+    np.testing.assert_allclose(logreg.inference.standard_errors(model, X.toarray(), y),
+                               dense.standard_errors, rtol=1e-6)
+
+
 def test_the_fit_result_of_sparse_data_pickles():
     X, y = _data(300, 5, 0.4, seed=18)
     model = logreg.fit(X, y, l2=0.5)
