@@ -149,12 +149,12 @@ def column_stats(X, weights: Array | None = None) -> tuple[Array, Array]:
     else:
         entry_w = weights[rows if rows is not None else _rows_of_entries(X)]
         mass = math.fsum(weights)
-        col_mass = np.bincount(cols, weights=entry_w, minlength=d)
+        col_mass = np.bincount(cols, weights=entry_w, minlength=d).astype(np.float64)
         keep = entry_w > 0  # a value on a row of weight 0 does not count, not even in the range
         if not np.all(keep):
             cols, data, entry_w = cols[keep], data[keep], entry_w[keep]
     top = np.zeros(d)
-    np.maximum.at(top, cols, np.abs(data)) if data.size else None
+    np.maximum.at(top, cols, np.abs(data))  # each column's largest magnitude
     unit = np.where(top > 0, top, 1.0)
     scaled = data / unit[cols]
     mean_scaled = np.bincount(cols, weights=scaled if entry_w is None else scaled * entry_w, minlength=d) / mass
@@ -162,8 +162,8 @@ def column_stats(X, weights: Array | None = None) -> tuple[Array, Array]:
     np.multiply(dev, dev, out=dev)
     if entry_w is not None:
         dev *= entry_w
-    squares = np.bincount(cols, weights=dev, minlength=d)
-    squares += np.maximum(mass - col_mass, 0.0) * mean_scaled ** 2
+    # (np.bincount of no values is an integer array: the sum below makes a float one.)
+    squares = np.bincount(cols, weights=dev, minlength=d) + np.maximum(mass - col_mass, 0.0) * mean_scaled ** 2
     std = unit * np.sqrt(np.maximum(squares, 0.0) / mass)
     # A column equal to one value on every (counted) row has an exact scale of 0.
     full = col_mass >= mass

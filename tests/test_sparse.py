@@ -350,3 +350,13 @@ def test_scikit_learns_sparse_checks(check_name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", estimator_checks.SkipTestWarning)
         getattr(estimator_checks, check_name)("LogisticRegression", LogisticRegression())
+
+
+@pytest.mark.parametrize("l2", [0.0, 1.0])
+def test_a_matrix_with_no_stored_value(l2):
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    for X in (sp.csr_matrix((5, 3)), sp.csc_matrix((5, 3))):
+        model = logreg.fit(X, y, l2=l2)
+        dense = logreg.fit(X.toarray(), y, l2=l2)
+        np.testing.assert_array_equal(model.weights, 0.0)
+        assert model.bias == pytest.approx(dense.bias, rel=1e-12)
