@@ -693,8 +693,9 @@ def fit(
         them (the bias absorbs the centre), with scales computed from the stored values, and
         every pass is a pair of sparse products, ``X @ v`` and ``X.T @ r``. The answer is the
         dense fit's (tested for every method, with and without ``l2`` and sample weights).
-        L-BFGS takes any number of features; above 4,096 features its certificate uses
-        Hessian-vector products with conjugate gradients instead of a dense Hessian estimate.
+        L-BFGS takes any number of features; above 4,096 features (or where a dense Hessian
+        estimate would cost more than 50 passes over the stored values) its certificate uses
+        Hessian-vector products with conjugate gradients instead.
         ``"newton"`` and ``"bfgs"`` need a dense $(D+1) \times (D+1)$ matrix and refuse more
         than 4,096 features with an error that says so (use ``"lbfgs"``). ``predict``,
         ``predict_proba``, `logreg.objective`, `logreg.gradient` and `logreg.hessian` take
