@@ -30,7 +30,7 @@ def _data(n: int, d: int, density: float, seed: int, *, values: str = "exponenti
 
 
 #: (n, d, density): tall and sparse, square-ish and dense-ish, wide (more features than rows).
-SHAPES = [(2000, 30, 0.05), (400, 60, 0.3), (300, 500, 0.02)]
+SHAPES = [(2000, 30, 0.05), (400, 60, 0.3), (150, 200, 0.05)]
 
 FORMATS = {
     "csr_matrix": sp.csr_matrix, "csc_matrix": sp.csc_matrix, "csr_array": sp.csr_array,
