@@ -49,6 +49,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_fit.py
 	$(BIN)/python benchmarks/bench_real.py
 	$(BIN)/python benchmarks/bench_separation.py
+	$(BIN)/python benchmarks/bench_sparse.py
 
 ## baselines: re-render the image baselines in tests/baseline/ with the pinned Matplotlib.
 ## Then LOOK at every image git shows as changed before committing it (README.md says how).

@@ -380,7 +380,10 @@ def as_float64(block: NDArray) -> Array:
 
 def activations(X: NDArray, w: Array, b: float) -> Array:
     """``X @ w + b`` in blocks of rows, on the pool: for a float32 ``X`` (or a strided view of
-    one), without the float64 copy of all of it that NumPy's mixed-type product would make."""
+    one), without the float64 copy of all of it that NumPy's mixed-type product would make.
+    A ``scipy.sparse`` ``X`` gets its own (single) product."""
+    if not isinstance(X, np.ndarray):
+        return np.asarray(X @ w, dtype=np.float64).ravel() + b
     a = np.empty(X.shape[0])
 
     def work(rows: slice) -> None:

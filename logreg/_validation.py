@@ -62,8 +62,9 @@ def as_real_array(value: ArrayLike, name: str) -> NDArray:
     sparse = _describe_sparse(value)
     if sparse is not None:
         raise TypeError(
-            f"{name} is a scipy.sparse {sparse}; sparse input is not supported yet: pass a dense "
-            f"array ({name}.toarray()) if it fits in memory")
+            f"{name} is a scipy.sparse {sparse}, which this function does not accept: pass a dense "
+            f"array ({name}.toarray()) if it fits in memory. (fit, predict, predict_proba, objective, "
+            "gradient, hessian and LogisticRegression accept scipy.sparse input.)")
     if isinstance(value, np.ma.MaskedArray):
         if np.ma.count_masked(value):
             raise ValueError(
@@ -109,8 +110,12 @@ def check_finite_elements(arr: Array, name: str) -> None:
 
 
 def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: int | None = None,
-            keep_dtype: bool = False) -> Array:
+            keep_dtype: bool = False, sparse: bool = False) -> Array:
     """``X`` as a finite float array of shape ``(n_samples, n_features)``.
+
+    With ``sparse=True`` a ``scipy.sparse`` ``X`` is accepted and returned as a float64 CSR or
+    CSC matrix (`logreg._sparse.check_sparse_X`); otherwise it is refused with a message that
+    says so.
 
     With ``finite=False`` the caller checks finiteness itself (`logreg.fit` does it in the same
     read of ``X`` as its first gradient). ``n_features``, when the model's is known (prediction),
@@ -118,6 +123,10 @@ def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: i
     With ``keep_dtype``, a real ``X`` that is not float64 (float32, integers, bools) is returned
     as it is, not copied to float64 (`as_real_array`).
     """
+    if sparse and _describe_sparse(X) is not None:
+        from ._sparse import check_sparse_X
+
+        return check_sparse_X(X, name, finite=finite)
     arr = as_real_array(X, name) if keep_dtype else as_float_array(X, name)
     if arr.ndim != 2:
         hint = ""
@@ -176,8 +185,8 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> Arra
     return arr
 
 
-def check_Xy(X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
-    Xa = check_X(X)
+def check_Xy(X: ArrayLike, y: ArrayLike, *, sparse: bool = False) -> tuple[Array, Array]:
+    Xa = check_X(X, sparse=sparse)
     return Xa, check_y(y, Xa.shape[0])
 
 
@@ -240,6 +249,6 @@ def check_problem(
     weights: ArrayLike, bias: float, X: ArrayLike, y: ArrayLike, l2: float,
     sample_weight: ArrayLike | None = None,
 ) -> tuple[Array, float, Array, Array, float, Array | None]:
-    Xa, ya = check_Xy(X, y)
+    Xa, ya = check_Xy(X, y, sparse=True)  # the model functions accept scipy.sparse X
     w, b = check_weights(weights, bias, Xa.shape[1])
     return w, b, Xa, ya, check_l2(l2), check_sample_weight(sample_weight, ya.shape[0])

@@ -16,6 +16,8 @@ The estimator only translates: scikit-learn's conventions in, `logreg.fit` under
 * **the penalty**: ``l2`` is the book's $\lambda$ on the *summed* loss; scikit-learn's ``C``
   (an inverse strength on the summed loss, $\lVert w\rVert^2 / 2$ penalty) is
   ``C = 1 / (2 * l2)``, so the default ``l2 = 0.5`` is scikit-learn's default ``C = 1``.
+* **sparse input**: ``scipy.sparse`` matrices and arrays are fitted and predicted without a
+  dense copy (CSR and CSC as they are, other formats converted to CSR); see `logreg.fit`.
 * **feature names**: a pandas ``DataFrame`` sets ``feature_names_in_``; predicting on a frame
   with other columns, or the same columns in another order, is an error naming them.
 """
@@ -31,6 +33,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .fitting import METHODS, fit
 
 __all__ = ["LogisticRegression"]
+
+#: scipy.sparse formats used as they are; scikit-learn's validation converts any other to the first.
+_SPARSE_FORMATS = ["csr", "csc"]
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -75,6 +80,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         >>> model = make_pipeline(StandardScaler(), LogisticRegression(l2=0.5)).fit(X, y)
         >>> model.predict_proba(X[:2]).shape, round(model.score(X, y), 3)
         ((2, 2), 0.988)
+
+        ``scipy.sparse`` input works the same way, without a dense copy:
+
+        >>> import scipy.sparse as sp
+        >>> X_sparse = sp.csr_matrix(X > X.mean(axis=0))  # 0/1 features, 51 % stored
+        >>> LogisticRegression().fit(X_sparse, y).predict_proba(X_sparse[:2]).shape
+        (2, 2)
     """
 
     def __init__(self, l2: float = 0.5, *, penalize_bias: bool = False, method: str = "lbfgs",
@@ -89,6 +101,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False  # binary: the book's model, by design
+        tags.input_tags.sparse = True  # scipy.sparse CSR/CSC (others converted), never densified
         return tags
 
     def fit(self, X, y, sample_weight=None) -> LogisticRegression:
@@ -99,7 +112,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; choose one of {', '.join(map(repr, METHODS))}")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
+                             y_numeric=False)
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y", raise_unknown=True)
         if kind != "binary":
@@ -124,7 +138,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         r"""The activation $a = Xw + b$ for each row, shape ``(n_samples,)``: positive means
         ``classes_[1]``."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32])
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict_proba(self, X) -> np.ndarray:

@@ -67,6 +67,10 @@ def _training(result: FitResult, X: ArrayLike | None, y: ArrayLike | None) -> tu
         data = getattr(result, "training_data", None)
         if data is None:
             raise ValueError("this FitResult does not hold its training data; pass X and y")
+        if v._describe_sparse(data[0]) is not None:
+            raise TypeError(f"this FitResult was fitted on a scipy.sparse {type(data[0]).__name__}; "
+                            "the inference methods need a dense X: pass X=X.toarray() and y, if it fits "
+                            "in memory (its (D+1) x (D+1) covariance would be dense too)")
         return data
     if X is None or y is None:
         raise ValueError("pass both X and y (the data the model was fitted on), or neither")

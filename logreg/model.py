@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
 from ._passes import hessian_terms, map_row_blocks
-from ._validation import as_float_array
+from ._validation import _describe_sparse, as_float_array
 
 __all__ = [
     "sigmoid",
@@ -192,7 +192,8 @@ def objective(
     Args:
         weights: shape ``(n_features,)``.
         bias: the intercept $b$.
-        X: shape ``(n_samples, n_features)``.
+        X: shape ``(n_samples, n_features)``; a ``scipy.sparse`` matrix or array too (never
+            made dense; see `logreg.fit`).
         y: shape ``(n_samples,)``, 0/1 labels.
         l2: the penalty strength $\lambda \ge 0$.
         penalize_bias: add $\lambda b^2$ too (the post's folded-bias code does).
@@ -224,6 +225,8 @@ def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias:
     On a large ``X``, in blocks of rows on all cores (`logreg._passes.map_row_blocks`).
     """
     sw = sample_weight
+    if _describe_sparse(X) is not None:  # a sparse X: one sparse product (`logreg._sparse`)
+        return _nll_from_activation(_activation(w, b, X), y, sw) + _penalty_terms(w, b, l2, penalize_bias)
     parts = map_row_blocks(lambda rows: _nll_from_activation(
         _activation(w, b, X[rows]), y[rows], None if sw is None else sw[rows]), X)
     return math.fsum(parts) + _penalty_terms(w, b, l2, penalize_bias)
@@ -329,6 +332,10 @@ def hessian(
     s = sigmoid_derivative(_activation(w, b, X))
     if sw is not None:
         s *= sw
+    if _describe_sparse(X) is not None:
+        from ._sparse import hessian_terms as sparse_hessian_terms
+
+        return sparse_hessian_terms(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
     return hessian_terms(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
 
 
