@@ -57,10 +57,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         n_threads: the threads `logreg.fit` runs its passes on: ``None`` (the default) follows
             the limits the environment sets (``OMP_NUM_THREADS``, ``threadpool_limits``, the CPU
             affinity and quota), so that inside ``GridSearchCV(n_jobs=...)`` each fit takes its
-            share of the machine; ``1`` starts no thread.
-
-    A float32 ``X`` is kept as it is (not copied to float64): `logreg.fit` converts one block of
-    rows at a time.
+            share of the machine; ``1`` starts no thread. (A float32 ``X`` is kept as it is,
+            not copied to float64: `logreg.fit` converts one block of rows at a time.)
 
     Attributes:
         classes_: the two labels, sorted; ``classes_[1]`` is the "positive" class.

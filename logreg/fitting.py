@@ -737,7 +737,10 @@ def fit(
 
     Args:
         X: shape ``(n_samples, n_features)``; lists are accepted, and so are ``scipy.sparse``
-            matrices and arrays (see *Sparse input* below).
+            matrices and arrays (see *Sparse input* below). A float32 (or integer, or bool)
+            dense ``X`` is not copied: the passes convert one block of rows to float64 at a
+            time, so the fit computes in double precision what it would on
+            ``X.astype(np.float64)``, at little more memory than ``X`` itself.
         y: shape ``(n_samples,)``, labels 0/1 (bools and ints are fine). Both classes must appear.
         l2: penalty strength $\lambda \ge 0$. scikit-learn's ``C`` is ``1 / (2 * l2)``.
         penalize_bias: also add $\lambda b^2$. Off by default, as in scikit-learn's
@@ -790,10 +793,6 @@ def fit(
             rule lives). ``1`` starts no thread at all. The result does not depend on it. BLAS's
             own thread count is left as it is, except while a Hessian is formed, factorised
             or solved with (`logreg._passes.blas_note` says why).
-
-        A float32 (or integer) ``X`` is not copied: the passes convert one block of rows to
-        float64 at a time, so the fit computes in double precision what it would on
-        ``X.astype(np.float64)``, at little more memory than ``X`` itself.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
