@@ -392,6 +392,6 @@ REGISTRY.update({
 })
 # --- Part II, chapters 4 and 5 (Bayesian logistic regression, Where next): book/figures_bayes.py --
 
-from .figures_bayes import FIGURES as _BAYES_FIGURES  # noqa: E402
+from .figures_bayes import figures as _bayes_figures  # noqa: E402
 
-REGISTRY.update(_BAYES_FIGURES)
+REGISTRY.update(_bayes_figures())

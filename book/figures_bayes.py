@@ -1,7 +1,8 @@
 """The figures of Part II's chapters 4 and 5 (*Bayesian logistic regression*, *Where next*).
 
-`book.figures` merges `FIGURES` into its registry with one line at its end (so import
-``book.figures``, not this module, to get the registry); the data come from `book.part2_bayes`.
+`book.figures` merges `figures()` into its registry at its end; the data come from
+`book.part2_bayes`. (`BookFigure` is imported inside `figures`, so either module can be
+imported first.)
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from logreg import plotting
 
 from . import part2_bayes as pb
 from . import results as r
-from .figures import BookFigure
 
 LEVELS = np.arange(1, 8) / 8
+RASTERIZE = True
 
 
 def _field(ax, x1: np.ndarray, x2: np.ndarray, prob: np.ndarray, X: np.ndarray, y: np.ndarray,
@@ -24,7 +25,7 @@ def _field(ax, x1: np.ndarray, x2: np.ndarray, prob: np.ndarray, X: np.ndarray, 
     """Shaded bands of ``prob`` at 1/8, ..., 7/8 with their lines, the boundary 1/2 in bold, the data."""
     ink = mpl.rcParams["axes.edgecolor"]
     ax.contourf(x1, x2, prob, levels=[0.0, *LEVELS, 1.0], cmap=plotting.probability_cmap(), zorder=1,
-                rasterized=True)
+                rasterized=RASTERIZE)
     lines = ax.contour(x1, x2, prob, levels=LEVELS, colors=ink, linewidths=0.5, alpha=0.6, zorder=2)
     ax.clabel(lines, levels=LEVELS[[0, 6]], fmt=lambda p: f"{p:g}", fontsize=7, inline=True)
     ax.contour(x1, x2, prob, levels=[0.5], colors=ink, linewidths=1.8, zorder=2)
@@ -35,16 +36,29 @@ def _field(ax, x1: np.ndarray, x2: np.ndarray, prob: np.ndarray, X: np.ndarray, 
     ax.set_title(title, fontsize="medium")
 
 
-def _map_vs_predictive(which: str):
-    def draw(fig: MplFigure) -> None:
+def _map_dashed(ax, which: str) -> None:
+    """The MAP model's contours at the same levels, dashed: straight lines, a = logit(p)."""
+    f = pb.predictive_fields(which)
+    ax.contour(f["x1"], f["x2"], f["map"], levels=LEVELS, colors=mpl.rcParams["axes.edgecolor"],
+               linewidths=0.9, linestyles="dashed", zorder=2)
+
+
+def _predictive(fig: MplFigure) -> None:
+    """Both data sets in one figure (one file keeps the chapter's page under 1 MB)."""
+    from matplotlib.lines import Line2D
+
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, which in zip(axes, ("blobs", "separable")):
         X, y = r.blobs() if which == "blobs" else r.separable()
         f = pb.predictive_fields(which)
-        axes = fig.subplots(1, 2, sharey=True)
-        _field(axes[0], f["x1"], f["x2"], f["map"], X, y, r"MAP: $\sigma(\mu)$")
-        _field(axes[1], f["x1"], f["x2"], f["probit"], X, y, r"predictive: $\sigma(\kappa(s^2)\,\mu)$")
-        axes[1].set_ylabel("")
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
-    return draw
+        _field(ax, f["x1"], f["x2"], f["probit"], X, y, "fuzzy data" if which == "blobs" else "separable data")
+        _map_dashed(ax, which)
+    axes[1].set_ylabel("")
+    ink = mpl.rcParams["axes.edgecolor"]
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles += [Line2D([], [], color=ink, lw=0.9), Line2D([], [], color=ink, lw=0.9, ls="dashed")]
+    labels += ["predictive, shaded", "MAP"]
+    fig.legend(handles, labels, loc="outside upper center", ncols=4, fontsize="small")
 
 
 def _circles(fig: MplFigure) -> None:
@@ -62,31 +76,29 @@ def _circles(fig: MplFigure) -> None:
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
 
 
-_PANELS = ("Two panels over the plane from −7 to 7 in both coordinates, with the data in the middle. "
-           "Left, the MAP fit σ(μ): straight, parallel contour lines at σ = 1/8, …, 7/8 on either side of "
-           "the bold boundary, evenly spaced across the whole plane. Right, the predictive probability: "
-           "the same bold boundary, but the other contour lines fan out away from the data, so that far "
-           "from the points the shading fades towards 1/2.")
+_PANELS = ("Two panels over the plane from −7 to 7 in both coordinates, the fuzzy data on the left and the "
+           "separable data on the right. In each, dashed straight lines are the MAP model's contours at "
+           "σ = 1/8, …, 7/8, parallel and evenly spaced across the whole plane; the shading and the solid lines "
+           "are the predictive probability at the same levels. The solid lines share the bold boundary with the "
+           "MAP model, but fan out away from the data, so that far from the points the shading fades towards "
+           "1/2. On the fuzzy data the fanning is mild near the points and clear at the edges; on the separable "
+           "data the dashed lines are squeezed into a narrow band along the boundary, while the solid ones open "
+           "into wide wedges away from the two squares of points.")
 
-FIGURES: dict[str, BookFigure] = {
-    f.name: f
-    for f in [
+
+def figures() -> dict:
+    """The registry entries of chapters 4 and 5, by name."""
+    from .figures import BookFigure
+
+    return {f.name: f for f in [
         BookFigure(
-            "bayes-predictive-blobs",
-            _PANELS + " On the fuzzy data the fanning is mild near the points and clear at the edges.",
-            f"The fuzzy data with λ = {r.BLOBS_L2:g}: the MAP probability (left) and the Laplace predictive "
-            "probability by the probit approximation (right), contours at 1/8, …, 7/8, the boundary 1/2 in bold.",
-            _map_vs_predictive("blobs"),
-            size=(9.0, 5.4),
-        ),
-        BookFigure(
-            "bayes-predictive-separable",
-            _PANELS + " On the separable data the MAP contours are squeezed into a narrow band along the "
-            "boundary, while the predictive contours open into wide wedges away from the two squares of points.",
-            f"The separable data with λ = {r.BLOBS_L2:g}: the MAP fit is sure of itself everywhere (left); the "
-            "predictive probability (right) is sure only near the data.",
-            _map_vs_predictive("separable"),
-            size=(9.0, 5.4),
+            "bayes-predictive",
+            _PANELS,
+            f"The MAP fit (dashed) and the Laplace predictive probability by the probit approximation (shaded, "
+            f"solid lines) with λ = {r.BLOBS_L2:g}, contours at 1/8, …, 7/8, the boundary 1/2 in bold: the MAP "
+            "fit is equally sure everywhere, the predictive only near the data.",
+            _predictive,
+            size=(8.0, 4.8),
         ),
         BookFigure(
             "basis-circles",
@@ -98,7 +110,6 @@ FIGURES: dict[str, BookFigure] = {
             "Logistic regression on circles: on the raw coordinates no line separates the classes (left); "
             "on quadratic features the boundary, a line in five dimensions, is an ellipse in the plane (right).",
             _circles,
-            size=(9.0, 5.4),
+            size=(8.0, 4.8),
         ),
-    ]
-}
+    ]}
