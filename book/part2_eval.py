@@ -397,6 +397,10 @@ def _choosing_values() -> dict[str, str]:
     out["cv_best_loss"], out["cv_best_se"] = fmt(float(res.mean[i_best]), 3), fmt(float(res.standard_error[i_best]), 2)
     out["cv_one_se_loss"] = fmt(float(res.mean[i_1se]), 3)
     out["cv_fits"] = str(FOLDS * len(GRID))
+    i_eval = int(np.flatnonzero(np.isclose(GRID, EVAL_L2))[0])  # the same folds as kfold_test_losses
+    scaling_gap = abs(float(res.mean[i_eval]) - float(kfold_test_losses().mean()))
+    claim(scaling_gap < float(res.standard_error[i_eval]), "standardising once changes CV by less than its error")
+    out["cv_scaling_gap"] = fmt(scaling_gap, 2)
     out["cv_ms"] = ms(cv_time)
     out["cv_iter"] = str(res.iterations)
     ev, ev_time = evidence()
