@@ -248,9 +248,9 @@ def scale_columns(X, factors: Array):
 
 def hessian_psi(X, s: Array, c: Array, penalty: Array) -> Array:
     r"""The Hessian in the solvers' psi coordinates (scales ``c``, no centre) as a dense array:
-    $	ilde X_c^	op S 	ilde X_c + \operatorname{diag}(p_j / c_j^2)$ with $X_c = X C^{-1}$,
+    $\tilde X_c^\top S \tilde X_c + \operatorname{diag}(p_j / c_j^2)$ with $X_c = X C^{-1}$,
     computed from $X_c$, so that neither tiny nor huge columns under- or overflow in
-    $X^	op S X$ (``penalty``: the diagonal of the penalty's Hessian in (w, b))."""
+    $X^\top S X$ (``penalty``: the diagonal of the penalty's Hessian in (w, b))."""
     H = hessian_terms(scale_columns(X, 1.0 / c), s)
     d = X.shape[1]
     H[np.arange(d), np.arange(d)] += penalty[:d] / c / c  # not c ** 2, which can underflow
@@ -261,7 +261,7 @@ def hessian_psi(X, s: Array, c: Array, penalty: Array) -> Array:
 class HessianOperator:
     r"""The Hessian of the objective in the solvers' psi coordinates (scales ``c``, no centre)
     as a linear operator, for a sparse ``X`` with too many features for a dense matrix:
-    $	ilde X_c^	op S 	ilde X_c + \operatorname{diag}(p / c^2)$, $X_c = X C^{-1}$, applied to
+    $\tilde X_c^\top S \tilde X_c + \operatorname{diag}(p / c^2)$, $X_c = X C^{-1}$, applied to
     a vector with two sparse products, never formed. ``scale`` multiplies the data term (an
     estimate from every k-th row is scaled up by k).
 

@@ -241,13 +241,13 @@ def test_blas_thread_count_is_unchanged_during_and_after_the_passes_of_a_fit(mon
         pytest.skip("BLAS runs on one thread here: nothing to tell apart")
     watcher = _Watcher()
     readings = []
-    real = fitting.step_pass
+    real = P.step_pass  # the dense passes, as `_Problem.passes` calls them
 
     def spying_step_pass(*args, **kwargs):
         readings.append(watcher.read())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fitting, "step_pass", spying_step_pass)
+    monkeypatch.setattr(P, "step_pass", spying_step_pass)
     X, y = _data(200_000, 20)
     try:
         logreg.fit(X, y, l2=1.0, method=method)
