@@ -380,7 +380,20 @@ def on_page_content(html: str, page, config, files) -> str:
         html = mathml.render_html_math(html, page.file.src_uri)
     # No TeX left as text, no emphasis inside a formula, no internal equation label (pagecheck).
     pagecheck.check_page(html, page.file.src_uri, _state["index"])
-    return html
+    return _listings_out_of_search(html)
+
+
+def _listings_out_of_search(html: str) -> str:
+    """Code listings and their outputs, and the exercises, are left out of the search index
+    (``data-search-exclude``): they were more than a third of the index, which every page
+    downloads, and noise in the results; the prose around a listing names what it does, and
+    inline code stays searchable."""
+    html = re.sub(r"<pre\b(?![^>]*data-search-exclude)", "<pre data-search-exclude", html)
+    # The exercises too, statements and worked solutions: they restate the chapter, and a reader
+    # searching for a term wants the chapter's own explanation first (the exercises are linked
+    # from the chapter's text and numbered, so they are found by reading).
+    return re.sub(r'<div class="admonition exercise"(?![^>]*data-search-exclude)',
+                  '<div class="admonition exercise" data-search-exclude', html)
 
 
 def _lighten_notebook(html: str) -> str:

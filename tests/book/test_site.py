@@ -294,7 +294,7 @@ def test_equation_links_land_on_an_equation(built_site, site_pages):
 
 EXERCISE = re.compile(
     r'<div class="exercise-anchor" id="ex-(?P<name>[a-z0-9-]+)"></div>\s*'
-    r'<div class="admonition exercise">\s*<p class="admonition-title">Exercise (?P<number>\d+\.\d+) '
+    r'<div class="admonition exercise"(?: data-search-exclude)?>\s*<p class="admonition-title">Exercise (?P<number>\d+\.\d+) '
     r'<span class="exercise-stars" role="img" aria-label="difficulty (?P<stars>[123]) of 3"[^>]*>[★☆]{3}</span>')
 
 
