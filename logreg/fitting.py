@@ -1299,8 +1299,7 @@ def _hessian_stride(n: int, d: int) -> int:
 
 
 @_one_blas_thread
-def _hessian_estimate(problem: _Problem, w: Array, b: float, stride: int | None = None,
-                      dense: bool = False) -> Array:
+def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False) -> Array:
     r"""The Hessian at ``(w, b)`` in psi coordinates, from every k-th row (`_hessian_stride`):
     exact on small data, otherwise an unbiased estimate, scaled up by the fraction of rows read.
 
@@ -1315,7 +1314,7 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, stride: int | None 
     and unless ``dense``, the same estimate comes as a `_sparse.HessianOperator`, which
     `_factorize_psd` turns into a conjugate-gradient solver.
     """
-    k = problem.hessian_stride if stride is None else stride
+    k = problem.hessian_stride
     _, residual = nll_and_residual(activations(problem.X[::k], w, b), problem.minus_signs[::k],
                                    None if problem.sw is None else problem.sw[::k])
     if problem.sparse and not dense and not problem.passes.dense_hessian_ok(problem.X):
