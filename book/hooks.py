@@ -476,13 +476,20 @@ def us_spellings(text: str) -> set[str]:
     return out
 
 
+#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ;
+#: Material's search box does not search a query of one character, such as "λ" alone).
+SYMBOL_NAMES = {"λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
+                "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"}
+
+
 def add_us_spellings(index_path: Path) -> None:
     """Give every entry of the built search index a ``spellings`` field (mkdocs.yml lists it):
     the US spelling of each British word in it, so "regularization" finds "regularisation".
     The field is searched but not shown; the snippets keep the book's spelling."""
     data = json.loads(index_path.read_text(encoding="utf-8"))
     for doc in data["docs"]:
-        words = us_spellings(re.sub(r"<[^>]+>", " ", f"{doc.get('title', '')} {doc.get('text', '')}"))
+        text = re.sub(r"<[^>]+>", " ", f"{doc.get('title', '')} {doc.get('text', '')}")
+        words = us_spellings(text) | {name for sym, name in SYMBOL_NAMES.items() if sym in text}
         if words:
             doc["spellings"] = " ".join(sorted(words))
     index_path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")

@@ -517,7 +517,9 @@ WIDE_BOXES_JS = r"""() => {
     if (!el.checkVisibility()) continue;
     const r = el.getBoundingClientRect();
     const hidden = el.scrollWidth - el.clientWidth;
-    if (hidden > 1 || r.right > right + 1) {
+    // Material's table scroller reaches into the padding on purpose: only its scrolling counts.
+    const sticksOut = !el.classList.contains('md-typeset__scrollwrap') && r.right > right + 1;
+    if (hidden > 1 || sticksOut) {
       const text = (el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60);
       out.push(`${el.tagName.toLowerCase()}.${el.className || ''}: ${el.scrollWidth} px of content ` +
                `in ${el.clientWidth} px (right edge ${Math.round(r.right)}, column ${Math.round(right)}) "${text}"`);
@@ -527,10 +529,14 @@ WIDE_BOXES_JS = r"""() => {
 }"""
 
 
-@each_page
+CHAPTERS = [p for p in PAGES if not p.src.startswith("api")]
+
+
+@pytest.mark.parametrize("nav_page", CHAPTERS, ids=[p.id for p in CHAPTERS])
 def test_listings_and_tables_fit_their_column_at_desktop_width(nav_page, light):
-    """At 1280 px no code listing, output or table needs sideways scrolling: what the prose
-    discusses (the last column of a table, the end of a line of output) is in view."""
+    """At 1280 px no code listing, output or table in a chapter (or the notebook) needs sideways
+    scrolling: what the prose discusses (a table's last column, the end of a line of output) is
+    in view. (The API pages' signatures and doctests come from the docstrings.)"""
     with light.visit(nav_page.path, settle=False, eager=False):
         wide = light.page.evaluate(WIDE_BOXES_JS)
     assert not wide, f"/{nav_page.path} at {DESKTOP['width']} px, wider than the column:\n" + _lines(wide)
@@ -575,7 +581,8 @@ MATH_ALPHABETS = re.compile("[\U0001d400-\U0001d7ff]")
 
 @pytest.mark.parametrize("query,want", [
     ("regularization", "/regularisation/"),  # the US spelling finds the British chapter
-    ("λ", "/regularisation/"),
+    ("λ =", "/regularisation/"),               # Material searches from two characters on
+    ("lambda", "/regularisation/"),
     ("(4.2)", None),                          # an equation number: its page
     ("Hessian", "/likelihood/"),              # the chapter first, not the API
 ])
