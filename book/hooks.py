@@ -401,8 +401,8 @@ NOTEBOOK_FIGURE = re.compile(r'<img\b[^>]*\bdata-figure="(?P<name>[\w-]+)"[^>]*>
 
 
 def _notebook_figures(html: str, page_uri: str) -> str:
-    """The notebook's figures as the chapters show them: the site's light and dark SVG, one
-    fetched per palette, with the registry's caption.
+    """The notebook's figures as the chapters show them, with the registry's caption: the
+    notebook's PNG in the light palette, the site's dark SVG in the dark one.
 
     In the executed notebook each figure is a PNG on white, embedded in the cell's output
     (``show(name)`` in ``docs/walkthrough.py``), so the downloaded ``.ipynb`` shows it anywhere.
@@ -410,7 +410,15 @@ def _notebook_figures(html: str, page_uri: str) -> str:
     the ``<img data-figure="name">`` the notebook writes says which registry figure it is.
     """
     def figure(m: re.Match[str]) -> str:
-        return _figure_html(m["name"], page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        html = _figure_html(m["name"], page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        # The light palette keeps the notebook's own PNG (on white, a few tens of kB, already in
+        # the page); only the dark palette fetches an SVG. With both as SVG the page weighed
+        # over 1 MB.
+        src = re.search(r'\bsrc="(data:image/png;base64,[^"]+)"', m.group(0))
+        light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
+        if src and light:
+            html = html.replace(light.group(0), f'<img src="{src[1]}#only-light"', 1)
+        return html
 
     return NOTEBOOK_FIGURE.sub(figure, html)
 

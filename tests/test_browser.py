@@ -463,9 +463,10 @@ def test_figures_follow_the_palette(scheme, nav_page, request):
     problems = [f"request to an outside host: {u}" for u in v.outside]
     for fig in v.facts["figures"]:
         shown = [i["src"] for i in fig["imgs"] if i["shown"]]
-        if len(shown) != 1 or f"-{scheme}.svg" not in shown[0]:
+        # A variant is its palette's SVG, or (the notebook's light figures) its PNG marked #only-light.
+        if len(shown) != 1 or not (f"-{scheme}.svg" in shown[0] or shown[0].endswith(f"#only-{scheme}")):
             problems.append(f"figure #{fig['id']}: shows {shown}, want exactly the -{scheme}.svg variant")
-        hidden_other = [i for i in fig["imgs"] if f"-{other}.svg" in i["src"]]
+        hidden_other = [i for i in fig["imgs"] if f"-{other}.svg" in i["src"] or i["src"].endswith(f"#only-{other}")]
         if not hidden_other:
             problems.append(f"figure #{fig['id']}: has no -{other}.svg variant for the other palette")
         problems += [f"figure #{fig['id']}: the {other} variant is visible: {i['src']}"
