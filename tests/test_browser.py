@@ -609,3 +609,16 @@ def test_search_snippets_show_formulas_as_text(site):
     assert not glued, f"index entries with MathML text in them: {glued[:10]}"
     assert any(re.search(r"(^|\s)λ(\s|$)", d["text"]) for d in data["docs"])
     assert any("regularization" in d.get("spellings", "") for d in data["docs"])
+
+
+def test_comparison_table_is_whole_on_a_phone(phone):
+    """At 390 px the comparison in "Beyond the post" shows every number of every row (a card per
+    row), nothing hidden in a sideways scroller."""
+    page = next((p for p in PAGES if p.src == "beyond.md"), None)
+    assert page is not None, "the nav has no beyond.md"
+    with phone.visit(page.path, settle=False, eager=False):
+        box = phone.page.evaluate("""() => { const d = document.querySelector('.comparison');
+            return d && {scroll: d.scrollWidth, client: d.clientWidth,
+                         cells: d.querySelectorAll('tbody td').length}; }""")
+    assert box, "no comparison table on the page"
+    assert box["cells"] > 0 and box["scroll"] <= box["client"], f"the table scrolls sideways on a phone: {box}"
