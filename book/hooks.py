@@ -417,7 +417,7 @@ def _notebook_figures(html: str, page_uri: str) -> str:
         src = re.search(r'\bsrc="(data:image/png;base64,[^"]+)"', m.group(0))
         light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
         if src and light:
-            html = html.replace(light.group(0), f'<img src="{src[1]}#only-light"', 1)
+            html = html.replace(light.group(0), f'<img src="{src[1]}#only-light" data-figure="{m["name"]}"', 1)
         return html
 
     return NOTEBOOK_FIGURE.sub(figure, html)
