@@ -261,16 +261,26 @@ def _figure_html(name: str, page_uri: str, where: str = "") -> str:
     # The height, from the SVG's own viewBox, reserves the figure's box before the lazy image
     # arrives, so the text below does not jump down when it does (cumulative layout shift).
     height = _svg_height(_state["figures"][f"figures/{name}-light.svg"], fig["width"])
-    imgs = "".join(
-        f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
-        f'height="{height}" loading="lazy" decoding="async">'
-        for palette in ("light", "dark")
-    )
+    narrow = name + NARROW_SUFFIX
+    imgs = ""
+    for palette in ("light", "dark"):
+        img = (f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
+               f'height="{height}" loading="lazy" decoding="async">')
+        if narrow in meta:  # a variant laid out for a narrow column (book/figures.py)
+            n_width = meta[narrow]["width"]
+            n_height = _svg_height(_state["figures"][f"figures/{narrow}-{palette}.svg"], n_width)
+            img = (f'<picture><source media="{NARROW_MEDIA}" srcset="{base}/{narrow}-{palette}.svg" '
+                   f'width="{n_width}" height="{n_height}">{img}</picture>')
+        imgs += img
     return (
         f'<figure class="book-figure" id="fig-{name}">{imgs}'
         f'<figcaption markdown="span">{fig["caption"]}</figcaption></figure>'
     )
 
+
+#: Kept in step with book/figures.py (NARROW_MEDIA, NARROW_SUFFIX), which a cached build need not import.
+NARROW_MEDIA = "(max-width: 44.9375em)"
+NARROW_SUFFIX = "-narrow"
 
 VIEWBOX = re.compile(rb'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+(?P<w>[\d.]+)[\s,]+(?P<h>[\d.]+)\s*"')
 
@@ -293,6 +303,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     dest = page.file.dest_uri
     source, first_line = source_location(page, markdown)
     markdown = name_executed_blocks(markdown, source, first_line)
+    # A number after a formula's "=" goes inside the formula; inside, it is written as LaTeX.
+    markdown = mathml.numbers_into_math(markdown, values)
+    in_math = mathml.math_spans(markdown)
 
     def put(m: re.Match[str]) -> str:
         if m["escape"]:
@@ -310,6 +323,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if m["name"] not in values:
             raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py "
                               f"{ESCAPE_HINT}")
+        if any(s <= m.start() < e for s, e in in_math):
+            tex = mathml.value_tex(values[m["name"]])
+            if tex is None:
+                raise PluginError(f"{where}: {{{{ {m['name']} }}}} is inside a formula but its value "
+                                  f"{values[m['name']]!r} is not a number")
+            return tex
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
@@ -375,12 +394,38 @@ def on_page_content(html: str, page, config, files) -> str:
     elif page.file.src_uri == NOTEBOOK:
         # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
         # MathJax for them (from an empty URL unless configured). Convert them here instead.
-        html = _lighten_notebook(html)
+        html = _notebook_figures(_lighten_notebook(html), page.file.dest_uri)
         pagecheck.check_formulas(html, page.file.src_uri)
         html = mathml.render_html_math(html, page.file.src_uri)
     # No TeX left as text, no emphasis inside a formula, no internal equation label (pagecheck).
     pagecheck.check_page(html, page.file.src_uri, _state["index"])
     return html
+
+
+NOTEBOOK_FIGURE = re.compile(r'<img\b[^>]*\bdata-figure="(?P<name>[\w-]+)"[^>]*>')
+
+
+def _notebook_figures(html: str, page_uri: str) -> str:
+    """The notebook's figures as the chapters show them, with the registry's caption: the
+    notebook's PNG in the light palette, the site's dark SVG in the dark one.
+
+    In the executed notebook each figure is a PNG on white, embedded in the cell's output
+    (``show(name)`` in ``docs/walkthrough.py``), so the downloaded ``.ipynb`` shows it anywhere.
+    On the page that white block glared from the dark palette and added its bytes to the page;
+    the ``<img data-figure="name">`` the notebook writes says which registry figure it is.
+    """
+    def figure(m: re.Match[str]) -> str:
+        html = _figure_html(m["name"], page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        # The light palette keeps the notebook's own PNG (on white, a few tens of kB, already in
+        # the page); only the dark palette fetches an SVG. With both as SVG the page weighed
+        # over 1 MB.
+        src = re.search(r'\bsrc="(data:image/png;base64,[^"]+)"', m.group(0))
+        light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
+        if src and light:
+            html = html.replace(light.group(0), f'<img src="{src[1]}#only-light" data-figure="{m["name"]}"', 1)
+        return html
+
+    return NOTEBOOK_FIGURE.sub(figure, html)
 
 
 def _lighten_notebook(html: str) -> str:
@@ -412,9 +457,63 @@ def on_post_page(output: str, page, config) -> str:
         raise PluginError(f"{page.file.src_uri}: no stylesheet link in the page to put the font preload before")
     return output[: m.start()] + link + output[m.start() :]
 
+#: British spellings the book uses and the US ones a reader may type (search finds either).
+BRITISH = re.compile(r"\b(\w{3,}?)is(ation|ations|e|es|ed|ing|er|ers)\b|\b(\w*?(?:col|behavi|neighb|fav|hon))our(s|ed|ing)?\b"
+                     r"|\b(analy)s(e|es|ed|ing)\b|\b(cent|met|lit)re(s)?\b|\b(model|label|travel|cancel)l(ed|ing)\b",
+                     re.I)
+#: Stems of the -ise verbs in the book (``precise``, ``noise`` or ``otherwise`` are not verbs).
+ISE_STEMS = {"regular", "standard", "minim", "maxim", "optim", "penal", "normal", "initial", "recogn",
+             "summar", "parametr", "organ", "emphas", "real", "visual", "general", "vector", "central",
+             "linear", "characteris", "character", "special", "util", "categor", "random", "serial",
+             "stabil", "synthes", "local", "discret", "factor", "author", "apolog"}
+
+
+def us_spellings(text: str) -> set[str]:
+    """The US spellings of the British words in ``text`` (lower case), for the search index.
+
+    >>> sorted(us_spellings("Regularisation standardises; the colour of a modelled centre"))
+    ['center', 'color', 'modeled', 'regularization', 'standardizes']
+    """
+    out = set()
+    for m in BRITISH.finditer(text):
+        if m[1] is not None and m[1].lower() in ISE_STEMS:
+            out.add(f"{m[1]}iz{m[2]}".lower())
+        elif m[3] is not None:
+            out.add(f"{m[3]}or{m[4] or ''}".lower())
+        elif m[5] is not None:
+            out.add(f"{m[5]}z{m[6]}".lower())
+        elif m[7] is not None:
+            out.add(f"{m[7]}er{m[8] or ''}".lower())
+        elif m[9] is not None:
+            out.add(f"{m[9]}{m[10]}".lower())
+    return out
+
+
+#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ;
+#: Material's search box does not search a query of one character, such as "λ" alone).
+SYMBOL_NAMES = {"λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
+                "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"}
+
+
+def add_us_spellings(index_path: Path) -> None:
+    """Give every entry of the built search index a ``spellings`` field (mkdocs.yml lists it):
+    the US spelling of each British word in it, so "regularization" finds "regularisation".
+    The field is searched but not shown; the snippets keep the book's spelling."""
+    data = json.loads(index_path.read_text(encoding="utf-8"))
+    for doc in data["docs"]:
+        text = re.sub(r"<[^>]+>", " ", f"{doc.get('title', '')} {doc.get('text', '')}")
+        words = us_spellings(text) | {name for sym, name in SYMBOL_NAMES.items() if sym in text}
+        if words:
+            doc["spellings"] = " ".join(sorted(words))
+    index_path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+
+
 @event_priority(-100)  # last, after mkdocs-jupyter has pruned its cache: then release the lock
 def on_post_build(config) -> None:
     try:
+        index = Path(config["site_dir"]) / "search" / "search_index.json"
+        if index.exists():  # written by the search plugin's on_post_build, which ran before
+            add_us_spellings(index)
         # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
         target = Path(config["site_dir"]) / Path(NOTEBOOK).stem / NOTEBOOK
         if not target.exists():
