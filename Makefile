@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # Quiet the Material end-of-life banner; it is not about this book.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test serve bench baselines clean
+.PHONY: site offline test serve bench baselines clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 ## site: build the book into site/ (strict: any warning fails)
 site: $(BIN)/.installed
 	$(BIN)/mkdocs build --strict
+
+## offline: the edition to read from disk, built into site-offline/ (open site-offline/index.html)
+offline: $(BIN)/.installed
+	$(BIN)/mkdocs build --strict -f mkdocs-offline.yml
 
 ## serve: preview the book at http://127.0.0.1:8000 with live reload
 serve: $(BIN)/.installed
@@ -43,4 +47,4 @@ baselines: $(BIN)/.installed
 	@echo "Now look at each changed image before committing: git status --short tests/baseline"
 
 clean:
-	rm -rf site .cache
+	rm -rf site site-offline .cache

@@ -170,6 +170,11 @@ def on_config(config):
     # LaTeX in docstrings is protected from Markdown's emphasis (see mathml.MathExtension).
     if "markdown_extensions" in config:  # (a test may pass a bare dict)
         config["markdown_extensions"].append(mathml.MathExtension())
+    # The offline edition (mkdocs-offline.yml) links files, not folders; Material's offline plugin
+    # then inlines the search index as a script, which a page opened from disk may load.
+    offline = config["plugins"].get("material/offline")
+    if offline is not None:
+        offline.config.enabled = not config["use_directory_urls"]
     # mkdocs-jupyter's own cache (the rendered notebook page) moves with the book's cache.
     jupyter = config["plugins"].get("mkdocs-jupyter")
     if jupyter is not None and jupyter.config.get("cache"):
@@ -399,6 +404,8 @@ def on_post_page(output: str, page, config) -> str:
     # Fonts are fetched in CORS mode, hence `crossorigin`; without it the preload is wasted.
     if page.file.src_uri == "404.html":  # served at any depth: no relative URL is right for it
         return output
+    if not config["use_directory_urls"]:  # the offline edition: the font is inlined (on_post_build)
+        return output
     href = get_relative_url(MATH_FONT, page.url)
     link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>\n    '
     m = FIRST_STYLESHEET.search(output)
@@ -410,8 +417,33 @@ def on_post_page(output: str, page, config) -> str:
 def on_post_build(config) -> None:
     try:
         # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
-        target = Path(config["site_dir"]) / Path(NOTEBOOK).stem / NOTEBOOK
+        folder = Path(NOTEBOOK).stem if config["use_directory_urls"] else ""  # walkthrough/ or the root
+        target = Path(config["site_dir"]) / folder / NOTEBOOK
         if not target.exists():
             raise PluginError(f"the notebook download {target} was not written")
+        if not config["use_directory_urls"]:
+            inline_math_font(Path(config["site_dir"]))
     finally:
         _lock.release()
+
+
+FONT_URL = 'url("../fonts/latinmodern-math.woff2")'
+
+
+def inline_math_font(site: Path) -> None:
+    """The offline edition's stylesheet carries the math font as a ``data:`` URL.
+
+    A page opened from disk (file://) may load scripts and images from beside it but not fonts:
+    Chromium fetches fonts in CORS mode, which file:// URLs fail, and the formulas would fall
+    back to a font without an OpenType MATH table. Inlined (about 270 KB), the font comes with
+    the stylesheet, which every page loads once and the browser keeps.
+    """
+    import base64
+
+    css = site / "assets" / "stylesheets" / "book.css"
+    text = css.read_text(encoding="utf-8")
+    if FONT_URL not in text:
+        raise PluginError(f"{css}: no {FONT_URL} to inline for the offline edition")
+    font = (site / MATH_FONT).read_bytes()
+    data = 'url("data:font/woff2;base64,' + base64.b64encode(font).decode("ascii") + '")'
+    css.write_text(text.replace(FONT_URL, data), encoding="utf-8")
