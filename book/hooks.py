@@ -174,7 +174,7 @@ def on_config(config):
     # then inlines the search index as a script, which a page opened from disk may load.
     offline = config["plugins"].get("material/offline")
     if offline is not None:
-        offline.config.enabled = not config["use_directory_urls"]
+        offline.config.enabled = not config.get("use_directory_urls", True)
     # mkdocs-jupyter's own cache (the rendered notebook page) moves with the book's cache.
     jupyter = config["plugins"].get("mkdocs-jupyter")
     if jupyter is not None and jupyter.config.get("cache"):
@@ -211,7 +211,7 @@ def on_files(files: Files, config) -> Files:
     # A plain File rooted in the cache folder (not File.generated): mkdocs-jupyter's wrapper
     # reads the source path through attributes that only a plain File sets.
     files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
-                      use_directory_urls=config["use_directory_urls"]))
+                      use_directory_urls=config.get("use_directory_urls", True)))
     _state["index"] = _equation_index(config, files)
     _state["exercises"] = _exercise_index(config, files)
     _state["math"] = {}
@@ -404,7 +404,7 @@ def on_post_page(output: str, page, config) -> str:
     # Fonts are fetched in CORS mode, hence `crossorigin`; without it the preload is wasted.
     if page.file.src_uri == "404.html":  # served at any depth: no relative URL is right for it
         return output
-    if not config["use_directory_urls"]:  # the offline edition: the font is inlined (on_post_build)
+    if not config.get("use_directory_urls", True):  # the offline edition: the font is inlined (on_post_build)
         return output
     href = get_relative_url(MATH_FONT, page.url)
     link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>\n    '
@@ -417,11 +417,11 @@ def on_post_page(output: str, page, config) -> str:
 def on_post_build(config) -> None:
     try:
         # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
-        folder = Path(NOTEBOOK).stem if config["use_directory_urls"] else ""  # walkthrough/ or the root
+        folder = Path(NOTEBOOK).stem if config.get("use_directory_urls", True) else ""  # walkthrough/ or the root
         target = Path(config["site_dir"]) / folder / NOTEBOOK
         if not target.exists():
             raise PluginError(f"the notebook download {target} was not written")
-        if not config["use_directory_urls"]:
+        if not config.get("use_directory_urls", True):
             inline_math_font(Path(config["site_dir"]))
     finally:
         _lock.release()
