@@ -219,25 +219,20 @@ def on_files(files: Files, config) -> Files:
 
 
 def _equation_index(config, files: Files) -> mathml.EquationIndex:
-    """Number labelled equations per chapter, chapters numbered in nav order."""
+    """Number labelled equations per chapter (:func:`chapter_numbers`)."""
     index = mathml.EquationIndex()
     index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
-    order = [p for p in _nav_paths(config["nav"] or [])]
-    for chapter, src_uri in enumerate(order):
-        f = files.get_file_from_path(src_uri)
-        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
-            index.scan(chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    for chapter, src_uri, f, text in _numbered_pages(config, files):
+        index.scan(chapter, src_uri, f.url, text)
     return index
 
 
 def _exercise_index(config, files: Files) -> exercises.ExerciseIndex:
-    """Number the exercises per chapter, chapters numbered in nav order like the equations."""
+    """Number the exercises per chapter, like the equations."""
     index = exercises.ExerciseIndex()
     index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
-    for chapter, src_uri in enumerate(_nav_paths(config["nav"] or [])):
-        f = files.get_file_from_path(src_uri)
-        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
-            exercises.scan(index, chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    for chapter, src_uri, f, text in _numbered_pages(config, files):
+        exercises.scan(index, chapter, src_uri, f.url, text)
     return index
 
 
@@ -250,6 +245,63 @@ def _nav_paths(nav) -> list[str]:
         elif isinstance(value, str) and not value.startswith(("http:", "https:")):
             out.append(value)
     return out
+
+
+EXERCISE = re.compile(r"^[ \t]*!!!\s*exercise\b", re.M)  # as book/exercises.py starts one
+
+
+def chapter_numbers(config) -> dict[str, int]:
+    """Each chapter's number by its source path: 1, 2, ... in nav order, skipping the pages that
+    ``extra.unnumbered`` lists (the introduction, the notebook, the reference pages). Equations
+    and exercises are numbered with it: chapter 2's are (2.1), (2.2), ... and Exercise 2.1."""
+    unnumbered = set((config.get("extra") or {}).get("unnumbered") or ())
+    chapters = [src for src in _nav_paths(config["nav"] or []) if src not in unnumbered]
+    return {src: k for k, src in enumerate(chapters, start=1)}
+
+
+def _numbered_pages(config, files: Files):
+    """(chapter number, src_uri, File, Markdown) of each numbered chapter written in Markdown; a
+    page left unnumbered may not label an equation or hold exercises (they would have no number)."""
+    numbers = chapter_numbers(config)
+    for src_uri in _nav_paths(config["nav"] or []):
+        f = files.get_file_from_path(src_uri)
+        if f is None or not f.abs_src_path or not src_uri.endswith(".md"):
+            continue
+        text = Path(f.abs_src_path).read_text(encoding="utf-8")
+        if src_uri not in numbers:
+            if mathml.LABEL.search(text) or EXERCISE.search(text):
+                raise PluginError(f"{src_uri}: numbered equations or exercises on a page that "
+                                  f"mkdocs.yml's extra.unnumbered lists; number the page or drop them")
+            continue
+        yield numbers[src_uri], src_uri, f, text
+
+
+def on_nav(nav, config, files):
+    """Number the chapters in the nav, and so in each page's title, header and footer links."""
+    numbers = chapter_numbers(config)
+    _state["chapters"] = numbers
+    for page in nav.pages:
+        n = numbers.get(page.file.src_uri)
+        if n is not None and page.title:
+            page.title = f"{n}. {page.title}"
+    return nav
+
+
+H1 = re.compile(r"<h1\b[^>]*>")
+
+
+def number_heading(html: str, number: int | None) -> str:
+    """Put the chapter's number before the text of the page's first ``<h1>``.
+
+    >>> number_heading('<h1 id="x">Maximum likelihood</h1>', 4)
+    '<h1 id="x"><span class="chapter-number">4</span> Maximum likelihood</h1>'
+    """
+    if number is None:
+        return html
+    m = H1.search(html)
+    if m is None:
+        return html
+    return f'{html[: m.end()]}<span class="chapter-number">{number}</span> {html[m.end() :]}'
 
 
 def _figure_html(name: str, page_uri: str, where: str = "") -> str:
@@ -367,6 +419,44 @@ def name_executed_blocks(markdown: str, source: str, first_line: int = 1) -> str
 
 
 def on_page_content(html: str, page, config, files) -> str:
+    html = number_heading(html, _state.get("chapters", {}).get(page.file.src_uri))
+    html = _page_content(html, page)
+    # MkDocs renders every page's content before any page's template (on_post_page), so by then
+    # every numbered equation of the book is here, for the previews of links to other pages.
+    _state.setdefault("equation_html", {}).update(numbered_equations(html))
+    return html
+
+
+NUMBERED_EQUATION = re.compile(
+    r'<div class="equation" id="(?P<id>eq-[\w-]+)">(?P<inner>.*?<span class="eqno">[^<]*</span>)</div>',
+    re.S)
+EQREF_HREF = re.compile(r'<a class="eqref" href="(?P<page>[^"#]*)#(?P<id>eq-[\w-]+)"')
+
+
+def numbered_equations(html: str) -> dict[str, str]:
+    """The inner HTML of each numbered display equation of a page, by its anchor."""
+    return {m["id"]: m["inner"] for m in NUMBERED_EQUATION.finditer(html)}
+
+
+def preview_template(html: str, equations: dict[str, str]) -> str:
+    """A ``<template>`` with a copy of each equation on another page that ``html`` links to.
+
+    ``book.js`` shows the target equation when the pointer rests on (or the keyboard focuses) an
+    equation link; for one on the same page it copies the equation itself, for the others it
+    needs them here, since a page opened from disk cannot fetch another. A ``<template>`` is
+    neither shown, nor read by screen readers, nor indexed by search.
+    """
+    wanted = sorted({m["id"] for m in EQREF_HREF.finditer(html) if m["page"]})
+    missing = [w for w in wanted if w not in equations]
+    if missing:
+        raise PluginError(f"equation links to {missing} have no numbered equation to preview")
+    if not wanted:
+        return ""
+    body = "".join(f'<div class="equation" data-preview="{w}">{equations[w]}</div>' for w in wanted)
+    return f'<template id="book-equation-previews">{body}</template>'
+
+
+def _page_content(html: str, page) -> str:
     stash = _state["math"].pop(page.file.src_uri, None)
     if stash is not None:
         # Docstrings rendered by mkdocstrings (the API page) carry $...$ that never passed
@@ -399,6 +489,9 @@ FIRST_STYLESHEET = re.compile(r'<link\b[^>]*rel="stylesheet"')
 
 
 def on_post_page(output: str, page, config) -> str:
+    template = preview_template(output, _state.get("equation_html", {}))
+    if template:
+        output = output.replace("</body>", template + "\n</body>", 1)
     # Preload the math font, so formulas are laid out once, in their own font, instead of in a
     # fallback first and again when the font arrives (a layout shift on every page with math).
     # Fonts are fetched in CORS mode, hence `crossorigin`; without it the preload is wasted.
