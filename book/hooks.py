@@ -31,6 +31,7 @@ import posixpath
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -488,10 +489,29 @@ MATH_FONT = "assets/fonts/latinmodern-math.woff2"
 FIRST_STYLESHEET = re.compile(r'<link\b[^>]*rel="stylesheet"')
 
 
+PRINT_EDITION = "logreg-book.pdf"  # written by `make pdf` (book/pdf.py) beside index.html
+
+
+def print_edition_link(output: str, page, config) -> str:
+    """Every page's footer links the print edition, at one stable path for the whole book."""
+    if page.file.src_uri == "404.html":  # served at any depth: a link from the site's root
+        href = posixpath.join(urlsplit(config.get("site_url") or "/").path or "/", PRINT_EDITION)
+    else:
+        href = get_relative_url(PRINT_EDITION, page.url)
+    link = (f'<div class="book-pdf-link"><a href="{href}" type="application/pdf">The whole book as '
+            f'one PDF</a> (the print edition: every chapter, printed from this site by Chromium '
+            f'with <code>make pdf</code>)</div>')
+    marker = '<div class="md-copyright">'
+    if marker not in output:
+        raise PluginError(f"{page.file.src_uri}: no footer ({marker}) to link the print edition from")
+    return output.replace(marker, marker + link, 1)
+
+
 def on_post_page(output: str, page, config) -> str:
     template = preview_template(output, _state.get("equation_html", {}))
     if template:
         output = output.replace("</body>", template + "\n</body>", 1)
+    output = print_edition_link(output, page, config)
     # Preload the math font, so formulas are laid out once, in their own font, instead of in a
     # fallback first and again when the font arrives (a layout shift on every page with math).
     # Fonts are fetched in CORS mode, hence `crossorigin`; without it the preload is wasted.

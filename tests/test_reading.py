@@ -112,3 +112,13 @@ def test_preview_templates_hold_only_equations_linked_from_the_page(site):
         foreign = {m for h, m in re.findall(r'<a class="eqref" href="([^"#]+)#(eq-[\w-]+)"', text)}
         held = set(re.findall(r'data-preview="(eq-[\w-]+)"', store[1])) if store else set()
         assert held == foreign, (page.src, held ^ foreign)
+
+
+def test_every_page_links_the_print_edition(site):
+    """The footer of every page links the one PDF, at the site's root (``make pdf`` writes it)."""
+    for page in PAGES:
+        text = built_file(site, page).read_text(encoding="utf-8")
+        m = re.search(r'<div class="book-pdf-link"><a href="([^"]+)"', text)
+        assert m, f"{page.src}: no link to the print edition"
+        depth = page.path.count("/")
+        assert m[1] == "../" * depth + "logreg-book.pdf", (page.src, m[1])
