@@ -422,10 +422,78 @@ def name_executed_blocks(markdown: str, source: str, first_line: int = 1) -> str
 def on_page_content(html: str, page, config, files) -> str:
     html = number_heading(html, _state.get("chapters", {}).get(page.file.src_uri))
     html = _page_content(html, page)
+    html = unique_line_anchors(html)
+    html = keep_permalink_with_last_word(html)
+    if getattr(page, "toc", None) is not None:
+        qualify_duplicate_toc_titles(page.toc)
     # MkDocs renders every page's content before any page's template (on_post_page), so by then
     # every numbered equation of the book is here, for the previews of links to other pages.
     _state.setdefault("equation_html", {}).update(numbered_equations(html))
     return html
+
+
+PRE = re.compile(r"<pre\b.*?</pre>", re.S)
+LINE_ANCHOR = re.compile(r"__codelineno-\d+-")
+
+
+def unique_line_anchors(html: str) -> str:
+    """Number the code blocks' line anchors (``__codelineno-B-L``) once per page.
+
+    pymdownx.highlight counts blocks per Markdown conversion, and markdown-exec's outputs and
+    mkdocstrings' docstrings are each converted on their own, so every one restarts at block 0:
+    the API page had ``__codelineno-0-1`` 55 times (duplicate ids; links to the wrong line).
+
+    >>> unique_line_anchors('<pre><a id="__codelineno-0-1"></a></pre><pre><a id="__codelineno-0-1"></a></pre>')
+    '<pre><a id="__codelineno-0-1"></a></pre><pre><a id="__codelineno-1-1"></a></pre>'
+    """
+    count = iter(range(1 << 30))
+
+    def block(m: re.Match[str]) -> str:
+        if "__codelineno-" not in m.group(0):
+            return m.group(0)
+        k = next(count)
+        return LINE_ANCHOR.sub(f"__codelineno-{k}-", m.group(0))
+
+    return PRE.sub(block, html)
+
+
+HEADERLINK = re.compile(r'(?P<word>[^\s<>]+|<(?P<tag>code|em|strong)>[^<]*</(?P=tag)>)'
+                        r'(?P<link><a class="headerlink"[^>]*>[^<]*</a>)')
+
+
+def keep_permalink_with_last_word(html: str) -> str:
+    """Glue each heading's permalink symbol to the heading's last word, so that on a phone the
+    symbol never wraps onto a line of its own.
+
+    >>> keep_permalink_with_last_word('<h2 id="a">The data<a class="headerlink" href="#a">¶</a></h2>')
+    '<h2 id="a">The <span class="book-nowrap">data<a class="headerlink" href="#a">¶</a></span></h2>'
+    """
+    return HEADERLINK.sub(lambda m: f'<span class="book-nowrap">{m["word"]}{m["link"]}</span>', html)
+
+
+def qualify_duplicate_toc_titles(toc) -> None:
+    """Tell apart entries of a page's contents that read the same. Two with one title
+    (``predict`` of two classes) get their owner's name (``FitResult.predict``), and a module
+    listed under a section that already ends with its name ("The model", then "model") gets its
+    full name (``logreg.model``); both come from the anchor, which mkdocstrings makes the
+    object's full path (``logreg.fitting.FitResult.predict``)."""
+    entries: list = []
+
+    def walk(items, parent):
+        for item in items:
+            entries.append((item, parent))
+            walk(item.children, item)
+
+    walk(toc, None)
+    titles = [e.title for e, _ in entries]
+    for i, (e, parent) in enumerate(entries):
+        if "." not in e.id:
+            continue
+        before = entries[i - 1][0] if i else None  # the section just above: parent or sibling
+        if before is not None and before.title.lower().endswith(" " + e.title.lower()):
+            e.title = e.id
+        elif titles.count(e.title) > 1:
+            e.title = ".".join(e.id.split(".")[-2:])
 
 
 NUMBERED_EQUATION = re.compile(

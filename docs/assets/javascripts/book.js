@@ -19,8 +19,32 @@
     return box.matches("code") ? "Code, scrolls sideways" : "Table, scrolls sideways";
   }
 
+  function firstLineRight(code) {
+    var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    var right = 0, top = null, t;
+    while ((t = walker.nextNode())) {
+      var range = document.createRange();
+      range.selectNodeContents(t);
+      var rects = range.getClientRects();
+      for (var i = 0; i < rects.length; i++) {
+        if (!rects[i].width) continue;
+        if (top === null) top = rects[i].top;
+        if (rects[i].top > top + 2) return right;  // the second line has begun
+        right = Math.max(right, rects[i].right);
+      }
+    }
+    return right;
+  }
+
   function update(box) {
     var overflows = box.scrollWidth > box.clientWidth + 1;
+    // Material's copy button sits over a listing's top right corner: where the first line
+    // reaches under it (or the listing is wider than its box), the button gets a row of its own
+    // above the code (reading.css), instead of hiding the line's end.
+    if (box.matches("code")) {
+      var room = box.getBoundingClientRect().right - 2.6 * parseFloat(getComputedStyle(box).fontSize);
+      box.classList.toggle("book-copy-row", overflows || firstLineRight(box) > room);
+    }
     if (overflows && !box.hasAttribute("tabindex")) {
       box.setAttribute("tabindex", "0");
       box.dataset.bookFocus = "";
