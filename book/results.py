@@ -122,7 +122,8 @@ def fmt(x: float, digits: int = 4) -> str:
     text = f"{x:.{digits}g}"
     if "e" in text:
         mant, exp = text.split("e")
-        text = f"{mant} × 10<sup>{int(exp)}</sup>"
+        # No-break spaces: "2.9 × 10⁻¹⁶" is one number and must not break across lines.
+        text = f"{mant}\u00a0×\u00a010<sup>{int(exp)}</sup>"
     return text.replace("-", "−")
 
 
