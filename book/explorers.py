@@ -262,9 +262,9 @@ def predictive_data() -> dict:
     ns, l2s = list(pb.EXPLORER_NS), pb.explorer_l2s()
     n0, l0 = pb.EXPLORER_START
     start = [ns.index(n0), min(range(len(l2s)), key=lambda j: abs(l2s[j] - l0))]
-    # Rounded for the page's weight (tests/test_browser.py keeps it under 1 MB): the points to 1e-4,
+    # Rounded for the page's weight (tests/book/test_browser.py keeps it under 1 MB): the points to 1e-4,
     # which no plot can show, and each fit to 10 significant digits, far below what the readout
-    # prints (tests/test_explorer_predictive.py checks the page against logreg from these values).
+    # prints (tests/book/test_explorer_predictive.py checks the page against logreg from these values).
     fits = [[{k: (_sig(v) if k == "l2" else [_sig(x) for x in v] if isinstance(v, list) else _sig(v))
               for k, v in f.items()} for f in row] for row in pb.explorer_fits()]
     return {"X": np.round(X, 4).tolist(), "y": [int(v) for v in y], "extent": list(pb.PREDICTIVE_EXTENT),

@@ -2,7 +2,7 @@
 the small things a careful reader met (see each test's docstring).
 
 Static checks read the built HTML (the ``site`` fixture: a strict build, or $LOGREG_SITE_DIR);
-the others open it in headless Chromium, as ``tests/test_browser.py`` does.
+the others open it in headless Chromium, as ``tests/book/test_browser.py`` does.
 """
 
 from __future__ import annotations
