@@ -563,7 +563,14 @@ def _page_content(html: str, page) -> str:
         html = mathml.render_html_math(html, page.file.src_uri)
     # No TeX left as text, no emphasis inside a formula, no internal equation label (pagecheck).
     pagecheck.check_page(html, page.file.src_uri, _state["index"])
-    return html
+    return _listings_out_of_search(html)
+
+
+def _listings_out_of_search(html: str) -> str:
+    """Code listings and their outputs are left out of the search index (``data-search-exclude``):
+    a quarter of the index, which every page downloads, and noise in the results; the prose
+    around a listing names what it does, and inline code stays searchable."""
+    return re.sub(r"<pre\b(?![^>]*data-search-exclude)", "<pre data-search-exclude", html)
 
 
 NOTEBOOK_FIGURE = re.compile(r'<img\b[^>]*\bdata-figure="(?P<name>[\w-]+)"[^>]*>')
