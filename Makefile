@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # Quiet the Material end-of-life banner; it is not about this book.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help site test test-fast lint serve bench baselines clean
+.PHONY: help site offline pdf test test-fast lint serve bench baselines clean
 
 ## help: list the targets (this text)
 help:
@@ -24,6 +24,15 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 ## site: build the book into site/ (strict: any warning fails)
 site: $(BIN)/.installed
 	$(BIN)/mkdocs build --strict
+
+## offline: the edition to read from disk, built into site-offline/ (open site-offline/index.html)
+offline: $(BIN)/.installed
+	$(BIN)/mkdocs build --strict -f mkdocs-offline.yml
+
+## pdf: the print edition, site/logreg-book.pdf: the built site printed by Chromium (book/pdf.py)
+pdf: site
+	$(BIN)/python -m book.pdf site site/logreg-book.pdf
+	if [ -d site-offline ]; then cp site/logreg-book.pdf site-offline/; fi
 
 ## serve: preview the book at http://127.0.0.1:8000 with live reload
 serve: $(BIN)/.installed
@@ -62,4 +71,4 @@ baselines: $(BIN)/.installed
 
 ## clean: remove the built site and the build cache
 clean:
-	rm -rf site .cache
+	rm -rf site site-offline .cache

@@ -32,7 +32,9 @@ import logreg
 from . import results as r
 
 #: The sigmoid explorer's sliders: (min, max, step) for w1, w2 and b.
-SIGMOID_RANGE = (-4.0, 4.0, 0.05)
+SIGMOID_RANGE = (-4.0, 4.0, 0.01)
+#: Steps as fine as the two decimals the readout shows, so that after "Jump to the optimum" the
+#: thumb sits where the readout says (with steps of 0.05 it showed -1.65 beside "-1.67").
 #: The regularisation explorer's grid: λ = 10**(k / STEPS_PER_DECADE) for k in this range,
 #: i.e. 41 values from 1e-3 to 1e2. (λ = 0 has no finite fit on separable data, so it is not
 #: on the grid.)
@@ -103,6 +105,19 @@ def _num(x: float, digits: int = 2) -> str:
     return text.replace("-", "−")
 
 
+def _shading_key() -> str:
+    """The key to the shading: the eight bands of explorers.js (bandStyle), from σ near 0 to 1."""
+    rects = []
+    for k in range(8):
+        mid = (k + 0.5) / 8
+        fill = _CLASS_B if mid < 0.5 else _CLASS_A
+        rects.append(f'<rect x="{4 * k}" y="-5" width="4" height="10" fill="{fill}" '
+                     f'fill-opacity="{0.55 * abs(2 * mid - 1):.3f}"/>')
+    frame = '<rect x="0" y="-5" width="32" height="10" fill="none" stroke="currentColor" stroke-width="0.5"/>'
+    return (f'<span>shading: σ = 0<svg viewBox="0 -6 32 12" aria-hidden="true">{"".join(rects)}{frame}'
+            f"</svg>1, class B to class A</span>")
+
+
 def _legend(*extra: str) -> str:
     items = [
         f'<span><svg viewBox="-6 -6 12 12" aria-hidden="true"><circle r="4" fill="{_CLASS_A}" '
@@ -113,6 +128,7 @@ def _legend(*extra: str) -> str:
         'stroke-width="2.4"/></svg>σ = 0.5, the decision boundary</span>',
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
         'stroke-width="0.8" opacity="0.7"/></svg>σ = 0.125, 0.25, …, 0.875</span>',
+        _shading_key(),
         *extra,
     ]
     return f'<p class="explorer-legend">{"".join(items)}</p>'
@@ -163,17 +179,22 @@ def _sigmoid_html(d: dict) -> str:
         f'<button type="button" class="md-button" data-action="optimum">Jump to the optimum</button>'
         f'<button type="button" class="md-button" data-action="start">Back to the terrible boundary</button>'
         f"</div>"
-        f'<p class="explorer-readout" aria-live="polite">'
+        f'<p class="explorer-readout">'
         f'<span>negative log-likelihood E(w, b) = <output class="explorer-loss" data-value="{nll!r}">'
         f"{_num(nll, 3)}</output></span>"
         f'<span>misclassified: <output class="explorer-wrong" data-value="{wrong}">{wrong}</output> '
-        f"of {len(y)} points</span></p>"
+        f"of {len(y)} points</span></p>{_STATUS}"
         f'<p class="explorer-note">The optimum is the unpenalised maximum-likelihood fit (λ = 0), '
         f"w = ({_num(opt['w'][0], 3)}, {_num(opt['w'][1], 3)}), b = {_num(opt['b'], 3)}, where E is "
         f"smallest: {_num(opt['nll'], 3)}. The sliders move in steps of {step:g}, so they can only "
         f"come close to it.</p>"
         f"<noscript><p>This figure is drawn by JavaScript, which is turned off.</p></noscript></div>"
     )
+
+
+#: What a screen reader hears: the readout, once the slider has stopped for a moment
+#: (explorers.js fills it), not the numbers on every step of a drag.
+_STATUS = '<p class="explorer-status" role="status" aria-live="polite"></p>'
 
 
 def _lambda_text(l2: float) -> str:
@@ -207,7 +228,7 @@ def _regularisation_html(d: dict) -> str:
         f'λ on a logarithmic axis: it falls as λ grows; a dot marks the current λ."></svg>'
         f"{_legend()}"
         f'<div class="explorer-controls">{slider}</div>'
-        f'<p class="explorer-readout" aria-live="polite">{readout}</p>'
+        f'<p class="explorer-readout">{readout}</p>{_STATUS}'
         f'<p class="explorer-note">Each position of the slider is a fit by <code>logreg.fit(X, y, '
         f"l2=λ)</code>, computed when the book was built: {n} values of λ from "
         f'{_lambda_text(d["fits"][0]["l2"])} to {_lambda_text(d["fits"][-1]["l2"])}, '
@@ -241,9 +262,9 @@ def predictive_data() -> dict:
     ns, l2s = list(pb.EXPLORER_NS), pb.explorer_l2s()
     n0, l0 = pb.EXPLORER_START
     start = [ns.index(n0), min(range(len(l2s)), key=lambda j: abs(l2s[j] - l0))]
-    # Rounded for the page's weight (tests/test_browser.py keeps it under 1 MB): the points to 1e-4,
+    # Rounded for the page's weight (tests/book/test_browser.py keeps it under 1 MB): the points to 1e-4,
     # which no plot can show, and each fit to 10 significant digits, far below what the readout
-    # prints (tests/test_explorer_predictive.py checks the page against logreg from these values).
+    # prints (tests/book/test_explorer_predictive.py checks the page against logreg from these values).
     fits = [[{k: (_sig(v) if k == "l2" else [_sig(x) for x in v] if isinstance(v, list) else _sig(v))
               for k, v in f.items()} for f in row] for row in pb.explorer_fits()]
     return {"X": np.round(X, 4).tolist(), "y": [int(v) for v in y], "extent": list(pb.PREDICTIVE_EXTENT),

@@ -114,14 +114,28 @@ def _fitted(fig: MplFigure) -> None:
     fig.legend(loc="outside upper center", ncols=2)
 
 
-def _separable(fig: MplFigure) -> None:
-    axes = fig.subplots(1, 3, sharey=True)
+#: Contour labels of the separable panels, in points: shown at 688 px (desktop) or 340 px (phone)
+#: these figures draw about 1.4 px per point, so labels come out at 11 px and ticks at 14 px.
+SEPARABLE_LABEL_PT = 8
+
+
+def _separable(fig: MplFigure, rows: int = 1) -> None:
+    """The three penalties side by side (``rows=1``) or one under the other (``rows=3``)."""
+    axes = fig.subplots(rows, 3 // rows, sharex=rows > 1, sharey=rows == 1).ravel()
     for ax, l2 in zip(axes, r.SEPARABLE_L2):
         res = r.separable_fit(l2)
-        plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.separable(), resolution=150)
+        drawn = plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.separable(), resolution=150)
+        for label in drawn["labels"]:
+            label.set_fontsize(SEPARABLE_LABEL_PT)
         ax.set_title(rf"$\lambda = {l2:g}$")
-        if ax is not axes[0]:
+        if rows == 1 and ax is not axes[0]:
             ax.set_ylabel("")
+        if rows > 1 and ax is not axes[-1]:
+            ax.set_xlabel("")
+
+
+def _separable_narrow(fig: MplFigure) -> None:
+    _separable(fig, rows=3)
 
 
 def _convergence(fig: MplFigure) -> None:
@@ -186,7 +200,7 @@ REGISTRY: dict[str, BookFigure] = {
             "Separable data fitted with three penalties: the smaller λ, the steeper the sigmoid. Contours "
             "at σ = 1/8, …, 7/8; with λ = 0 they are too close together to label.",
             _separable,
-            size=(9.0, 3.6),
+            size=(6.8, 2.8),
         ),
         BookFigure(
             "convergence",
@@ -334,6 +348,35 @@ def _cv_evidence(fig: MplFigure) -> None:
         ax.minorticks_off()
 
 
+# --- Regularisation: how the fit of the fuzzy data shrinks as the penalty grows ---------------
+
+#: The penalties of the regularisation-shrinkage figure: 10**-3 to 10**3, four per factor of ten.
+PATH_L2 = [10.0 ** (k / 4) for k in range(-12, 13)]
+
+
+def _regularisation_shrinkage(fig: MplFigure) -> None:
+    import numpy as np
+
+    import logreg
+
+    X, y = r.blobs()
+    fits = [logreg.fit(X, y, l2=l2) for l2 in PATH_L2]
+    ax = fig.subplots()
+    ink = mpl.rcParams["axes.edgecolor"]
+    ax.axhline(0.0, color=ink, linewidth=0.6, alpha=0.5)
+    ax.axvline(r.BLOBS_L2, color=ink, linewidth=0.8, linestyle=":", alpha=0.8)
+    ax.semilogx(PATH_L2, [f.weights[0] for f in fits], color="#E69F00", marker="o", ms=3.5, label="$w_1$")
+    ax.semilogx(PATH_L2, [f.weights[1] for f in fits], color="#56B4E9", marker="s", ms=3.5, label="$w_2$")
+    ax.semilogx(PATH_L2, [f.bias for f in fits], color="#009E73", marker="^", ms=3.5, label="$b$")
+    ax.semilogx(PATH_L2, [float(np.linalg.norm(f.weights)) for f in fits], color=ink, linewidth=1.4,
+                linestyle="--", label=r"$\Vert\mathbf{w}\Vert$")
+    ax.annotate(rf"$\lambda = {r.BLOBS_L2:g}$", (r.BLOBS_L2, 0.97), xycoords=("data", "axes fraction"),
+                xytext=(4, 0), textcoords="offset points", va="top", fontsize="small")
+    ax.set_xlabel(r"penalty $\lambda$ (log scale)")
+    ax.set_ylabel("fitted value")
+    fig.legend(loc="outside upper center", ncols=4)
+
+
 REGISTRY.update({
     f.name: f
     for f in [
@@ -395,3 +438,45 @@ REGISTRY.update({
 from .figures_bayes import figures as _bayes_figures  # noqa: E402
 
 REGISTRY.update(_bayes_figures())
+
+
+# --- Regularisation chapter: the fit of the fuzzy data as the penalty grows -------------------
+
+REGISTRY.update({
+    f.name: f
+    for f in [
+        BookFigure(
+            "regularisation-shrinkage",
+            "Four curves against the penalty λ on a logarithmic axis from 0.001 to 1000: the "
+            "weights w₁ and w₂ start negative and rise towards zero, the norm of w falls towards "
+            "zero with them, and the bias stays small throughout. The curves are nearly flat for "
+            f"small λ and shrink quickly beyond λ = 10. A dotted vertical line marks the book's "
+            f"λ = {r.BLOBS_L2:g}.",
+            "The fit of the fuzzy data for λ from 10⁻³ to 10³: the penalty barely moves the weights "
+            "while λ is small next to the data's curvature, then shrinks them like 1/√λ; the bias, "
+            "which is not penalised, stays small.",
+            _regularisation_shrinkage,
+            size=(6.0, 3.8),
+        ),
+    ]
+})
+
+# --- Narrow variants: served instead of their figure where the column is narrow ----------------
+
+#: A figure ``name`` with an entry ``name-narrow`` is shown as a <picture>: the narrow variant
+#: below this width (Material's breakpoint for a phone or a small tablet), the figure above it.
+NARROW_MEDIA = "(max-width: 44.9375em)"
+NARROW_SUFFIX = "-narrow"
+
+REGISTRY.update({
+    f.name: f
+    for f in [
+        BookFigure(
+            "separable-boundaries-narrow",
+            REGISTRY["separable-boundaries"].alt.replace("Three panels", "Three panels, one above the other,"),
+            REGISTRY["separable-boundaries"].caption,
+            _separable_narrow,
+            size=(3.4, 8.4),
+        ),
+    ]
+})

@@ -32,6 +32,7 @@ import posixpath
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -171,6 +172,11 @@ def on_config(config):
     # LaTeX in docstrings is protected from Markdown's emphasis (see mathml.MathExtension).
     if "markdown_extensions" in config:  # (a test may pass a bare dict)
         config["markdown_extensions"].append(mathml.MathExtension())
+    # The offline edition (mkdocs-offline.yml) links files, not folders; Material's offline plugin
+    # then inlines the search index as a script, which a page opened from disk may load.
+    offline = config["plugins"].get("material/offline")
+    if offline is not None:
+        offline.config.enabled = not config.get("use_directory_urls", True)
     # mkdocs-jupyter's own cache (the rendered notebook page) moves with the book's cache.
     jupyter = config["plugins"].get("mkdocs-jupyter")
     if jupyter is not None and jupyter.config.get("cache"):
@@ -207,7 +213,7 @@ def on_files(files: Files, config) -> Files:
     # A plain File rooted in the cache folder (not File.generated): mkdocs-jupyter's wrapper
     # reads the source path through attributes that only a plain File sets.
     files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
-                      use_directory_urls=config["use_directory_urls"]))
+                      use_directory_urls=config.get("use_directory_urls", True)))
     _state["index"] = _equation_index(config, files)
     _state["exercises"] = _exercise_index(config, files)
     _state["math"] = {}
@@ -215,25 +221,20 @@ def on_files(files: Files, config) -> Files:
 
 
 def _equation_index(config, files: Files) -> mathml.EquationIndex:
-    """Number labelled equations per chapter, chapters numbered in nav order."""
+    """Number labelled equations per chapter (:func:`chapter_numbers`)."""
     index = mathml.EquationIndex()
     index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
-    order = [p for p in _nav_paths(config["nav"] or [])]
-    for chapter, src_uri in enumerate(order):
-        f = files.get_file_from_path(src_uri)
-        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
-            index.scan(chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    for chapter, src_uri, f, text in _numbered_pages(config, files):
+        index.scan(chapter, src_uri, f.url, text)
     return index
 
 
 def _exercise_index(config, files: Files) -> exercises.ExerciseIndex:
-    """Number the exercises per chapter, chapters numbered in nav order like the equations."""
+    """Number the exercises per chapter, like the equations."""
     index = exercises.ExerciseIndex()
     index.urls = {f.src_uri: f.url for f in files.documentation_pages()}
-    for chapter, src_uri in enumerate(_nav_paths(config["nav"] or [])):
-        f = files.get_file_from_path(src_uri)
-        if f is not None and f.abs_src_path and src_uri.endswith(".md"):
-            exercises.scan(index, chapter, src_uri, f.url, Path(f.abs_src_path).read_text(encoding="utf-8"))
+    for chapter, src_uri, f, text in _numbered_pages(config, files):
+        exercises.scan(index, chapter, src_uri, f.url, text)
     return index
 
 
@@ -246,6 +247,63 @@ def _nav_paths(nav) -> list[str]:
         elif isinstance(value, str) and not value.startswith(("http:", "https:")):
             out.append(value)
     return out
+
+
+EXERCISE = re.compile(r"^[ \t]*!!!\s*exercise\b", re.M)  # as book/exercises.py starts one
+
+
+def chapter_numbers(config) -> dict[str, int]:
+    """Each chapter's number by its source path: 1, 2, ... in nav order, skipping the pages that
+    ``extra.unnumbered`` lists (the introduction, the notebook, the reference pages). Equations
+    and exercises are numbered with it: chapter 2's are (2.1), (2.2), ... and Exercise 2.1."""
+    unnumbered = set((config.get("extra") or {}).get("unnumbered") or ())
+    chapters = [src for src in _nav_paths(config["nav"] or []) if src not in unnumbered]
+    return {src: k for k, src in enumerate(chapters, start=1)}
+
+
+def _numbered_pages(config, files: Files):
+    """(chapter number, src_uri, File, Markdown) of each numbered chapter written in Markdown; a
+    page left unnumbered may not label an equation or hold exercises (they would have no number)."""
+    numbers = chapter_numbers(config)
+    for src_uri in _nav_paths(config["nav"] or []):
+        f = files.get_file_from_path(src_uri)
+        if f is None or not f.abs_src_path or not src_uri.endswith(".md"):
+            continue
+        text = Path(f.abs_src_path).read_text(encoding="utf-8")
+        if src_uri not in numbers:
+            if mathml.LABEL.search(text) or EXERCISE.search(text):
+                raise PluginError(f"{src_uri}: numbered equations or exercises on a page that "
+                                  f"mkdocs.yml's extra.unnumbered lists; number the page or drop them")
+            continue
+        yield numbers[src_uri], src_uri, f, text
+
+
+def on_nav(nav, config, files):
+    """Number the chapters in the nav, and so in each page's title, header and footer links."""
+    numbers = chapter_numbers(config)
+    _state["chapters"] = numbers
+    for page in nav.pages:
+        n = numbers.get(page.file.src_uri)
+        if n is not None and page.title:
+            page.title = f"{n}. {page.title}"
+    return nav
+
+
+H1 = re.compile(r"<h1\b[^>]*>")
+
+
+def number_heading(html: str, number: int | None) -> str:
+    """Put the chapter's number before the text of the page's first ``<h1>``.
+
+    >>> number_heading('<h1 id="x">Maximum likelihood</h1>', 4)
+    '<h1 id="x"><span class="chapter-number">4</span> Maximum likelihood</h1>'
+    """
+    if number is None:
+        return html
+    m = H1.search(html)
+    if m is None:
+        return html
+    return f'{html[: m.end()]}<span class="chapter-number">{number}</span> {html[m.end() :]}'
 
 
 def _figure_html(name: str, page_uri: str, where: str = "") -> str:
@@ -261,16 +319,26 @@ def _figure_html(name: str, page_uri: str, where: str = "") -> str:
     # The height, from the SVG's own viewBox, reserves the figure's box before the lazy image
     # arrives, so the text below does not jump down when it does (cumulative layout shift).
     height = _svg_height(_state["figures"][f"figures/{name}-light.svg"], fig["width"])
-    imgs = "".join(
-        f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
-        f'height="{height}" loading="lazy" decoding="async">'
-        for palette in ("light", "dark")
-    )
+    narrow = name + NARROW_SUFFIX
+    imgs = ""
+    for palette in ("light", "dark"):
+        img = (f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
+               f'height="{height}" loading="lazy" decoding="async">')
+        if narrow in meta:  # a variant laid out for a narrow column (book/figures.py)
+            n_width = meta[narrow]["width"]
+            n_height = _svg_height(_state["figures"][f"figures/{narrow}-{palette}.svg"], n_width)
+            img = (f'<picture><source media="{NARROW_MEDIA}" srcset="{base}/{narrow}-{palette}.svg" '
+                   f'width="{n_width}" height="{n_height}">{img}</picture>')
+        imgs += img
     return (
         f'<figure class="book-figure" id="fig-{name}">{imgs}'
         f'<figcaption markdown="span">{fig["caption"]}</figcaption></figure>'
     )
 
+
+#: Kept in step with book/figures.py (NARROW_MEDIA, NARROW_SUFFIX), which a cached build need not import.
+NARROW_MEDIA = "(max-width: 44.9375em)"
+NARROW_SUFFIX = "-narrow"
 
 VIEWBOX = re.compile(rb'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+(?P<w>[\d.]+)[\s,]+(?P<h>[\d.]+)\s*"')
 
@@ -293,6 +361,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     dest = page.file.dest_uri
     source, first_line = source_location(page, markdown)
     markdown = name_executed_blocks(markdown, source, first_line)
+    # A number after a formula's "=" goes inside the formula; inside, it is written as LaTeX.
+    markdown = mathml.numbers_into_math(markdown, values)
+    in_math = mathml.math_spans(markdown)
 
     def put(m: re.Match[str]) -> str:
         if m["escape"]:
@@ -310,6 +381,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if m["name"] not in values:
             raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py "
                               f"{ESCAPE_HINT}")
+        if any(s <= m.start() < e for s, e in in_math):
+            tex = mathml.value_tex(values[m["name"]])
+            if tex is None:
+                raise PluginError(f"{where}: {{{{ {m['name']} }}}} is inside a formula but its value "
+                                  f"{values[m['name']]!r} is not a number")
+            return tex
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
@@ -363,6 +440,112 @@ def name_executed_blocks(markdown: str, source: str, first_line: int = 1) -> str
 
 
 def on_page_content(html: str, page, config, files) -> str:
+    html = number_heading(html, _state.get("chapters", {}).get(page.file.src_uri))
+    html = _page_content(html, page)
+    html = unique_line_anchors(html)
+    html = keep_permalink_with_last_word(html)
+    if getattr(page, "toc", None) is not None:
+        qualify_duplicate_toc_titles(page.toc)
+    # MkDocs renders every page's content before any page's template (on_post_page), so by then
+    # every numbered equation of the book is here, for the previews of links to other pages.
+    _state.setdefault("equation_html", {}).update(numbered_equations(html))
+    return html
+
+
+PRE = re.compile(r"<pre\b.*?</pre>", re.S)
+LINE_ANCHOR = re.compile(r"__codelineno-\d+-")
+
+
+def unique_line_anchors(html: str) -> str:
+    """Number the code blocks' line anchors (``__codelineno-B-L``) once per page.
+
+    pymdownx.highlight counts blocks per Markdown conversion, and markdown-exec's outputs and
+    mkdocstrings' docstrings are each converted on their own, so every one restarts at block 0:
+    the API page had ``__codelineno-0-1`` 55 times (duplicate ids; links to the wrong line).
+
+    >>> unique_line_anchors('<pre><a id="__codelineno-0-1"></a></pre><pre><a id="__codelineno-0-1"></a></pre>')
+    '<pre><a id="__codelineno-0-1"></a></pre><pre><a id="__codelineno-1-1"></a></pre>'
+    """
+    count = iter(range(1 << 30))
+
+    def block(m: re.Match[str]) -> str:
+        if "__codelineno-" not in m.group(0):
+            return m.group(0)
+        k = next(count)
+        return LINE_ANCHOR.sub(f"__codelineno-{k}-", m.group(0))
+
+    return PRE.sub(block, html)
+
+
+HEADERLINK = re.compile(r'(?P<word>[^\s<>]+|<(?P<tag>code|em|strong)>[^<]*</(?P=tag)>)'
+                        r'(?P<link><a class="headerlink"[^>]*>[^<]*</a>)')
+
+
+def keep_permalink_with_last_word(html: str) -> str:
+    """Glue each heading's permalink symbol to the heading's last word, so that on a phone the
+    symbol never wraps onto a line of its own.
+
+    >>> keep_permalink_with_last_word('<h2 id="a">The data<a class="headerlink" href="#a">¶</a></h2>')
+    '<h2 id="a">The <span class="book-nowrap">data<a class="headerlink" href="#a">¶</a></span></h2>'
+    """
+    return HEADERLINK.sub(lambda m: f'<span class="book-nowrap">{m["word"]}{m["link"]}</span>', html)
+
+
+def qualify_duplicate_toc_titles(toc) -> None:
+    """Tell apart entries of a page's contents that read the same. Two with one title
+    (``predict`` of two classes) get their owner's name (``FitResult.predict``), and a module
+    listed under a section that already ends with its name ("The model", then "model") gets its
+    full name (``logreg.model``); both come from the anchor, which mkdocstrings makes the
+    object's full path (``logreg.fitting.FitResult.predict``)."""
+    entries: list = []
+
+    def walk(items, parent):
+        for item in items:
+            entries.append((item, parent))
+            walk(item.children, item)
+
+    walk(toc, None)
+    titles = [e.title for e, _ in entries]
+    for i, (e, parent) in enumerate(entries):
+        if "." not in e.id:
+            continue
+        before = entries[i - 1][0] if i else None  # the section just above: parent or sibling
+        if before is not None and before.title.lower().endswith(" " + e.title.lower()):
+            e.title = e.id
+        elif titles.count(e.title) > 1:
+            e.title = ".".join(e.id.split(".")[-2:])
+
+
+NUMBERED_EQUATION = re.compile(
+    r'<div class="equation" id="(?P<id>eq-[\w-]+)">(?P<inner>.*?<span class="eqno">[^<]*</span>)</div>',
+    re.S)
+EQREF_HREF = re.compile(r'<a class="eqref" href="(?P<page>[^"#]*)#(?P<id>eq-[\w-]+)"')
+
+
+def numbered_equations(html: str) -> dict[str, str]:
+    """The inner HTML of each numbered display equation of a page, by its anchor."""
+    return {m["id"]: m["inner"] for m in NUMBERED_EQUATION.finditer(html)}
+
+
+def preview_template(html: str, equations: dict[str, str]) -> str:
+    """A ``<template>`` with a copy of each equation on another page that ``html`` links to.
+
+    ``book.js`` shows the target equation when the pointer rests on (or the keyboard focuses) an
+    equation link; for one on the same page it copies the equation itself, for the others it
+    needs them here, since a page opened from disk cannot fetch another. A ``<template>`` is
+    neither shown, nor read by screen readers, nor indexed by search.
+    """
+    wanted = sorted({m["id"] for m in EQREF_HREF.finditer(html) if m["page"]})
+    missing = [w for w in wanted if w not in equations]
+    if missing:
+        raise PluginError(f"equation links to {missing} have no numbered equation to preview")
+    if not wanted:
+        return ""
+    body = "".join(f'<div class="equation" data-preview="{w}">{equations[w]}</div>' for w in wanted)
+    return f'<template id="book-equation-previews">{body}</template>'
+
+
+def _page_content(html: str, page) -> str:
     stash = _state["math"].pop(page.file.src_uri, None)
     if stash is not None:
         # Docstrings rendered by mkdocstrings (the API page) carry $...$ that never passed
@@ -375,7 +558,7 @@ def on_page_content(html: str, page, config, files) -> str:
     elif page.file.src_uri == NOTEBOOK:
         # The notebook's markdown cells keep their $...$ as text; mkdocs-jupyter would load
         # MathJax for them (from an empty URL unless configured). Convert them here instead.
-        html = _lighten_notebook(html)
+        html = _notebook_figures(_lighten_notebook(html), page.file.dest_uri)
         pagecheck.check_formulas(html, page.file.src_uri)
         html = mathml.render_html_math(html, page.file.src_uri)
     # No TeX left as text, no emphasis inside a formula, no internal equation label (pagecheck).
@@ -396,6 +579,32 @@ def _listings_out_of_search(html: str) -> str:
                   '<div class="admonition exercise" data-search-exclude', html)
 
 
+NOTEBOOK_FIGURE = re.compile(r'<img\b[^>]*\bdata-figure="(?P<name>[\w-]+)"[^>]*>')
+
+
+def _notebook_figures(html: str, page_uri: str) -> str:
+    """The notebook's figures as the chapters show them, with the registry's caption: the
+    notebook's PNG in the light palette, the site's dark SVG in the dark one.
+
+    In the executed notebook each figure is a PNG on white, embedded in the cell's output
+    (``show(name)`` in ``docs/walkthrough.py``), so the downloaded ``.ipynb`` shows it anywhere.
+    On the page that white block glared from the dark palette and added its bytes to the page;
+    the ``<img data-figure="name">`` the notebook writes says which registry figure it is.
+    """
+    def figure(m: re.Match[str]) -> str:
+        html = _figure_html(m["name"], page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        # The light palette keeps the notebook's own PNG (on white, a few tens of kB, already in
+        # the page); only the dark palette fetches an SVG. With both as SVG the page weighed
+        # over 1 MB.
+        src = re.search(r'\bsrc="(data:image/png;base64,[^"]+)"', m.group(0))
+        light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
+        if src and light:
+            html = html.replace(light.group(0), f'<img src="{src[1]}#only-light" data-figure="{m["name"]}"', 1)
+        return html
+
+    return NOTEBOOK_FIGURE.sub(figure, html)
+
+
 def _lighten_notebook(html: str) -> str:
     """Drop what mkdocs-jupyter inlines into the notebook page but the book does not need.
 
@@ -412,11 +621,35 @@ MATH_FONT = "assets/fonts/latinmodern-math.woff2"
 FIRST_STYLESHEET = re.compile(r'<link\b[^>]*rel="stylesheet"')
 
 
+PRINT_EDITION = "logreg-book.pdf"  # written by `make pdf` (book/pdf.py) beside index.html
+
+
+def print_edition_link(output: str, page, config) -> str:
+    """Every page's footer links the print edition, at one stable path for the whole book."""
+    if page.file.src_uri == "404.html":  # served at any depth: a link from the site's root
+        href = posixpath.join(urlsplit(config.get("site_url") or "/").path or "/", PRINT_EDITION)
+    else:
+        href = get_relative_url(PRINT_EDITION, page.url)
+    link = (f'<div class="book-pdf-link"><a href="{href}" type="application/pdf">The whole book as '
+            f'one PDF</a> (the print edition: every chapter, printed from this site by Chromium '
+            f'with <code>make pdf</code>)</div>')
+    marker = '<div class="md-copyright">'
+    if marker not in output:
+        raise PluginError(f"{page.file.src_uri}: no footer ({marker}) to link the print edition from")
+    return output.replace(marker, marker + link, 1)
+
+
 def on_post_page(output: str, page, config) -> str:
+    template = preview_template(output, _state.get("equation_html", {}))
+    if template:
+        output = output.replace("</body>", template + "\n</body>", 1)
+    output = print_edition_link(output, page, config)
     # Preload the math font, so formulas are laid out once, in their own font, instead of in a
     # fallback first and again when the font arrives (a layout shift on every page with math).
     # Fonts are fetched in CORS mode, hence `crossorigin`; without it the preload is wasted.
     if page.file.src_uri == "404.html":  # served at any depth: no relative URL is right for it
+        return output
+    if not config.get("use_directory_urls", True):  # the offline edition: the font is inlined (on_post_build)
         return output
     href = get_relative_url(MATH_FONT, page.url)
     link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>\n    '
@@ -425,12 +658,91 @@ def on_post_page(output: str, page, config) -> str:
         raise PluginError(f"{page.file.src_uri}: no stylesheet link in the page to put the font preload before")
     return output[: m.start()] + link + output[m.start() :]
 
+#: British spellings the book uses and the US ones a reader may type (search finds either).
+BRITISH = re.compile(r"\b(\w{3,}?)is(ation|ations|e|es|ed|ing|er|ers)\b|\b(\w*?(?:col|behavi|neighb|fav|hon))our(s|ed|ing)?\b"
+                     r"|\b(analy)s(e|es|ed|ing)\b|\b(cent|met|lit)re(s)?\b|\b(model|label|travel|cancel)l(ed|ing)\b",
+                     re.I)
+#: Stems of the -ise verbs in the book (``precise``, ``noise`` or ``otherwise`` are not verbs).
+ISE_STEMS = {"regular", "standard", "minim", "maxim", "optim", "penal", "normal", "initial", "recogn",
+             "summar", "parametr", "organ", "emphas", "real", "visual", "general", "vector", "central",
+             "linear", "characteris", "character", "special", "util", "categor", "random", "serial",
+             "stabil", "synthes", "local", "discret", "factor", "author", "apolog"}
+
+
+def us_spellings(text: str) -> set[str]:
+    """The US spellings of the British words in ``text`` (lower case), for the search index.
+
+    >>> sorted(us_spellings("Regularisation standardises; the colour of a modelled centre"))
+    ['center', 'color', 'modeled', 'regularization', 'standardizes']
+    """
+    out = set()
+    for m in BRITISH.finditer(text):
+        if m[1] is not None and m[1].lower() in ISE_STEMS:
+            out.add(f"{m[1]}iz{m[2]}".lower())
+        elif m[3] is not None:
+            out.add(f"{m[3]}or{m[4] or ''}".lower())
+        elif m[5] is not None:
+            out.add(f"{m[5]}z{m[6]}".lower())
+        elif m[7] is not None:
+            out.add(f"{m[7]}er{m[8] or ''}".lower())
+        elif m[9] is not None:
+            out.add(f"{m[9]}{m[10]}".lower())
+    return out
+
+
+#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ;
+#: Material's search box does not search a query of one character, such as "λ" alone).
+SYMBOL_NAMES = {"λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
+                "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"}
+
+
+def add_us_spellings(index_path: Path) -> None:
+    """Give every entry of the built search index a ``spellings`` field (mkdocs.yml lists it):
+    the US spelling of each British word in it, so "regularization" finds "regularisation".
+    The field is searched but not shown; the snippets keep the book's spelling."""
+    data = json.loads(index_path.read_text(encoding="utf-8"))
+    for doc in data["docs"]:
+        text = re.sub(r"<[^>]+>", " ", f"{doc.get('title', '')} {doc.get('text', '')}")
+        words = us_spellings(text) | {name for sym, name in SYMBOL_NAMES.items() if sym in text}
+        if words:
+            doc["spellings"] = " ".join(sorted(words))
+    index_path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+
+
 @event_priority(-100)  # last, after mkdocs-jupyter has pruned its cache: then release the lock
 def on_post_build(config) -> None:
     try:
+        index = Path(config["site_dir"]) / "search" / "search_index.json"
+        if index.exists():  # written by the search plugin's on_post_build, which ran before
+            add_us_spellings(index)
         # mkdocs-jupyter (include_source) copies the executed notebook next to its page for download.
-        target = Path(config["site_dir"]) / Path(NOTEBOOK).stem / NOTEBOOK
+        folder = Path(NOTEBOOK).stem if config.get("use_directory_urls", True) else ""  # walkthrough/ or the root
+        target = Path(config["site_dir"]) / folder / NOTEBOOK
         if not target.exists():
             raise PluginError(f"the notebook download {target} was not written")
+        if not config.get("use_directory_urls", True):
+            inline_math_font(Path(config["site_dir"]))
     finally:
         _lock.release()
+
+
+FONT_URL = 'url("../fonts/latinmodern-math.woff2")'
+
+
+def inline_math_font(site: Path) -> None:
+    """The offline edition's stylesheet carries the math font as a ``data:`` URL.
+
+    A page opened from disk (file://) may load scripts and images from beside it but not fonts:
+    Chromium fetches fonts in CORS mode, which file:// URLs fail, and the formulas would fall
+    back to a font without an OpenType MATH table. Inlined (about 270 KB), the font comes with
+    the stylesheet, which every page loads once and the browser keeps.
+    """
+    import base64
+
+    css = site / "assets" / "stylesheets" / "book.css"
+    text = css.read_text(encoding="utf-8")
+    if FONT_URL not in text:
+        raise PluginError(f"{css}: no {FONT_URL} to inline for the offline edition")
+    font = (site / MATH_FONT).read_bytes()
+    data = 'url("data:font/woff2;base64,' + base64.b64encode(font).decode("ascii") + '")'
+    css.write_text(text.replace(FONT_URL, data), encoding="utf-8")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from math_core import LatexError, LatexToMathML
@@ -106,9 +107,10 @@ def _blank_code(markdown: str) -> str:
 
 def convert(tex: str, display: bool, where: str) -> str:
     try:
-        return _converter.convert_with_local_state(tex.strip(), displaystyle=display)
+        mathml = _converter.convert_with_local_state(tex.strip(), displaystyle=display)
     except LatexError as exc:
         raise MathError(f"{where}: cannot convert ${tex.strip()}$:\n{exc}") from None
+    return searchable(tidy(mathml))
 
 
 @dataclass
@@ -312,3 +314,279 @@ def link_label_mentions(content: str, where: str, index: EquationIndex) -> str:
             parts[i] = CODE_EQREF.sub(
                 lambda m: m[1] + (index.link(f"eq:{m[2]}", where) if number(m[2]) else m[2]), part)
     return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Typography: what math-core emits, rearranged so that MathML Core lays it out like TeX
+# --------------------------------------------------------------------------------------------
+
+import xml.etree.ElementTree as ET  # noqa: E402
+
+PRIMES = "′″‴⁗"
+OPEN_FENCES, CLOSE_FENCES = "([{⟨⌊⌈", ")]}⟩⌋⌉"
+BARS = "|‖"
+#: Elements whose children are laid out as one row (an inferred ``mrow``).
+ROWS = {"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose"}
+SCRIPTS = {"msup", "msub", "msubsup"}
+ENTITIES = {"&ApplyFunction;": "&#x2061;", "&InvisibleTimes;": "&#x2062;",
+            "&nbsp;": "&#xa0;", "&NoBreak;": "&#x2060;"}
+
+
+def _fence(el: ET.Element) -> str | None:
+    """"open" or "close" for an ``<mo>`` that is a bracket (or a ``\\lvert``-style bar)."""
+    if el.tag != "mo" or not el.text or len(el.text) != 1:
+        return None
+    if el.text in OPEN_FENCES:
+        return "open"
+    if el.text in CLOSE_FENCES:
+        return "close"
+    if el.text in BARS:  # only \lvert ... \rvert say which side they are on
+        return {"prefix": "open", "postfix": "close"}.get(el.get("form", ""))
+    return None
+
+
+def _lift_trailing_open(row: ET.Element) -> None:
+    """``\\exp\\Bigl(`` comes out as ``<mrow>exp ⁡ (</mrow>``: the fence belongs to the row
+    it opens, so it moves out, just after that ``mrow``."""
+    kids = list(row)
+    for i, kid in enumerate(kids):
+        if kid.tag == "mrow" and len(kid) and _fence(kid[-1]) == "open":
+            fence = kid[-1]
+            kid.remove(fence)
+            row.insert(list(row).index(kid) + 1, fence)
+
+
+def _group_scripted_fences(row: ET.Element) -> None:
+    """``(1 + e^{-a})^{-1}``: math-core puts the exponent on the closing bracket alone, so it
+    is set beside a bracket that is small and low. The base becomes the whole fenced group."""
+    i = 0
+    while i < len(row):
+        kid = row[i]
+        if kid.tag in SCRIPTS and len(kid) and _fence(kid[0]) == "close":
+            depth, j = 1, i - 1
+            while j >= 0:
+                side = _fence(row[j])
+                if side == "close":
+                    depth += 1
+                elif side == "open":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j -= 1
+            if j >= 0:
+                group = ET.Element("mrow")
+                for el in list(row)[j:i]:
+                    row.remove(el)
+                    group.append(el)
+                group.append(kid[0])
+                kid.remove(kid[0])
+                kid.insert(0, group)
+                i = j
+        i += 1
+
+
+def _prime_row(el: ET.Element) -> ET.Element | None:
+    """``f'`` is ``<msup><mi>f</mi><mo>′</mo></msup>``: the prime, already a raised glyph, is
+    then shrunk to script size and raised again, a tiny detached tick. As an operator after its
+    base it is drawn at full size where the font puts it."""
+    if el.tag == "msup" and len(el) == 2 and el[1].tag == "mo" and el[1].text and all(
+            c in PRIMES for c in el[1].text):
+        row = ET.Element("mrow")
+        row.append(el[0])
+        prime = el[1]
+        prime.attrib = {"lspace": "0", "rspace": "0"}
+        row.append(prime)
+        row.tail = el.tail
+        return row
+    return None
+
+
+def _tidy(el: ET.Element) -> None:
+    for i, kid in enumerate(list(el)):
+        if (row := _prime_row(kid)) is not None:
+            el.remove(kid)
+            el.insert(i, row)
+    for kid in el:
+        _tidy(kid)
+    if el.tag in ROWS:
+        _lift_trailing_open(el)
+        _group_scripted_fences(el)
+    if _fence(el):  # a fence is set tight against what it encloses (TeX's open/close atoms)
+        el.set("lspace", "0")
+        el.set("rspace", "0")
+
+
+#: \bigl( and \Bigl( (math-core: ``minsize = maxsize``) are drawn as the fence's ordinary glyph
+#: scaled by this much at most; larger sizes keep their stretchy variants.
+SCALED_FENCE_MAX = 1.7
+#: Where the font's ordinary brackets have their middle, in em above the baseline: the math
+#: axis of Latin Modern Math, around which TeX centres a \big bracket.
+FENCE_CENTRE_EM = 0.25
+
+
+def _size_fences(el: ET.Element) -> None:
+    """A sized bracket (``\bigl(``) as the ordinary glyph scaled, centred on the axis.
+
+    Chromium lays a stretchy bracket out in a box as wide as the font's widest variant of it
+    (0.875 em for Latin Modern's parenthesis), whatever size it is drawn at, so ``\bigl(x\bigr)``
+    came out as ``( x )`` with a gap on each side. The ordinary glyph at ``mathsize`` has its
+    own, tight advance; ``mpadded`` moves it down so that it stays centred on the math axis.
+    """
+    for i, kid in enumerate(list(el)):
+        size = kid.get("minsize", "")
+        if (_fence(kid) and size.endswith("em") and size == kid.get("maxsize")
+                and 1 < float(size[:-2]) <= SCALED_FENCE_MAX):
+            scale = float(size[:-2])
+            mo = ET.Element("mo", {"stretchy": "false", "lspace": "0", "rspace": "0",
+                                   "mathsize": f"{scale:g}em"})
+            if kid.get("form"):
+                mo.set("form", kid.get("form"))
+            mo.text = kid.text
+            pad = ET.Element("mpadded", {"voffset": f"{-FENCE_CENTRE_EM * (scale - 1):.3f}em"})
+            pad.append(mo)
+            pad.tail = kid.tail
+            el.remove(kid)
+            el.insert(i, pad)
+        else:
+            _size_fences(kid)
+
+
+def searchable(mathml: str) -> str:
+    """The formula for the page, and for search a plain-text copy of it.
+
+    Search (Material's index) would read the MathML's text as a run of glued symbols
+    (``p(𝐲∣𝐗,𝐰˜)=∏n=1Nσnyn``), show that in its snippets and never find "λ" in it. The
+    ``<math>`` is left out of the index (``data-search-exclude``) and a hidden text line,
+    :func:`plain_text`, which the page never shows, is indexed instead.
+    """
+    text = plain_text(mathml)
+    head = mathml.index(">")
+    return (mathml[:head] + " data-search-exclude" + mathml[head:]
+            + f'<span class="math-text" hidden>{text}</span>')
+
+
+def tidy(mathml: str) -> str:
+    """The MathML of one ``<math>`` with primes, fences and their scripts set as TeX sets them.
+
+    >>> tidy('<math><msup><mi>f</mi><mo>′</mo></msup></math>')
+    '<math><mrow><mi>f</mi><mo lspace="0" rspace="0">′</mo></mrow></math>'
+    >>> tidy('<math><mo>(</mo><mi>x</mi><msup><mo>)</mo><mn>2</mn></msup></math>')
+    '<math><msup><mrow><mo lspace="0" rspace="0">(</mo><mi>x</mi><mo lspace="0" rspace="0">)</mo></mrow><mn>2</mn></msup></math>'
+    """
+    for name, ref in ENTITIES.items():
+        mathml = mathml.replace(name, ref)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError as exc:
+        raise MathError(f"math-core wrote MathML that does not parse ({exc}): {mathml[:200]}") from None
+    _tidy(root)
+    _size_fences(root)
+    return ET.tostring(root, encoding="unicode", short_empty_elements=True).replace(
+        "\u2061", "&#x2061;").replace("\u2062", "&#x2062;")
+
+
+# --------------------------------------------------------------------------------------------
+# Computed numbers that belong to a formula are set inside it, in the math font
+# --------------------------------------------------------------------------------------------
+
+NUMBER = re.compile(r"^(?P<sign>[−-]?)(?P<digits>\d[\d.]*)(?: × 10<sup>(?P<exp>[−-]?\d+)</sup>)?$")
+#: ``$\lambda =$ {{ name }}``: a formula that ends in a relation, then a number from the build.
+RELATION_THEN_VALUE = re.compile(
+    r"(?<![\\$\w])\$(?!\s)(?P<tex>(?:\\\$|[^$\n])+?(?:=|\\approx|\\le|\\ge|<|>|\\sim|\+|-))\$"
+    r"(?P<gap>[ \t]*\n?[ \t]*)(?P<ph>\{\{\s*(?P<name>\w[\w.-]*)\s*\}\})"
+)
+
+
+def value_tex(value: str) -> str | None:
+    """A number as the build prints it (``2.2 × 10<sup>−16</sup>``) as LaTeX, or None.
+
+    >>> value_tex("2.2 × 10<sup>−16</sup>"), value_tex("−1.6"), value_tex("98 %")
+    ('2.2 \\\\times 10^{-16}', '-1.6', None)
+    """
+    m = NUMBER.match(value)
+    if m is None:
+        return None
+    tex = ("-" if m["sign"] else "") + m["digits"]
+    if m["exp"] is not None:
+        tex += r" \times 10^{" + m["exp"].replace("−", "-") + "}"
+    return tex
+
+
+def numbers_into_math(markdown: str, values: dict[str, str]) -> str:
+    """``$\\lambda =$ {{ l2 }}`` becomes ``$\\lambda = {{ l2 }}$`` when the value is a number, so
+    the number is typeset with the formula (and cannot break away from its ``=``)."""
+    blanked = _blank_code(markdown)
+
+    def join(m: re.Match[str]) -> str:
+        if blanked[m.start() : m.end()] != m.group(0):  # in code: as it is
+            return m.group(0)
+        value = values.get(m["name"])
+        if value is None or value_tex(value) is None:
+            return m.group(0)
+        return f"${m['tex']} {m['ph']}$" + "\n" * m["gap"].count("\n")  # lines keep their numbers
+
+    return RELATION_THEN_VALUE.sub(join, markdown)
+
+
+def math_spans(markdown: str) -> list[tuple[int, int]]:
+    """Where the formulas are in ``markdown`` (code blocks and spans excluded)."""
+    blanked = _blank_code(markdown)
+    spans = [(m.start(), m.end()) for m in DISPLAY.finditer(blanked)]
+    spans += [(m.start(), m.end()) for m in INLINE.finditer(blanked)
+              if not any(s <= m.start() < e for s, e in spans)]
+    return spans
+
+
+# --------------------------------------------------------------------------------------------
+# Search: the formula as a line of text, for the index and its snippets
+# --------------------------------------------------------------------------------------------
+
+#: Operators written with a space on each side in the plain text of a formula.
+_SPACED = set("=<>≤≥≈≠∼∝∈→↦+−±×·⋅∣") | {"\u2061"}
+_ACCENTS = {"˜": "\u0303", "~": "\u0303", "^": "\u0302", "ˆ": "\u0302", "¯": "\u0304", "‾": "\u0304",
+            "˙": "\u0307", "→": "\u20d7"}
+
+
+def _plain(el: ET.Element) -> str:
+    tag = el.tag
+    kids = list(el)
+    if tag in ("mi", "mn", "mtext", "ms"):
+        return (el.text or "").replace("\ufe00", "")
+    if tag == "mo":
+        text = el.text or ""
+        if text == "\u2061" or text == "\u2062":
+            return " "
+        return f" {text} " if text in _SPACED else (text + " " if text == "," else text)
+    if tag == "mspace":
+        return " "
+    if tag in ("msup", "msub", "msubsup", "munder", "mover", "munderover") and kids:
+        base = _plain(kids[0]).strip()
+        if tag == "mover" and el.get("accent") == "true" and len(kids) == 2:
+            mark = _ACCENTS.get((kids[1].text or "").strip())
+            return base + mark if mark and len(base) == 1 else base
+        scripts = [_plain(k).strip().replace(" ", "") for k in kids[1:]]
+        if tag in ("msub", "munder"):
+            return f"{base}<sub>{scripts[0]}</sub>"
+        if tag in ("msup", "mover"):
+            return f"{base}<sup>{scripts[0]}</sup>"
+        return f"{base}<sub>{scripts[0]}</sub><sup>{scripts[1]}</sup>"
+    if tag == "mfrac" and len(kids) == 2:
+        num, den = (_plain(k).strip() for k in kids)
+        wrap = lambda t: f"({t})" if " " in t else t  # noqa: E731
+        return f"{wrap(num)}/{wrap(den)}"
+    if tag == "msqrt":
+        return "√(" + "".join(_plain(k) for k in kids).strip() + ")"
+    if tag == "mtr":
+        return " ".join(_plain(k).strip() for k in kids) + "; "
+    return "".join(_plain(k) for k in kids)
+
+
+def plain_text(mathml: str) -> str:
+    """A formula as one line of text with ``<sub>``/``<sup>``, what search indexes and shows.
+
+    >>> plain_text(tidy(_converter.convert_with_local_state(r"E_\\lambda = \\frac{1}{2}\\lVert\\vw\\rVert^2", displaystyle=False)))
+    'E<sub>λ</sub> = 1/2‖w‖<sup>2</sup>'
+    """
+    root = ET.fromstring(mathml.replace("&#x2061;", "\u2061").replace("&#x2062;", "\u2062"))
+    # NFKC: the mathematical alphabets (bold 𝐰, calligraphic 𝒩) as the letters a reader types.
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", _plain(root))).strip()

@@ -51,7 +51,7 @@ def pct(x: float, digits: int = 1) -> str:
 
 def measured(text: str) -> str:
     """A wall-clock measurement for the page. It differs from build to build (the only numbers
-    in the book that do), so it is marked: the reproducibility tests (tests/test_site.py) compare
+    in the book that do), so it is marked: the reproducibility tests (tests/book/test_site.py) compare
     builds with these spans blanked, and the search index leaves them out."""
     return f'<span class="measured" data-search-exclude>{text}</span>'
 

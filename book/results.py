@@ -122,7 +122,8 @@ def fmt(x: float, digits: int = 4) -> str:
     text = f"{x:.{digits}g}"
     if "e" in text:
         mant, exp = text.split("e")
-        text = f"{mant} × 10<sup>{int(exp)}</sup>"
+        # No-break spaces: "2.9 × 10⁻¹⁶" is one number and must not break across lines.
+        text = f"{mant}\u00a0×\u00a010<sup>{int(exp)}</sup>"
     return text.replace("-", "−")
 
 
@@ -304,10 +305,10 @@ def comparison_table() -> tuple[str, float, float, float]:
     from sklearn.linear_model import LogisticRegression
 
     X, y = blobs()
-    rows, gaps, steps, allowed = [], [], [], []
+    groups, gaps, steps, allowed = [], [], [], []
     for l2 in (BLOBS_L2, 0.0):
         methods = logreg.METHODS if l2 > 0 else ("newton",)
-        fits = [(f"`logreg`, {m}", *_wb(logreg.fit(X, y, l2=l2, method=m))) for m in methods]
+        fits = [(f"<code>logreg</code>, {m}", *_wb(logreg.fit(X, y, l2=l2, method=m))) for m in methods]
         if l2 > 0:
             for solver in ("newton-cholesky", "lbfgs"):
                 model = LogisticRegression(C=1 / (2 * l2), solver=solver, tol=1e-10, max_iter=1000)
@@ -315,21 +316,40 @@ def comparison_table() -> tuple[str, float, float, float]:
                 fits.append((f"scikit-learn, {solver}", model.coef_[0], float(model.intercept_[0])))
         else:
             params = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-10).params
-            fits.append(("statsmodels, `Logit`", params[1:], float(params[0])))
+            fits.append(("statsmodels, <code>Logit</code>", params[1:], float(params[0])))
         ours = logreg.objective(fits[0][1], fits[0][2], X, y, l2=l2)
         # Near the optimum E rises like (1/2) d^T H d, so objectives equal to within a rounding
         # error eps |E| allow parameters to differ by up to about sqrt(2 eps |E| / mu_min).
         mu_min = float(np.linalg.eigvalsh(logreg.hessian(fits[0][1], fits[0][2], X, y, l2=l2))[0])
         allowed.append(math.sqrt(2 * np.finfo(float).eps * abs(ours) / mu_min))
+        rows = []
         for name, w, b in fits:
             value = logreg.objective(w, b, X, y, l2=l2)
             gaps.append(abs(value - ours) / ours)
             steps.append(float(np.max(np.abs(np.append(w, b) - np.append(fits[0][1], fits[0][2])))))
-            rows.append(f"| {name} | {fmt(l2)} | {fmt(w[0], 7)} | {fmt(w[1], 7)} | {fmt(b, 7)} "
-                        f"| {fmt(value, 12)} | {fmt((value - ours) / ours, 2)} |")
-    head = ("| implementation | $\\lambda$ | $w_1$ | $w_2$ | $b$ | objective $E_\\lambda$ | relative gap |\n"
-            "|:--|--:|--:|--:|--:|--:|--:|")
-    return "\n".join([head, *rows]), max(gaps), max(steps), max(allowed)
+            rows.append([name, fmt(w[0], 7), fmt(w[1], 7), fmt(b, 7), fmt(value, 12), fmt((value - ours) / ours, 2)])
+        groups.append((f"$\\lambda = {fmt(l2)}$", rows))
+    return _comparison_html(groups), max(gaps), max(steps), max(allowed)
+
+
+#: The comparison table's columns after the first; each cell repeats its label for the stacked
+#: layout of a phone (``book.css``), where a row becomes a small card.
+COMPARISON_COLUMNS = ("$w_1$", "$w_2$", "$b$", "objective $E_\\lambda$", "relative gap")
+
+
+def _comparison_html(groups: list[tuple[str, list[list[str]]]]) -> str:
+    """An HTML table (a Markdown table cannot group rows): one body per penalty, its rows."""
+    head = "".join(f'<th scope="col">{c}</th>' for c in ("implementation", *COMPARISON_COLUMNS))
+    bodies = []
+    for title, rows in groups:
+        trs = [f'<tr><th scope="colgroup" colspan="{len(COMPARISON_COLUMNS) + 1}">{title}</th></tr>']
+        for name, *cells in rows:
+            tds = "".join(f'<td><span class="cell-label" aria-hidden="true">{label}</span><span>{cell}</span></td>'
+                          for label, cell in zip(COMPARISON_COLUMNS, cells))
+            trs.append(f'<tr><th scope="row">{name}</th>{tds}</tr>')
+        bodies.append("<tbody>" + "".join(trs) + "</tbody>")
+    return (f'<div class="comparison"><table class="comparison-table"><thead><tr>{head}</tr></thead>'
+            + "".join(bodies) + "</table></div>")
 
 
 def _wb(result: logreg.FitResult) -> tuple[np.ndarray, float]:

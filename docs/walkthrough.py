@@ -30,12 +30,13 @@ from book.figures import REGISTRY
 
 
 def show(name):
-    """Display a figure of the book's registry, on white so it reads in either palette."""
+    """Display a figure of the book's registry, on white so it reads in any viewer."""
     figure = REGISTRY[name]
     png = base64.b64encode(figure.png("light", background="white")).decode()
     # An <img> with the registry's alt text: the figure is described, not only drawn.
-    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{html.escape(figure.alt)}" '
-                 f'data-figure="{name}">'))
+    alt = html.escape(figure.alt)
+    src = f"data:image/png;base64,{png}"
+    display(HTML(f'<img src="{src}" alt="{alt}" data-figure="{name}">'))
 
 # %% [markdown]
 # ## The data
@@ -46,7 +47,8 @@ def show(name):
 
 # %%
 X, y = logreg.make_blobs(100, seed=0)
-print("X:", X.shape, " y:", y.shape, " class A:", int(y.sum()), " class B:", int((1 - y).sum()))
+print("X:", X.shape, " y:", y.shape)
+print("class A:", int(y.sum()), " class B:", int((1 - y).sum()))
 
 # %% [markdown]
 # ## The sigmoid, and a terrible boundary
@@ -64,7 +66,8 @@ assert b_terrible == r.TERRIBLE_B
 show("sigmoid")
 show("terrible-boundary")
 
-print("negative log-likelihood of the terrible boundary:", logreg.objective(w_terrible, b_terrible, X, y))
+terrible_nll = logreg.objective(w_terrible, b_terrible, X, y)
+print("negative log-likelihood of the terrible boundary:", terrible_nll)
 
 # %% [markdown]
 # ## Optimisers: the post's toy example
@@ -83,7 +86,8 @@ def grad_f(x):
 
 
 check = logreg.check_gradient(f, grad_f, np.array([3.0]))
-print("gradient check passed:", check.passed, " error:", check.error, " tolerance:", check.tolerance)
+print("gradient check passed:", check.passed)
+print("error:", check.error, " tolerance:", check.tolerance)
 
 toy = minimize(f, x0=np.array([3.0]), jac=grad_f, method="BFGS")
 print("minimum at x =", toy.x, " after", toy.nit, "iterations")
@@ -159,7 +163,8 @@ for penalty in (0.0, 0.1, 10.0):
         warnings.simplefilter("always")
         fits[penalty] = logreg.fit(X_sep, y_sep, l2=penalty, method="newton")
     for warning in caught:
-        print(textwrap.fill(f"l2 = {penalty}: {warning.category.__name__}: {warning.message}", 84))
+        text = f"l2 = {penalty}: {warning.category.__name__}: {warning.message}"
+        print(textwrap.fill(text, 84))
     print(f"l2 = {penalty}: |w| = {np.linalg.norm(fits[penalty].weights):.3f}, "
           f"converged: {fits[penalty].converged}")
 
@@ -167,5 +172,6 @@ for penalty in (0.0, 0.1, 10.0):
 assert tuple(fits) == r.SEPARABLE_L2
 for penalty, fit in fits.items():
     if penalty > 0:  # with l2 = 0 the weights depend on where the iterations stop
-        np.testing.assert_allclose(fit.weights, r.separable_fit(penalty).weights, rtol=1e-9)
+        book_fit = r.separable_fit(penalty)
+        np.testing.assert_allclose(fit.weights, book_fit.weights, rtol=1e-9)
 show("separable-boundaries")

@@ -275,7 +275,10 @@ def test_math_is_rendered(nav_page, visit, site):
     f = visit.facts
     problems = [f"raw TeX in the visible text: {x}" for x in raw_tex(f["proseText"])]
     problems += [f"math error marker: {x}" for x in f["mathErrors"]]
-    built_math = len(re.findall(r"<math[\s>]", built_file(site, nav_page).read_text(encoding="utf-8")))
+    built = built_file(site, nav_page).read_text(encoding="utf-8")
+    # The equation previews' <template> (book/hooks.py) holds copies that are not in the page's DOM.
+    built = re.sub(r'<template id="book-equation-previews">.*?</template>', "", built, flags=re.S)
+    built_math = len(re.findall(r"<math[\s>]", built))
     if f["mathCount"] != built_math:
         problems.append(f"the built HTML has {built_math} <math> element(s), the rendered page {f['mathCount']}")
     for box in f["mathBoxes"]:
@@ -463,9 +466,10 @@ def test_figures_follow_the_palette(scheme, nav_page, request):
     problems = [f"request to an outside host: {u}" for u in v.outside]
     for fig in v.facts["figures"]:
         shown = [i["src"] for i in fig["imgs"] if i["shown"]]
-        if len(shown) != 1 or f"-{scheme}.svg" not in shown[0]:
+        # A variant is its palette's SVG, or (the notebook's light figures) its PNG marked #only-light.
+        if len(shown) != 1 or not (f"-{scheme}.svg" in shown[0] or shown[0].endswith(f"#only-{scheme}")):
             problems.append(f"figure #{fig['id']}: shows {shown}, want exactly the -{scheme}.svg variant")
-        hidden_other = [i for i in fig["imgs"] if f"-{other}.svg" in i["src"]]
+        hidden_other = [i for i in fig["imgs"] if f"-{other}.svg" in i["src"] or i["src"].endswith(f"#only-{other}")]
         if not hidden_other:
             problems.append(f"figure #{fig['id']}: has no -{other}.svg variant for the other palette")
         problems += [f"figure #{fig['id']}: the {other} variant is visible: {i['src']}"
@@ -500,3 +504,124 @@ def test_dark_figures_are_drawn_in_light_ink(nav_page, dark_visit, dark):
             problems.append(f"{shot['src']}: the screenshot shows black ink on the dark page "
                             f"({black_ink:.2%} of pixels near black)")
     assert not problems, f"/{nav_page.path} (dark):\n" + _lines(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading it (issue 15): listings and tables in their column, one figure per palette, search
+# --------------------------------------------------------------------------------------------
+
+WIDE_BOXES_JS = r"""() => {
+  const column = document.querySelector('.md-content__inner');
+  const right = column.getBoundingClientRect().right;
+  const out = [];
+  const boxes = document.querySelectorAll(
+    '.md-typeset pre > code, .md-typeset .jp-OutputArea pre, .md-typeset .highlight-ipynb pre, ' +
+    '.md-typeset table, .md-typeset .md-typeset__scrollwrap, .md-typeset .comparison');
+  for (const el of boxes) {
+    if (!el.checkVisibility()) continue;
+    const r = el.getBoundingClientRect();
+    const hidden = el.scrollWidth - el.clientWidth;
+    // Material's table scroller reaches into the padding on purpose: only its scrolling counts.
+    const sticksOut = !el.classList.contains('md-typeset__scrollwrap') && r.right > right + 1;
+    if (hidden > 1 || sticksOut) {
+      const text = (el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60);
+      out.push(`${el.tagName.toLowerCase()}.${el.className || ''}: ${el.scrollWidth} px of content ` +
+               `in ${el.clientWidth} px (right edge ${Math.round(r.right)}, column ${Math.round(right)}) "${text}"`);
+    }
+  }
+  return out;
+}"""
+
+
+CHAPTERS = [p for p in PAGES if not p.src.startswith("api")]
+
+
+@pytest.mark.parametrize("nav_page", CHAPTERS, ids=[p.id for p in CHAPTERS])
+def test_listings_and_tables_fit_their_column_at_desktop_width(nav_page, light):
+    """At 1280 px no code listing, output or table in a chapter (or the notebook) needs sideways
+    scrolling: what the prose discusses (a table's last column, the end of a line of output) is
+    in view. (The API pages' signatures and doctests come from the docstrings.)"""
+    with light.visit(nav_page.path, settle=False, eager=False):
+        wide = light.page.evaluate(WIDE_BOXES_JS)
+    assert not wide, f"/{nav_page.path} at {DESKTOP['width']} px, wider than the column:\n" + _lines(wide)
+
+
+@each_page
+def test_the_dark_palette_downloads_only_dark_figures(nav_page, dark):
+    """Reading a page top to bottom in the dark palette fetches no light figure (and the other
+    way round is the light visit's business: Material hides the other variant, and a hidden
+    lazy image is never fetched)."""
+    with dark.visit(nav_page.path, settle=True, eager=False) as v:
+        pass
+    figures = [u.rsplit("/", 1)[-1] for u in v.requests if "/figures/" in u]
+    light_ones = [f for f in figures if "-light.svg" in f]
+    assert not light_ones, f"/{nav_page.path} (dark) fetched light figures: {light_ones}"
+
+
+def _search(tab, query: str) -> list[dict]:
+    box = tab.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    box.press_sequentially(query, delay=20)
+    try:
+        tab.wait_for_selector(".md-search-result__item", timeout=10_000)
+    except Exception:  # noqa: BLE001
+        return []
+    tab.wait_for_timeout(400)
+    return tab.evaluate("""() => [...document.querySelectorAll('.md-search-result__item > a[href]')]
+        .map(a => ({href: a.href, text: a.innerText}))""")
+
+
+def _page_with_equation(site, number: str) -> str:
+    for page in PAGES:
+        path = site / page.path / "index.html" if page.path else site / "index.html"
+        if path.exists() and f'<span class="eqno">({number})</span>' in path.read_text(encoding="utf-8"):
+            return "/" + page.path
+    raise AssertionError(f"no page shows equation ({number})")
+
+
+MATH_ALPHABETS = re.compile("[\U0001d400-\U0001d7ff]")
+
+
+@pytest.mark.parametrize("query,want", [
+    ("regularization", "/regularisation/"),  # the US spelling finds the British chapter
+    ("λ =", "/regularisation/"),               # Material searches from two characters on
+    ("lambda", "/regularisation/"),
+    ("(4.2)", None),                          # an equation number: its page
+    ("Hessian", "/likelihood/"),              # the chapter first, not the API
+])
+def test_search_finds_what_a_reader_types(query, want, light, site):
+    if want is None:
+        want = _page_with_equation(site, query.strip("()"))
+    with light.visit("", settle=False, eager=False):
+        results = _search(light.page, query)
+    paths = [urlsplit(r["href"]).path for r in results]
+    assert results, f"searching {query!r} finds nothing"
+    assert want in paths, f"searching {query!r}: no result on {want}; results: {paths}"
+    if query == "Hessian":
+        assert not paths[0].startswith("/api"), f"searching 'Hessian' ranks the API first: {paths}"
+    gibberish = [r["text"][:120] for r in results if MATH_ALPHABETS.search(r["text"])]
+    assert not gibberish, f"snippets show MathML text (glued math letters):\n" + _lines(gibberish)
+
+
+def test_search_snippets_show_formulas_as_text(site):
+    """The index holds each formula as readable text (book/mathml.py, plain_text), not the
+    MathML's glued symbols: no mathematical alphanumerics, and "λ" a word of its own."""
+    data = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    glued = [d["location"] for d in data["docs"] if MATH_ALPHABETS.search(d["text"] + d["title"])]
+    assert not glued, f"index entries with MathML text in them: {glued[:10]}"
+    assert any(re.search(r"(^|\s)λ(\s|$)", d["text"]) for d in data["docs"])
+    assert any("regularization" in d.get("spellings", "") for d in data["docs"])
+
+
+def test_comparison_table_is_whole_on_a_phone(phone):
+    """At 390 px the comparison in "Beyond the post" shows every number of every row (a card per
+    row), nothing hidden in a sideways scroller."""
+    page = next((p for p in PAGES if p.src == "beyond.md"), None)
+    assert page is not None, "the nav has no beyond.md"
+    with phone.visit(page.path, settle=False, eager=False):
+        box = phone.page.evaluate("""() => { const d = document.querySelector('.comparison');
+            return d && {scroll: d.scrollWidth, client: d.clientWidth,
+                         cells: d.querySelectorAll('tbody td').length}; }""")
+    assert box, "no comparison table on the page"
+    assert box["cells"] > 0 and box["scroll"] <= box["client"], f"the table scrolls sideways on a phone: {box}"

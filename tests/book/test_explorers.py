@@ -12,7 +12,8 @@ and opened in the system's headless Chromium through Playwright. The checks:
 * "Jump to the optimum" reaches the unpenalised maximum-likelihood fit, where the loss is smallest;
 * the regularisation explorer shows, for every λ on its grid, the fit and the norm ‖w‖ that
   ``logreg.fit(X, y, l2=λ)`` gives;
-* controls are labelled, values are announced (``aria-live``), nothing scrolls sideways at
+* controls are labelled, sliders are 24 px tall, as wide as each other and show a focus ring,
+  values are announced (``aria-live``) once a slider stops, nothing scrolls sideways at
   390 px, the ink follows the light and dark palettes;
 * no request leaves 127.0.0.1 and nothing is logged to the console as an error, on pages with
   and without an explorer.
@@ -31,6 +32,7 @@ import pytest
 
 import logreg
 from book import results as r
+from book.explorers import SIGMOID_RANGE
 from tests.book._browser import DESKTOP, PHONE
 
 SIGMOID = "#explorer-sigmoid"
@@ -171,7 +173,8 @@ def test_sigmoid_slider_moves_by_keyboard_and_redraws(reader, key):
     control = f"{SIGMOID}-{key}"
     before = state(page, SIGMOID)
     losses = [check_loss(before)]
-    for press_key, delta in (("ArrowRight", 0.05), ("PageUp", None), ("ArrowLeft", -0.05)):
+    step = SIGMOID_RANGE[2]
+    for press_key, delta in (("ArrowRight", step), ("PageUp", None), ("ArrowLeft", -step)):
         press(page, control, press_key)
         after = state(page, SIGMOID)
         assert after["drawing"] != before["drawing"], f"{press_key} on {key} did not redraw"
@@ -179,7 +182,7 @@ def test_sigmoid_slider_moves_by_keyboard_and_redraws(reader, key):
         if delta is not None:
             assert after[key]["value"] == pytest.approx(before[key]["value"] + delta, abs=1e-9)
         else:
-            assert after[key]["value"] > before[key]["value"] + 0.05
+            assert after[key]["value"] > before[key]["value"] + step
         for other in {"w1", "w2", "b"} - {key}:
             assert after[other]["raw"] == before[other]["raw"]
         losses.append(check_loss(after))
@@ -221,6 +224,10 @@ def test_sigmoid_jumps_to_the_optimum(reader):
     at_optimum = check_loss(s)
     assert close(s["loss"]["value"], mle.objective)
     assert s["wrong"]["value"] == int(np.sum(mle.predict(X) != y))
+    # The thumb sits where the readout says: the slider's position, to the two decimals shown.
+    for key in ("w1", "w2", "b"):
+        thumb = f"{float(s['sliders'][key]['value']):.2f}".replace("-", "−")
+        assert thumb == s[key]["text"], f"{key}: the thumb is at {thumb}, the readout says {s[key]['text']}"
     # Any step away from the optimum costs likelihood.
     for key in ("w1", "w2", "b"):
         for step in ("ArrowRight", "ArrowLeft"):
@@ -299,13 +306,19 @@ LAYOUT_JS = """root => {
     const label = document.querySelector(`label[for="${el.id}"]`);
     return !!(label && label.textContent.trim());
   });
-  const live = root.querySelector('[aria-live]');
+  const lives = root.querySelectorAll('[aria-live]');
+  const live = lives.length === 1 ? lives[0] : null;
+  const ranges = [...root.querySelectorAll('input[type=range]')].map(el => el.getBoundingClientRect());
   const boxes = [...root.querySelectorAll('svg.explorer-plot, input, button, output')]
       .map(el => el.getBoundingClientRect());
   return {
     labelled,
     live: live ? live.getAttribute('aria-live') : null,
-    liveHasLoss: !!(live && live.querySelector('output.explorer-loss')),
+    liveCount: lives.length,
+    liveText: live ? live.textContent : null,
+    readoutLive: root.querySelector('.explorer-readout').hasAttribute('aria-live'),
+    sliderHeights: ranges.map(b => b.height),
+    sliderWidths: ranges.map(b => Math.round(b.width)),
     scrollWidth: document.documentElement.scrollWidth, clientWidth: vw,
     outside: boxes.filter(b => b.left < -0.5 || b.right > vw + 0.5).length,
     plotWidth: root.querySelector('svg.explorer-plot').getBoundingClientRect().width,
@@ -332,7 +345,11 @@ def test_layout_labels_and_palette(reader, path, selector):
     scheme = "slate" if reader.scheme == "dark" else "default"
     info = page.eval_on_selector(selector, LAYOUT_JS)
     assert info["labelled"] and all(info["labelled"]), "every slider has a <label for>, every button text"
-    assert info["live"] == "polite" and info["liveHasLoss"]
+    assert info["liveCount"] == 1 and info["live"] == "polite" and not info["readoutLive"], (
+        "one polite live region, and not the readout (it changes on every step of a drag)")
+    assert info["liveText"] == "", "nothing is announced when the page loads"
+    assert min(info["sliderHeights"]) >= 24, f"slider heights {info['sliderHeights']} (WCAG 2.5.8: 24 px)"
+    assert len(set(info["sliderWidths"])) == 1, f"sliders of unequal widths {info['sliderWidths']}"
     assert info["scrollWidth"] <= info["clientWidth"], "the page scrolls sideways"
     assert info["outside"] == 0, "a control or the figure sticks out of the viewport"
     assert info["plotWidth"] >= min(300, info["clientWidth"] - 80)
@@ -344,6 +361,15 @@ def test_layout_labels_and_palette(reader, path, selector):
     before = state(page, selector)["drawing"]
     press(page, control, "ArrowRight")
     assert state(page, selector)["drawing"] != before
+    # A visible focus ring on the focused slider (WCAG 2.4.7).
+    ring = page.eval_on_selector(control, "el => { const s = getComputedStyle(el); "
+                                          "return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert ring[0] != "none" and ring[1] >= 2, f"focused slider outline {ring}"
+    # The numbers are announced once the slider has been still a moment, not on every step.
+    live = f"{selector} [aria-live]"
+    assert page.eval_on_selector(live, "el => el.textContent") == "", "announced on the step itself"
+    page.wait_for_function(f"document.querySelector('{live}').textContent.length > 0", timeout=3000)
+    assert "negative log-likelihood" in page.eval_on_selector(live, "el => el.textContent")
 
 
 @pytest.mark.parametrize("path", ["/", "/data/", "/separable/"])

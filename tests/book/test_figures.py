@@ -180,7 +180,11 @@ def test_chapters_name_only_registered_figures():
 
 def test_every_registered_figure_is_shown():
     """A registered figure no chapter shows is dead weight in the tests and the build."""
+    from book.figures import NARROW_SUFFIX
+
     used = {m["name"] for text in _chapters().values() for m in FIGURE_REF.finditer(text)}
+    # A narrow variant is shown with its figure, where the column is narrow (book/hooks.py).
+    used |= {name + NARROW_SUFFIX for name in used}
     unused = [name for name in REGISTRY if name not in used]
     assert not unused, (
         f"registered but shown by no chapter: {unused}; put {{{{ figure: name }}}} in a chapter "
@@ -207,3 +211,10 @@ def test_chapters_show_no_image_outside_the_registry():
         "images put in a page by hand, which no image test compares; register them in "
         "book/figures.py and use {{ figure: name }}:\n" + "\n".join(problems)
     )
+
+
+def test_narrow_variant_constants_agree_with_the_build():
+    """book/hooks.py keeps copies (a cached build does not import Matplotlib); they must match."""
+    from book import figures, hooks
+
+    assert (hooks.NARROW_MEDIA, hooks.NARROW_SUFFIX) == (figures.NARROW_MEDIA, figures.NARROW_SUFFIX)

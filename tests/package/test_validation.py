@@ -417,7 +417,7 @@ def test_missing_values_in_a_pandas_frame_are_named():
 
 @pytest.mark.parametrize("kind", ["csr_matrix", "csc_matrix", "csr_array", "coo_matrix"])
 def test_sparse_input_says_sparse(kind):
-    """fit and prediction take sparse input (tests/test_sparse.py); a function that needs dense
+    """fit and prediction take sparse input (tests/package/test_sparse.py); a function that needs dense
     data says that it got a sparse matrix and what to pass."""
     sparse = pytest.importorskip("scipy.sparse")
     from logreg.fitting import gradient_descent

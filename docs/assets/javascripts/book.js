@@ -19,8 +19,32 @@
     return box.matches("code") ? "Code, scrolls sideways" : "Table, scrolls sideways";
   }
 
+  function firstLineRight(code) {
+    var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    var right = 0, top = null, t;
+    while ((t = walker.nextNode())) {
+      var range = document.createRange();
+      range.selectNodeContents(t);
+      var rects = range.getClientRects();
+      for (var i = 0; i < rects.length; i++) {
+        if (!rects[i].width) continue;
+        if (top === null) top = rects[i].top;
+        if (rects[i].top > top + 2) return right;  // the second line has begun
+        right = Math.max(right, rects[i].right);
+      }
+    }
+    return right;
+  }
+
   function update(box) {
     var overflows = box.scrollWidth > box.clientWidth + 1;
+    // Material's copy button sits over a listing's top right corner: where the first line
+    // reaches under it (or the listing is wider than its box), the button gets a row of its own
+    // above the code (reading.css), instead of hiding the line's end.
+    if (box.matches("code")) {
+      var room = box.getBoundingClientRect().right - 2.6 * parseFloat(getComputedStyle(box).fontSize);
+      box.classList.toggle("book-copy-row", overflows || firstLineRight(box) > room);
+    }
     if (overflows && !box.hasAttribute("tabindex")) {
       box.setAttribute("tabindex", "0");
       box.dataset.bookFocus = "";
@@ -56,4 +80,90 @@
   } else {
     start();
   }
+})();
+
+/* Equation links preview their target: resting the pointer on "(4.2)", or focusing it from the
+ * keyboard, shows equation (4.2) in a small box beside the link, so a reader need not leave the
+ * sentence. The target is copied from this page, or, for an equation of another chapter, from
+ * the <template id="book-equation-previews"> that book/hooks.py puts in the page (no request:
+ * it works from disk too). Escape, moving away or blurring hides it.
+ */
+(function () {
+  "use strict";
+
+  var box = null;
+  var owner = null;
+
+  function target(link) {
+    var id = decodeURIComponent((link.getAttribute("href") || "").split("#")[1] || "");
+    if (!id) return null;
+    var sameFile = link.pathname === location.pathname;
+    if (sameFile) {
+      var here = document.getElementById(id);
+      if (here) return here;
+    }
+    var store = document.getElementById("book-equation-previews");
+    return store ? store.content.querySelector('[data-preview="' + id + '"]') : null;
+  }
+
+  function hide() {
+    if (box) {
+      box.remove();
+      box = null;
+    }
+    if (owner) {
+      owner.removeAttribute("aria-describedby");
+      owner = null;
+    }
+  }
+
+  function show(link) {
+    var eq = target(link);
+    if (!eq || owner === link) return;
+    hide();
+    box = document.createElement("div");
+    box.className = "book-eqpreview md-typeset";
+    box.id = "book-eqpreview";
+    box.setAttribute("role", "tooltip");
+    var copy = eq.cloneNode(true);
+    copy.removeAttribute("id");
+    copy.removeAttribute("data-preview");
+    Array.prototype.forEach.call(copy.querySelectorAll("[id]"), function (el) { el.removeAttribute("id"); });
+    Array.prototype.forEach.call(copy.querySelectorAll("[tabindex]"), function (el) { el.removeAttribute("tabindex"); });
+    box.appendChild(copy);
+    document.body.appendChild(box);
+    var r = link.getBoundingClientRect();
+    var width = Math.min(box.offsetWidth, document.documentElement.clientWidth - 16);
+    var left = Math.max(8, Math.min(r.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
+    var below = r.bottom + 6;
+    var top = below + box.offsetHeight > window.innerHeight && r.top - box.offsetHeight - 6 > 0
+      ? r.top - box.offsetHeight - 6 : below;
+    box.style.left = left + "px";
+    box.style.top = top + window.scrollY + "px";
+    owner = link;
+    link.setAttribute("aria-describedby", box.id);
+  }
+
+  function linkOf(event) {
+    return event.target instanceof Element ? event.target.closest("a.eqref") : null;
+  }
+
+  document.addEventListener("mouseover", function (e) {
+    var link = linkOf(e);
+    if (link) show(link);
+  });
+  document.addEventListener("mouseout", function (e) {
+    var link = linkOf(e);
+    if (link && link === owner && !(e.relatedTarget instanceof Node && link.contains(e.relatedTarget))) hide();
+  });
+  document.addEventListener("focusin", function (e) {
+    var link = linkOf(e);
+    if (link) show(link); else hide();
+  });
+  document.addEventListener("focusout", function (e) {
+    if (linkOf(e) === owner) hide();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") hide();
+  });
 })();

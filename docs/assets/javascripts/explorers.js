@@ -260,6 +260,28 @@
     output.textContent = text;
   }
 
+  /* Tell a screen reader the numbers once the controls have been still for a moment, not on
+   * every step of a drag (the slider itself announces its own value as it moves). */
+  var QUIET_MS = 700;
+  function Announcer(root) {
+    this.status = root.querySelector(".explorer-status");
+    this.readout = root.querySelector(".explorer-readout");
+    this.timer = null;
+    this.armed = false; // not for the first drawing, when the page loads
+  }
+  Announcer.prototype.soon = function () {
+    var self = this;
+    if (!this.status || !this.readout || !this.armed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(function () {
+      self.timer = null;
+      var spans = self.readout.querySelectorAll(":scope > span");
+      var parts = [];
+      for (var i = 0; i < spans.length; i++) parts.push(spans[i].textContent.replace(/\s+/g, " ").trim());
+      self.status.textContent = parts.join("; ");
+    }, QUIET_MS);
+  };
+
   /* The sigmoid chapter: sliders for w1, w2, b over the fuzzy data, E(w, b) underneath. */
   function initSigmoid(root) {
     var data = readData(root);
@@ -274,6 +296,7 @@
     var state = { w1: data.start.w[0], w2: data.start.w[1], b: data.start.b };
     var loss = root.querySelector("output.explorer-loss");
     var wrong = root.querySelector("output.explorer-wrong");
+    var announcer = new Announcer(root);
 
     function update() {
       keys.forEach(function (key) { setOutput(outputs[key], state[key], num(state[key], 2)); });
@@ -282,6 +305,7 @@
       setOutput(loss, e, num(e, 3));
       var m = misclassified(data.X, data.y, state.w1, state.w2, state.b);
       setOutput(wrong, m, String(m));
+      announcer.soon();
     }
 
     function jump(w1, w2, b) {
@@ -303,6 +327,7 @@
       jump(data.start.w[0], data.start.w[1], data.start.b);
     });
     jump(data.start.w[0], data.start.w[1], data.start.b);
+    announcer.armed = true;
   }
 
   /* A small chart of ||w|| against lambda (log axis), with a dot at the current lambda. */
@@ -364,6 +389,7 @@
       norm: root.querySelector("output.explorer-norm"),
       nll: root.querySelector("output.explorer-loss")
     };
+    var announcer = new Announcer(root);
 
     function update() {
       var i = Math.max(0, Math.min(data.fits.length - 1, Math.round(Number(slider.value))));
@@ -378,11 +404,13 @@
       setOutput(out.nll, fit.nll, num(fit.nll, 3));
       plane.draw(fit.w[0], fit.w[1], fit.b);
       if (chart) chart.mark(fit);
+      announcer.soon();
     }
 
     slider.addEventListener("input", update);
     slider.value = String(data.start);
     update();
+    announcer.armed = true;
   }
 
   var INIT = { sigmoid: initSigmoid, regularisation: initRegularisation };
