@@ -639,7 +639,24 @@ def print_edition_link(output: str, page, config) -> str:
     return output.replace(marker, marker + link, 1)
 
 
+#: The explorer scripts (mkdocs.yml's extra_javascript): a page without an explorer does not
+#: download them (31 KB on every page otherwise; pages are held under 1 MB).
+EXPLORER_SCRIPTS = ("explorers.js", "explorer-predictive.js")
+
+
+def _scripts_where_used(output: str) -> str:
+    """Drop the explorer scripts from a page that has no explorer (``data-explorer``)."""
+    if re.search(r'<div class="explorer"[^>]*\bdata-explorer=', output):
+        return output
+    for script in EXPLORER_SCRIPTS:
+        output, n = re.subn(rf'<script src="[^"]*/javascripts/{re.escape(script)}"></script>\s*', "", output)
+        if n != 1:
+            raise PluginError(f"no <script> of {script} in the page to leave out: is it still in extra_javascript?")
+    return output
+
+
 def on_post_page(output: str, page, config) -> str:
+    output = _scripts_where_used(output)
     template = preview_template(output, _state.get("equation_html", {}))
     if template:
         output = output.replace("</body>", template + "\n</body>", 1)

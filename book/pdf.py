@@ -91,6 +91,7 @@ async (pages) => {
       const note = doc.createElement("p");
       note.className = "book-print-note";
       note.textContent = "An interactive figure is here in the web edition.";
+      if (el.id) note.id = el.id;  // links to the explorer land on the note
       el.replaceWith(note);
     });
     article.querySelectorAll("img").forEach(img => {

@@ -115,7 +115,8 @@ def grad_E_lambda(theta):
     return np.append(gw, gb)
 
 
-check = logreg.check_gradient(E_lambda, grad_E_lambda, np.random.default_rng(1).standard_normal(3))
+theta0 = np.random.default_rng(1).standard_normal(3)
+check = logreg.check_gradient(E_lambda, grad_E_lambda, theta0)
 print("passed:", check.passed, "  largest error / tolerance:", check.worst_ratio)
 
 # %% [markdown]

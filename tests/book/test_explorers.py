@@ -374,9 +374,12 @@ def test_layout_labels_and_palette(reader, path, selector):
 
 @pytest.mark.parametrize("path", ["/", "/data/", "/separable/"])
 def test_the_script_is_quiet_on_every_kind_of_page(reader, path):
-    """explorers.js loads on every page; on one without an explorer it must do nothing, quietly."""
+    """The explorer scripts load only on a page with an explorer (book/hooks.py leaves them out
+    elsewhere) and set up every explorer there, quietly."""
     page = reader.open(path)
     page.wait_for_load_state("networkidle")
     count = page.evaluate("document.querySelectorAll('div.explorer').length")
     ready = page.evaluate("document.querySelectorAll('div.explorer[data-ready]').length")
+    scripts = page.evaluate("document.querySelectorAll('script[src*=\"javascripts/explorer\"]').length")
     assert ready == count  # and the reader fixture checks: no console error, no outside request
+    assert scripts == (2 if count else 0), f"{path}: {count} explorers, {scripts} explorer scripts"

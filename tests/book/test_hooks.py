@@ -463,3 +463,15 @@ def test_a_pending_label_is_dropped_until_its_chapter_arrives_and_then_must_reso
     rendered.index.urls[chapter] = chapter.removesuffix(".md") + "/"  # the chapter is written ...
     with pytest.raises(mathml.MathError, match=rf"which {chapter} was to define; it is in the book but"):
         rendered(content)  # ... but labels no such equation
+
+
+def test_explorer_scripts_only_where_an_explorer_is():
+    scripts = ('<script src="../assets/javascripts/explorers.js"></script>\n'
+               '<script src="../assets/javascripts/book.js"></script>\n'
+               '<script src="../assets/javascripts/explorer-predictive.js"></script>')
+    plain = hooks._scripts_where_used(f"<p>text</p>{scripts}")
+    assert "explorer" not in plain and "book.js" in plain
+    page = f'<div class="explorer" id="e" data-explorer="sigmoid"></div>{scripts}'
+    assert hooks._scripts_where_used(page) == page
+    with pytest.raises(hooks.PluginError, match="explorers.js"):
+        hooks._scripts_where_used("<p>no scripts at all</p>")

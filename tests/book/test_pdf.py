@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -15,10 +16,17 @@ from book import pdf
 from tests.book._browser import nav_pages
 
 
+def _print(site, out):
+    """pdf.build_pdf in a thread of its own: Playwright's sync API refuses to start in a thread
+    whose asyncio loop the session's browser fixture (tests/book/_browser.py) already runs."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(pdf.build_pdf, site, out).result()
+
+
 @pytest.fixture(scope="module")
 def printed(site, chromium, tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf") / pdf.PDF_NAME
-    result = pdf.build_pdf(site, out)
+    result = _print(site, out)
     return out, result
 
 
@@ -42,7 +50,7 @@ def test_a_missing_figure_stops_the_print(site, chromium, tmp_path):
     victim = sorted((broken / "figures").glob("*-light.svg"))[0]
     victim.unlink()
     with pytest.raises(pdf.PrintError, match=re.escape(victim.name)):
-        pdf.build_pdf(broken, tmp_path / "out.pdf")
+        _print(broken, tmp_path / "out.pdf")
     assert not (tmp_path / "out.pdf").exists()
 
 
