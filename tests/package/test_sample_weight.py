@@ -32,11 +32,14 @@ def test_integer_weights_are_repeated_rows_for_every_method(cancer, method):
     weighted = logreg.fit(X, y, l2=0.5, method=method, sample_weight=counts)
     repeated = logreg.fit(*_repeated(X, y, counts), l2=0.5, method=method)
     assert weighted.converged and repeated.converged
-    # Two runs of one method on equivalent data, each certified to its tolerance: BFGS's
-    # restarts can leave weights apart by ~1e-9 relative though both objectives agree.
-    np.testing.assert_allclose(weighted.weights, repeated.weights, rtol=1e-8, atol=1e-10)
-    assert weighted.bias == pytest.approx(repeated.bias, rel=1e-7, abs=1e-10)
+    # The exact claim is the objective's: both runs minimise the same function. The weights are
+    # two points each certified near the minimum, so they agree only as far as the certificate
+    # allows: E ~ 54 here, a certified gap of at most 1e-5 * tol * E ~ 5e-12, and E is
+    # 2 * l2 = 1 strongly convex in w, so each is within sqrt(2 * 5e-12) ~ 3e-6 of the optimum.
+    # (BFGS, whose path depends on the rows' order and on rounding, put them 2e-8 apart here.)
     assert weighted.objective == pytest.approx(repeated.objective, rel=1e-13)
+    np.testing.assert_allclose(weighted.weights, repeated.weights, rtol=0, atol=1e-5)
+    assert weighted.bias == pytest.approx(repeated.bias, rel=0, abs=1e-5)
 
 
 @pytest.mark.parametrize("method", logreg.METHODS)
