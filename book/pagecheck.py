@@ -31,8 +31,11 @@ from book.mathml import EMPHASIS_IN_MATH, EquationIndex, MathError
 #: Equation labels that docstrings cite before their chapter exists: label -> that chapter.
 PENDING: dict[str, str] = {}  # every chapter that docstrings cite is in the book (second edition)
 
-OUTSIDE = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>|<style\b.*?</style>"
-                     r"|<math\b.*?</math>|<svg\b.*?</svg>)", re.S)
+OUTSIDE = re.compile(
+    r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>|<style\b.*?</style>"
+    r"|<math\b.*?</math>|<svg\b.*?</svg>)",
+    re.S,
+)
 PRE = re.compile(r"(<pre\b.*?</pre>|<script\b.*?</script>|<style\b.*?</style>)", re.S)
 TAG = re.compile(r"<[^>]+>")
 EMPHASIS_IN_DISPLAY = re.compile(r"\$\$(?:(?!\$\$).)*?<(?:em|strong)>(?:(?!\$\$).)*?\$\$", re.S)
@@ -45,8 +48,7 @@ _CITE = r"(?:the book's |book )?eqs?\. <code>{label}</code>"
 
 def _pending(index: EquationIndex) -> list[str]:
     """The PENDING labels whose chapter is not in the book and that no page defines."""
-    return [label for label, page in PENDING.items()
-            if page not in index.urls and f"eq:{label}" not in index.equations]
+    return [label for label, page in PENDING.items() if page not in index.urls and f"eq:{label}" not in index.equations]
 
 
 def drop_pending(content: str, index: EquationIndex) -> str:
@@ -70,8 +72,10 @@ def check_formulas(content: str, where: str) -> None:
     for i in range(0, len(parts), 2):
         for pattern in (EMPHASIS_IN_DISPLAY, EMPHASIS_IN_MATH):
             if m := pattern.search(parts[i]):
-                raise MathError(f"{where}: Markdown emphasis inside a formula, its LaTeX was corrupted "
-                                f"before conversion: ...{parts[i][m.start():m.end()][:200]}...")
+                raise MathError(
+                    f"{where}: Markdown emphasis inside a formula, its LaTeX was corrupted "
+                    f"before conversion: ...{parts[i][m.start() : m.end()][:200]}..."
+                )
 
 
 def check_page(content: str, where: str, index: EquationIndex) -> None:
@@ -81,16 +85,18 @@ def check_page(content: str, where: str, index: EquationIndex) -> None:
     for i in range(0, len(parts), 2):
         m = EMPHASIS_IN_MATH.search(parts[i])
         if m:
-            problems.append(f"Markdown emphasis inside a formula (its LaTeX was corrupted before "
-                            f"conversion): ...{parts[i][m.start():m.end() + 40]}...")
+            problems.append(
+                f"Markdown emphasis inside a formula (its LaTeX was corrupted before "
+                f"conversion): ...{parts[i][m.start() : m.end() + 40]}..."
+            )
         text = html.unescape(TAG.sub("", parts[i]))
         if "`" in text:
             at = text.index("`")
-            context = text[max(0, at - 40):at + 40].replace("\n", " ").strip()
+            context = text[max(0, at - 40) : at + 40].replace("\n", " ").strip()
             problems.append(f"a Markdown code marker left as text: ...{context}...")
         for pattern in (TEX_IN_DOLLARS, TEX_COMMAND):
             for m in pattern.finditer(text):
-                context = text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ").strip()
+                context = text[max(0, m.start() - 40) : m.end() + 40].replace("\n", " ").strip()
                 problems.append(f"TeX left as text, {m.group(0)!r}: ...{context}...")
     for i, part in enumerate(PRE.split(content)):
         if i % 2 == 0:
@@ -106,7 +112,11 @@ def check_page(content: str, where: str, index: EquationIndex) -> None:
 def _unresolved(label: str, who: str, index: EquationIndex) -> str:
     page = PENDING.get(label)
     if page is not None and page in index.urls:
-        return (f"{who} equation label {label!r}, which {page} was to define; it is in the book "
-                f"but has no \\label{{eq:{label}}} (label the equation, or cite the one it has)")
-    return (f"{who} equation label {label!r}, which no chapter defines (so the reader would see "
-            f"the internal name, not an equation number)")
+        return (
+            f"{who} equation label {label!r}, which {page} was to define; it is in the book "
+            f"but has no \\label{{eq:{label}}} (label the equation, or cite the one it has)"
+        )
+    return (
+        f"{who} equation label {label!r}, which no chapter defines (so the reader would see "
+        f"the internal name, not an equation number)"
+    )

@@ -14,7 +14,6 @@ from functools import cache
 import numpy as np
 
 import logreg
-from logreg import inference
 
 #: The truth behind the blobs (chapter *The data*): w = mu_A - mu_B, b = 0 for equal classes.
 BLOBS_TRUE_W = (-2.0, -2.0)
@@ -79,8 +78,12 @@ def coverage() -> dict[str, np.ndarray]:
         lower.append(ci[:, 0])
         upper.append(ci[:, 1])
         est.append(np.append(res.weights, res.bias))
-    return {"lower": np.array(lower), "upper": np.array(upper), "estimates": np.array(est),
-            "separable": np.array(separable, dtype=int)}
+    return {
+        "lower": np.array(lower),
+        "upper": np.array(upper),
+        "estimates": np.array(est),
+        "separable": np.array(separable, dtype=int),
+    }
 
 
 def _truth() -> np.ndarray:
@@ -113,8 +116,12 @@ def bootstrap() -> dict[str, np.ndarray]:
         upper.append(np.percentile(draws, 97.5, axis=0))
         se_boot.append(draws.std(axis=0, ddof=1))
         se_wald.append(full.standard_errors)
-    return {"lower": np.array(lower), "upper": np.array(upper), "se_boot": np.array(se_boot),
-            "se_wald": np.array(se_wald)}
+    return {
+        "lower": np.array(lower),
+        "upper": np.array(upper),
+        "se_boot": np.array(se_boot),
+        "se_wald": np.array(se_wald),
+    }
 
 
 def _usable_seeds() -> list[int]:
@@ -178,7 +185,9 @@ def _inference_values() -> dict[str, str]:
     wald_same = _covered(cov["lower"][:BOOTSTRAP_REPS], cov["upper"][:BOOTSTRAP_REPS])
     out["bootstrap_reps"], out["bootstrap_resamples"] = str(BOOTSTRAP_REPS), str(BOOTSTRAP_RESAMPLES)
     out["bootstrap_coverage_w1"], out["bootstrap_coverage_w2"], out["bootstrap_coverage_b"] = (pct(r, 0) for r in brate)
-    out["wald_same_coverage_w1"], out["wald_same_coverage_w2"], out["wald_same_coverage_b"] = (pct(r, 0) for r in wald_same)
+    out["wald_same_coverage_w1"], out["wald_same_coverage_w2"], out["wald_same_coverage_b"] = (
+        pct(r, 0) for r in wald_same
+    )
     ratio = boot["se_boot"] / boot["se_wald"]
     out["bootstrap_se_ratio_w1"] = fmt(float(np.median(ratio[:, 0])), 3)
     out["bootstrap_se_ratio_b"] = fmt(float(np.median(ratio[:, 2])), 3)
@@ -194,7 +203,9 @@ def _inference_values() -> dict[str, str]:
 
 def values() -> dict[str, str]:
     """Every ``{{ name }}`` of Part II."""
-    from . import part2_bayes  # chapters 4 and 5
-    from . import part2_eval  # the evaluation and choosing-lambda chapters
+    from . import (
+        part2_bayes,  # chapters 4 and 5
+        part2_eval,  # the evaluation and choosing-lambda chapters
+    )
 
     return {**_inference_values(), **part2_eval.values(), **part2_bayes.values()}

@@ -76,9 +76,11 @@ def predictive_fields(which: str, n: int = 121) -> dict[str, np.ndarray]:
     x1, x2, pts = grid(n)
     mu, s2 = inference.predictive_variance(res, pts)
     out = {
-        "x1": x1, "x2": x2,
+        "x1": x1,
+        "x2": x2,
         "map": res.predict_proba(pts),
-        "mu": mu, "s2": s2,
+        "mu": mu,
+        "s2": s2,
         "probit": inference.predictive_proba(res, pts),
         "exact": predictive_quadrature(mu, s2),
     }
@@ -92,7 +94,7 @@ def predictive_fields(which: str, n: int = 121) -> dict[str, np.ndarray]:
 
 def _chapter4_values() -> dict[str, str]:
     out: dict[str, str] = {}
-    X, y = r.blobs()
+    _X, _y = r.blobs()
     for which in ("blobs", "separable"):
         res = map_fit(which)
         cov = res.covariance()
@@ -164,8 +166,14 @@ def explorer_fits() -> list[list[dict]]:
                 res = logreg.fit(X[:n], y[:n], l2=l2, method="newton", tol=1e-12, max_iter=500, init=init)
             init = res
             cov = res.covariance()
-            row.append({"l2": l2, "w": res.weights.tolist(), "b": float(res.bias),
-                        "cov": [cov[0, 0], cov[0, 1], cov[0, 2], cov[1, 1], cov[1, 2], cov[2, 2]]})
+            row.append(
+                {
+                    "l2": l2,
+                    "w": res.weights.tolist(),
+                    "b": float(res.bias),
+                    "cov": [cov[0, 0], cov[0, 1], cov[0, 2], cov[1, 1], cov[1, 2], cov[2, 2]],
+                }
+            )
         table.append(row[::-1])
     return table
 
@@ -192,8 +200,10 @@ def circles() -> tuple[np.ndarray, np.ndarray]:
 @cache
 def circles_fits() -> dict[str, logreg.FitResult]:
     X, y = circles()
-    return {"linear": logreg.fit(X, y, l2=CIRCLES_L2, method="newton"),
-            "quadratic": logreg.fit(quadratic_features(X), y, l2=CIRCLES_L2, method="newton")}
+    return {
+        "linear": logreg.fit(X, y, l2=CIRCLES_L2, method="newton"),
+        "quadratic": logreg.fit(quadratic_features(X), y, l2=CIRCLES_L2, method="newton"),
+    }
 
 
 @cache
@@ -207,9 +217,14 @@ def max_margin() -> tuple[np.ndarray, float]:
     Xt = np.hstack([X, np.ones((len(y), 1))])
     cons = {"type": "ineq", "fun": lambda t: s * (Xt @ t) - 1, "jac": lambda t: s[:, None] * Xt}
     d = X.shape[1]
-    res = minimize(lambda t: t[:d] @ t[:d], np.append(-np.ones(d), 0.0),
-                   jac=lambda t: np.append(2 * t[:d], 0.0), constraints=[cons], method="SLSQP",
-                   options={"ftol": 1e-14, "maxiter": 1000})
+    res = minimize(
+        lambda t: t[:d] @ t[:d],
+        np.append(-np.ones(d), 0.0),
+        jac=lambda t: np.append(2 * t[:d], 0.0),
+        constraints=[cons],
+        method="SLSQP",
+        options={"ftol": 1e-14, "maxiter": 1000},
+    )
     if not res.success:
         raise RuntimeError(f"the max-margin QP failed: {res.message}")
     return res.x[:d], float(res.x[d])
@@ -219,7 +234,7 @@ def max_margin() -> tuple[np.ndarray, float]:
 def margin_path() -> list[dict[str, float]]:
     """For each λ of `MARGIN_L2S`: ‖w‖ and the angle between w/‖w‖ and the max-margin direction."""
     X, y = r.separable()
-    w_svm, b_svm = max_margin()
+    w_svm, _b_svm = max_margin()
     u = w_svm / np.linalg.norm(w_svm)
     rows, init = [], None
     for l2 in MARGIN_L2S:
@@ -229,17 +244,28 @@ def margin_path() -> list[dict[str, float]]:
         init = res
         norm = float(np.linalg.norm(res.weights))
         cos = float(np.clip(res.weights @ u / norm, -1.0, 1.0))
-        rows.append({"l2": l2, "norm": norm, "angle": math.degrees(math.acos(cos)),
-                     "offset": float(res.bias / norm), "margin": float(np.min((2 * y - 1) * (X @ res.weights + res.bias)) / norm)})
+        rows.append(
+            {
+                "l2": l2,
+                "norm": norm,
+                "angle": math.degrees(math.acos(cos)),
+                "offset": float(res.bias / norm),
+                "margin": float(np.min((2 * y - 1) * (X @ res.weights + res.bias)) / norm),
+            }
+        )
     return rows
 
 
 def _margin_table() -> str:
-    head = ("| $\\lambda$ | $\\lVert\\vw\\rVert$ | angle to the max-margin $\\vw$ | "
-            "$b / \\lVert\\vw\\rVert$ | smallest distance of a point to the boundary |\n"
-            "|--:|--:|--:|--:|--:|")
-    rows = [f"| {fmt(p['l2'])} | {fmt(p['norm'], 3)} | {p['angle']:.2f}° | {fmt(p['offset'], 4)} "
-            f"| {fmt(p['margin'], 4)} |" for p in margin_path()]
+    head = (
+        "| $\\lambda$ | $\\lVert\\vw\\rVert$ | angle to the max-margin $\\vw$ | "
+        "$b / \\lVert\\vw\\rVert$ | smallest distance of a point to the boundary |\n"
+        "|--:|--:|--:|--:|--:|"
+    )
+    rows = [
+        f"| {fmt(p['l2'])} | {fmt(p['norm'], 3)} | {p['angle']:.2f}° | {fmt(p['offset'], 4)} | {fmt(p['margin'], 4)} |"
+        for p in margin_path()
+    ]
     return "\n".join([head, *rows])
 
 
@@ -252,7 +278,9 @@ def _chapter5_values() -> dict[str, str]:
     out["circles_n"] = str(CIRCLES_N)
     out["circles_l2"] = fmt(CIRCLES_L2)
     out["circles_acc_linear"] = f"{np.mean(fits['linear'].predict(X) == y):.0%}".replace("%", " %")
-    out["circles_acc_quadratic"] = f"{np.mean(fits['quadratic'].predict(quadratic_features(X)) == y):.0%}".replace("%", " %")
+    out["circles_acc_quadratic"] = f"{np.mean(fits['quadratic'].predict(quadratic_features(X)) == y):.0%}".replace(
+        "%", " %"
+    )
     wq = fits["quadratic"].weights
     out["circles_w_sq1"], out["circles_w_cross"], out["circles_w_sq2"] = (fmt(v, 3) for v in wq[2:])
     # The separable limit against the max-margin separator (and scikit-learn's SVM for the QP).

@@ -188,12 +188,11 @@ def reliability() -> dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
 
 
 def _evaluation_values() -> dict[str, str]:
-    from sklearn.metrics import (accuracy_score, brier_score_loss, confusion_matrix, log_loss,
-                                 roc_auc_score)
+    from sklearn.metrics import accuracy_score, brier_score_loss, confusion_matrix, log_loss, roc_auc_score
 
     out: dict[str, str] = {}
     X, y, names = breast_cancer()
-    Z_tr, Z_te, y_tr, y_te = split()
+    Z_tr, _Z_te, y_tr, y_te = split()
     out["bc_n"], out["bc_d"] = str(X.shape[0]), str(X.shape[1])
     out["bc_malignant"] = str(int(y.sum()))
     out["bc_n_train"], out["bc_n_test"] = str(len(y_tr)), str(len(y_te))
@@ -219,7 +218,7 @@ def _evaluation_values() -> dict[str, str]:
     claim(float(selection.log_loss(res, Z_tr, y_tr)) < test_loss, "the training loss is below the test loss")
     # Separation: the unpenalised fit.
     zero = eval_fit(0.0)
-    p0_tr, p0_te = probabilities(0.0)
+    _p0_tr, p0_te = probabilities(0.0)
     out["sep_train_separable"] = "separable" if zero.separable else "not separable"
     out["sep_train_loss"] = fmt(float(selection.log_loss(zero, Z_tr, y_tr)), 2)
     out["sep_test_loss"] = fmt(float(log_loss(y_te, p0_te)), 3)
@@ -240,10 +239,15 @@ def _evaluation_values() -> dict[str, str]:
         pred = (p_te > thr).astype(float)
         tn, fp, fn, tp = confusion_matrix(y_te, pred, labels=[0, 1]).ravel()
         out[f"th_{key}_acc"] = pct(float(accuracy_score(y_te, pred)))
-        out[f"th_{key}_tn"], out[f"th_{key}_fp"], out[f"th_{key}_fn"], out[f"th_{key}_tp"] = (str(int(c)) for c in (tn, fp, fn, tp))
+        out[f"th_{key}_tn"], out[f"th_{key}_fp"], out[f"th_{key}_fn"], out[f"th_{key}_tp"] = (
+            str(int(c)) for c in (tn, fp, fn, tp)
+        )
         out[f"th_{key}_cost"] = fmt(float(COST_FP * fp + COST_FN * fn), 3)
-    claim(float(out["th_cost_fn"]) < float(out["th_half_fn"]) and float(out["th_cost_acc"][:-2]) < float(out["th_half_acc"][:-2]),
-          "the cost threshold misses fewer cancers at a lower accuracy")
+    claim(
+        float(out["th_cost_fn"]) < float(out["th_half_fn"])
+        and float(out["th_cost_acc"][:-2]) < float(out["th_half_acc"][:-2]),
+        "the cost threshold misses fewer cancers at a lower accuracy",
+    )
     claim(float(out["th_cost_cost"]) < float(out["th_half_cost"]), "the cost threshold costs less")
     out["test_malignant"] = str(int(y_te.sum()))
     out["test_benign"] = str(int((1 - y_te).sum()))
@@ -265,7 +269,7 @@ def _evaluation_values() -> dict[str, str]:
     out["brier_base_rate"] = fmt(float(brier_score_loss(y_te, np.full_like(y_te, y_tr.mean()))), 3)
     out["calibration_bins"] = str(CALIBRATION_BINS)
     rel = reliability()
-    m0, f0, c0 = rel[0.0]
+    m0, f0, _c0 = rel[0.0]
     out["oof_zero_low_frac"], out["oof_zero_high_frac"] = pct(float(f0[0])), pct(float(f0[-1]))
     out["oof_zero_low_mean"], out["oof_zero_high_mean"] = fmt(float(m0[0]), 3), fmt(float(m0[-1]), 3)
     out["oof_zero_nonempty"] = str(len(m0))
@@ -366,7 +370,7 @@ def _choosing_values() -> dict[str, str]:
 
     out: dict[str, str] = {}
     Z, Z_te, y, y_te = split()
-    Z_f, Z_v, y_f, y_v = fit_validation_split()
+    _Z_f, _Z_v, y_f, y_v = fit_validation_split()
     out["cl_n_fit"], out["cl_n_val"] = str(len(y_f)), str(len(y_v))
     out["grid_n"] = str(len(GRID))
     out["grid_lo"], out["grid_hi"] = fmt(float(GRID[0])), fmt(float(GRID[-1]))
@@ -376,8 +380,10 @@ def _choosing_values() -> dict[str, str]:
     out["path_best_val"] = fmt(float(pth["validation"][best_val]), 3)
     out["path_small_train"], out["path_small_val"] = fmt(float(pth["train"][0]), 2), fmt(float(pth["validation"][0]), 3)
     out["path_big_train"], out["path_big_val"] = fmt(float(pth["train"][-1]), 3), fmt(float(pth["validation"][-1]), 3)
-    claim(GRID[0] < GRID[best_val] < GRID[-1] and pth["train"][0] < pth["train"][-1],
-          "validation loss has an interior minimum; training loss falls with the penalty")
+    claim(
+        GRID[0] < GRID[best_val] < GRID[-1] and pth["train"][0] < pth["train"][-1],
+        "validation loss has an interior minimum; training loss falls with the penalty",
+    )
     claim(bool(np.all(np.diff(pth["train"]) > 0)), "training loss rises steadily with the penalty")
     tim = path_timing()
     for method in ("lbfgs", "newton"):
@@ -386,14 +392,16 @@ def _choosing_values() -> dict[str, str]:
         out[f"{method}_warm_iter"], out[f"{method}_cold_iter"] = str(iw), str(ic)
         out[f"{method}_speedup"] = measured(f"{tc / tw:.1f}")
         out[f"{method}_iter_ratio"] = fmt(ic / iw, 2)
-    claim(tim[("newton", False)][1] / tim[("newton", True)][1] > tim[("lbfgs", False)][1] / tim[("lbfgs", True)][1],
-          "warm starts save Newton a larger share of its iterations than L-BFGS")
+    claim(
+        tim[("newton", False)][1] / tim[("newton", True)][1] > tim[("lbfgs", False)][1] / tim[("lbfgs", True)][1],
+        "warm starts save Newton a larger share of its iterations than L-BFGS",
+    )
     out["timing_repeats"] = str(TIMING_REPEATS)
 
     res, cv_time = cv()
     out["cv_best_l2"], out["cv_one_se_l2"] = fmt(res.best_l2, 3), fmt(res.one_se_l2, 3)
-    i_best = int(np.flatnonzero(GRID == res.best_l2)[0])
-    i_1se = int(np.flatnonzero(GRID == res.one_se_l2)[0])
+    i_best = int(np.flatnonzero(res.best_l2 == GRID)[0])
+    i_1se = int(np.flatnonzero(res.one_se_l2 == GRID)[0])
     out["cv_best_loss"], out["cv_best_se"] = fmt(float(res.mean[i_best]), 3), fmt(float(res.standard_error[i_best]), 2)
     out["cv_one_se_loss"] = fmt(float(res.mean[i_1se]), 3)
     out["cv_fits"] = str(FOLDS * len(GRID))
@@ -422,8 +430,10 @@ def _choosing_values() -> dict[str, str]:
         out[f"choice_{key}_auc"] = fmt(float(roc_auc_score(y_te, p)), 4)
         out[f"choice_{key}_norm"] = fmt(float(np.linalg.norm(fitted.weights)), 3)
         losses.append(float(log_loss(y_te, p)))
-    claim(max(losses) - min(losses) < kfold_test_losses().std(ddof=1) / math.sqrt(FOLDS),
-          "the three choices' test losses differ by less than the k-fold standard error")
+    claim(
+        max(losses) - min(losses) < kfold_test_losses().std(ddof=1) / math.sqrt(FOLDS),
+        "the three choices' test losses differ by less than the k-fold standard error",
+    )
     return out
 
 

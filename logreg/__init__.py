@@ -13,38 +13,38 @@ Examples:
     [1.0, 0.0]
 """
 
+from . import inference, selection
 from .data import make_blobs, make_separable
 from .fitting import METHODS, FitResult, fit, is_separable, predict, predict_proba
 from .gradcheck import GradientCheck, check_gradient
 from .model import gradient, hessian, log_sigmoid, objective, sigmoid, sigmoid_derivative
 from .warnings import ConvergenceWarning, LogregWarning, SeparationWarning
-from . import inference, selection  # noqa: E402  (Part II: how sure, which lambda)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "make_blobs",
-    "make_separable",
-    "sigmoid",
-    "sigmoid_derivative",
-    "log_sigmoid",
-    "objective",
+    "METHODS",
+    "ConvergenceWarning",
+    "FitResult",
+    "GradientCheck",
+    "LogisticRegression",
+    "LogregWarning",
+    "SeparationWarning",
+    "check_gradient",
+    "fit",
     "gradient",
     "hessian",
-    "check_gradient",
-    "GradientCheck",
-    "fit",
-    "FitResult",
-    "METHODS",
-    "predict_proba",
-    "predict",
-    "is_separable",
-    "SeparationWarning",
-    "ConvergenceWarning",
-    "LogregWarning",
-    "LogisticRegression",
     "inference",
+    "is_separable",
+    "log_sigmoid",
+    "make_blobs",
+    "make_separable",
+    "objective",
+    "predict",
+    "predict_proba",
     "selection",
+    "sigmoid",
+    "sigmoid_derivative",
 ]
 
 
@@ -56,8 +56,6 @@ def __getattr__(name: str):
         except ModuleNotFoundError as exc:
             if exc.name is None or not exc.name.startswith("sklearn"):
                 raise
-            raise ImportError(
-                "logreg.LogisticRegression needs scikit-learn: pip install 'logreg[sklearn]'"
-            ) from exc
+            raise ImportError("logreg.LogisticRegression needs scikit-learn: pip install 'logreg[sklearn]'") from exc
         return LogisticRegression
     raise AttributeError(f"module 'logreg' has no attribute {name!r}")

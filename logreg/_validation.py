@@ -39,8 +39,13 @@ def _from_pandas(value: object, name: str) -> object:
     if not (hasattr(value, "isna") and hasattr(value, "to_numpy") and hasattr(value, "dtypes")):
         return value
     dtypes = list(value.dtypes) if hasattr(value.dtypes, "__iter__") else [value.dtypes]
-    nullable = [dt for dt in dtypes if type(dt).__module__.startswith("pandas") and
-                getattr(dt, "kind", "O") in "iufb" and getattr(dt, "na_value", None) is not None]
+    nullable = [
+        dt
+        for dt in dtypes
+        if type(dt).__module__.startswith("pandas")
+        and getattr(dt, "kind", "O") in "iufb"
+        and getattr(dt, "na_value", None) is not None
+    ]
     if not nullable:
         return value
     missing = value.isna()
@@ -64,21 +69,21 @@ def as_real_array(value: ArrayLike, name: str) -> NDArray:
         raise TypeError(
             f"{name} is a scipy.sparse {sparse}, which this function does not accept: pass a dense "
             f"array ({name}.toarray()) if it fits in memory. (fit, predict, predict_proba, objective, "
-            "gradient, hessian and LogisticRegression accept scipy.sparse input.)")
+            "gradient, hessian and LogisticRegression accept scipy.sparse input.)"
+        )
     if isinstance(value, np.ma.MaskedArray):
         if np.ma.count_masked(value):
             raise ValueError(
                 f"{name} is a masked array with {np.ma.count_masked(value)} masked value(s); their "
-                f"hidden values would be used. Remove or impute them, or pass {name}.filled(...)")
-        value = np.ma.getdata(value)
-    value = _from_pandas(value, name)
+                f"hidden values would be used. Remove or impute them, or pass {name}.filled(...)"
+            )
+        value = np.asarray(np.ma.getdata(value))
+    plain = _from_pandas(value, name)
     try:
-        arr = np.asarray(value)
+        arr = np.asarray(plain)
     except (ValueError, TypeError) as exc:  # ragged nested lists, for instance
         raise ValueError(f"{name} could not be read as an array: {exc}") from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must hold real numbers, got complex values")
@@ -109,8 +114,15 @@ def check_finite_elements(arr: Array, name: str) -> None:
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")
 
 
-def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: int | None = None,
-            keep_dtype: bool = False, sparse: bool = False) -> Array:
+def check_X(
+    X: ArrayLike,
+    name: str = "X",
+    *,
+    finite: bool = True,
+    n_features: int | None = None,
+    keep_dtype: bool = False,
+    sparse: bool = False,
+) -> Array:
     """``X`` as a finite float array of shape ``(n_samples, n_features)``.
 
     With ``sparse=True`` a ``scipy.sparse`` ``X`` is accepted and returned as a float64 CSR or
@@ -138,8 +150,7 @@ def check_X(X: ArrayLike, name: str = "X", *, finite: bool = True, n_features: i
             else:
                 hint = f"; the model has {n_features} features, so {name} needs {n_features} columns"
         raise ValueError(
-            f"{name} must be 2-D with shape (n_samples, n_features), got {arr.ndim}-D "
-            f"with shape {arr.shape}" + hint
+            f"{name} must be 2-D with shape (n_samples, n_features), got {arr.ndim}-D with shape {arr.shape}" + hint
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: it has no samples (shape {arr.shape})")
@@ -171,12 +182,14 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> Arra
     if sample_weight is None:
         return None
     if isinstance(sample_weight, (numbers.Number, np.generic)) or np.ndim(sample_weight) == 0:
-        raise TypeError(f"sample_weight must be an array with one weight per row ({n_samples}), "
-                        f"got the scalar {sample_weight!r}")
+        raise TypeError(
+            f"sample_weight must be an array with one weight per row ({n_samples}), got the scalar {sample_weight!r}"
+        )
     arr = as_float_array(sample_weight, "sample_weight")
     if arr.ndim != 1 or arr.shape[0] != n_samples:
-        raise ValueError(f"sample_weight must have shape ({n_samples},), one weight per row of X, "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per row of X, got shape {arr.shape}"
+        )
     check_finite_elements(arr, "sample_weight")
     if np.any(arr < 0):
         raise ValueError(f"sample_weight must be >= 0, found {np.unique(arr[arr < 0])[:3].tolist()}")
@@ -197,8 +210,11 @@ def real_scalar(value: object, name: str) -> float:
     if isinstance(value, np.ndarray) and value.shape == ():
         if value.dtype == object:
             value = value.item()
-        elif np.issubdtype(value.dtype, np.bool_) or not np.issubdtype(value.dtype, np.number) \
-                or np.issubdtype(value.dtype, np.complexfloating):
+        elif (
+            np.issubdtype(value.dtype, np.bool_)
+            or not np.issubdtype(value.dtype, np.number)
+            or np.issubdtype(value.dtype, np.complexfloating)
+        ):
             raise TypeError(f"{name} must be a real number, got a 0-d array of dtype {value.dtype}")
         else:
             return float(value)
@@ -215,8 +231,10 @@ def check_l2(l2: float) -> float:
     if math.isinf(2.0 * value):
         # The penalty's curvature 2 l2 must be a float; any l2 above ~1e300 already gives
         # w = 0 to double precision.
-        raise ValueError(f"l2 is too large: 2 * l2 overflows for l2={l2!r}; any l2 >= 1e300 "
-                         "already gives weights of 0 to double precision")
+        raise ValueError(
+            f"l2 is too large: 2 * l2 overflows for l2={l2!r}; any l2 >= 1e300 "
+            "already gives weights of 0 to double precision"
+        )
     return value
 
 
@@ -246,7 +264,11 @@ def check_weights(weights: ArrayLike, bias: float, n_features: int) -> tuple[Arr
 
 
 def check_problem(
-    weights: ArrayLike, bias: float, X: ArrayLike, y: ArrayLike, l2: float,
+    weights: ArrayLike,
+    bias: float,
+    X: ArrayLike,
+    y: ArrayLike,
+    l2: float,
     sample_weight: ArrayLike | None = None,
 ) -> tuple[Array, float, Array, Array, float, Array | None]:
     Xa, ya = check_Xy(X, y, sparse=True)  # the model functions accept scipy.sparse X

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["make_blobs", "make_separable", "BLOB_CENTRES"]
+__all__ = ["BLOB_CENTRES", "make_blobs", "make_separable"]
 
 #: Centres of the two Gaussian classes: class A (label 1) and class B (label 0).
 BLOB_CENTRES = {1: (-1.0, -1.0), 0: (1.0, 1.0)}

@@ -87,8 +87,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         (2, 2)
     """
 
-    def __init__(self, l2: float = 0.5, *, penalize_bias: bool = False, method: str = "lbfgs",
-                 tol: float = 1e-8, max_iter: int = 200, n_threads: int | None = None):
+    def __init__(
+        self,
+        l2: float = 0.5,
+        *,
+        penalize_bias: bool = False,
+        method: str = "lbfgs",
+        tol: float = 1e-8,
+        max_iter: int = 200,
+        n_threads: int | None = None,
+    ):
         self.l2 = l2
         self.penalize_bias = penalize_bias
         self.method = method
@@ -110,21 +118,30 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; choose one of {', '.join(map(repr, METHODS))}")
-        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
-                             y_numeric=False)
+        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32], y_numeric=False)
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y", raise_unknown=True)
         if kind != "binary":
-            raise ValueError(f"Only binary classification is supported. The type of the target is {kind} "
-                             f"(labels {np.unique(y)[:5].tolist()}{', ...' if len(np.unique(y)) > 5 else ''}).")
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target is {kind} "
+                f"(labels {np.unique(y)[:5].tolist()}{', ...' if len(np.unique(y)) > 5 else ''})."
+            )
         classes, encoded = np.unique(y, return_inverse=True)
         if classes.shape[0] != 2:
             raise ValueError(f"y holds only one class ({classes.tolist()}); LogisticRegression needs two")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        result = fit(X, encoded.astype(np.float64), l2=self.l2, penalize_bias=self.penalize_bias,
-                     method=self.method, tol=self.tol, max_iter=self.max_iter, sample_weight=sample_weight,
-                     n_threads=self.n_threads)
+        result = fit(
+            X,
+            encoded.astype(np.float64),
+            l2=self.l2,
+            penalize_bias=self.penalize_bias,
+            method=self.method,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            sample_weight=sample_weight,
+            n_threads=self.n_threads,
+        )
         self.classes_ = classes
         self.coef_ = result.weights[None, :].copy()
         self.intercept_ = np.array([result.bias])

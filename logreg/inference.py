@@ -43,15 +43,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .fitting import FitResult
 
 __all__ = [
-    "fitted_hessian",
-    "covariance",
-    "standard_errors",
-    "z_values",
-    "p_values",
     "conf_int",
-    "summary",
+    "covariance",
+    "fitted_hessian",
+    "p_values",
     "predictive_proba",
     "predictive_variance",
+    "standard_errors",
+    "summary",
+    "z_values",
 ]
 
 Array = NDArray[np.float64]
@@ -68,9 +68,11 @@ def _training(result: FitResult, X: ArrayLike | None, y: ArrayLike | None) -> tu
         if data is None:
             raise ValueError("this FitResult does not hold its training data; pass X and y")
         if v._describe_sparse(data[0]) is not None:
-            raise TypeError(f"this FitResult was fitted on a scipy.sparse {type(data[0]).__name__}; "
-                            "the inference methods need a dense X: pass X=X.toarray() and y, if it fits "
-                            "in memory (its (D+1) x (D+1) covariance would be dense too)")
+            raise TypeError(
+                f"this FitResult was fitted on a scipy.sparse {type(data[0]).__name__}; "
+                "the inference methods need a dense X: pass X=X.toarray() and y, if it fits "
+                "in memory (its (D+1) x (D+1) covariance would be dense too)"
+            )
         return data
     if X is None or y is None:
         raise ValueError("pass both X and y (the data the model was fitted on), or neither")
@@ -80,8 +82,9 @@ def _training(result: FitResult, X: ArrayLike | None, y: ArrayLike | None) -> tu
     return Xa, ya
 
 
-def fitted_hessian(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
-                   *, penalised: bool = True) -> Array:
+def fitted_hessian(
+    result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None, *, penalised: bool = True
+) -> Array:
     r"""The Hessian of $E_\lambda$ at the fit, shape ``(D + 1, D + 1)``, bias last (eq. ``fisher``).
 
     With ``penalised=False`` it is the Hessian of $E$, the negative log-likelihood alone.
@@ -108,10 +111,14 @@ def _check_usable(result: FitResult) -> None:
         raise ValueError(
             "the training data are linearly separable and l2 = 0: the maximum-likelihood estimate "
             "does not exist (the weights grow without bound), so it has no standard errors. Fit "
-            "with l2 > 0 for the Laplace posterior instead")
+            "with l2 > 0 for the Laplace posterior instead"
+        )
     if not result.converged:
-        warnings.warn("the fit did not converge: its covariance describes a point that is not the "
-                      "optimum", ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            "the fit did not converge: its covariance describes a point that is not the optimum",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _inverse(H: Array, what: str) -> Array:
@@ -122,14 +129,16 @@ def _inverse(H: Array, what: str) -> Array:
             f"the {what} is singular (condition number {eig[-1] / max(eig[0], 0.0):.3g} > "
             f"{SINGULAR_CONDITION:g}): some columns of X (with the bias's column of ones) are "
             "collinear, or every point is fitted with certainty, so some combination of the "
-            "parameters is not determined by the data; drop the redundant columns or use l2 > 0")
+            "parameters is not determined by the data; drop the redundant columns or use l2 > 0"
+        )
     L = np.linalg.cholesky(H)
     L_inv = np.linalg.solve(L, np.eye(H.shape[0]))
     return L_inv.T @ L_inv
 
 
-def covariance(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
-               *, kind: Kind = "laplace") -> Array:
+def covariance(
+    result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None, *, kind: Kind = "laplace"
+) -> Array:
     r"""The covariance of $(\hat w, \hat b)$, shape ``(D + 1, D + 1)``, bias last (eq. ``cov``).
 
     ``kind="laplace"`` (default): $H^{-1}$, with $H$ the Hessian of the objective at the fit.
@@ -172,8 +181,9 @@ def covariance(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | Non
     return cov.copy()
 
 
-def standard_errors(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
-                    *, kind: Kind = "laplace") -> Array:
+def standard_errors(
+    result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None, *, kind: Kind = "laplace"
+) -> Array:
     r"""$\sqrt{\operatorname{diag} H^{-1}}$, shape ``(D + 1,)``, bias last (eq. ``se``)."""
     return np.sqrt(np.diag(covariance(result, X, y, kind=kind)))
 
@@ -182,14 +192,16 @@ def _estimates(result: FitResult) -> Array:
     return np.append(result.weights, result.bias)
 
 
-def z_values(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
-             *, kind: Kind = "laplace") -> Array:
+def z_values(
+    result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None, *, kind: Kind = "laplace"
+) -> Array:
     r"""The Wald statistics $z_j = \hat\theta_j / \mathrm{se}_j$, bias last (eq. ``wald``)."""
     return _estimates(result) / standard_errors(result, X, y, kind=kind)
 
 
-def p_values(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
-             *, kind: Kind = "laplace") -> Array:
+def p_values(
+    result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None, *, kind: Kind = "laplace"
+) -> Array:
     r"""Two-sided Wald p-values $2\,\Phi(-|z_j|)$ for $\theta_j = 0$, bias last (eq. ``pvalue``)."""
     return 2.0 * ndtr(-np.abs(z_values(result, X, y, kind=kind)))
 
@@ -202,8 +214,14 @@ def _check_level(level: float) -> float:
     return float(level)
 
 
-def conf_int(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None,
-             *, level: float = 0.95, kind: Kind = "laplace") -> Array:
+def conf_int(
+    result: FitResult,
+    X: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    *,
+    level: float = 0.95,
+    kind: Kind = "laplace",
+) -> Array:
     r"""Wald intervals $\hat\theta_j \pm z_{(1+\ell)/2}\,\mathrm{se}_j$, shape ``(D + 1, 2)``
     (lower, upper), bias last (eq. ``ci``). With ``l2 > 0`` (``kind="laplace"``) these are
     credible intervals of the Laplace posterior.
@@ -222,8 +240,14 @@ def conf_int(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None 
     return np.column_stack([est - half, est + half])
 
 
-def summary(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None, *,
-            feature_names: Sequence[str] | None = None, level: float = 0.95) -> str:
+def summary(
+    result: FitResult,
+    X: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    *,
+    feature_names: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> str:
     r"""A plain-text table like statsmodels' ``summary()``: estimate, standard error, z, p and
     the interval for each weight and the bias (last, named ``bias``).
 
@@ -274,12 +298,15 @@ def summary(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None =
     lines += ["=" * rule, header, "-" * rule]
     for j, name in enumerate(names):
         cells = (est[j], se[j], z[j], p[j], est[j] - half[j], est[j] + half[j])
-        lines.append(f"{name:<{width}}" + "".join(f"{c:>12.4f}" if k != 3 else f"{c:>12.3g}"
-                                                    for k, c in enumerate(cells)))
+        lines.append(
+            f"{name:<{width}}" + "".join(f"{c:>12.4f}" if k != 3 else f"{c:>12.3g}" for k, c in enumerate(cells))
+        )
     lines.append("=" * rule)
     if result.l2 > 0:
-        lines.append("With l2 > 0 the errors, z, p and intervals are those of the Laplace posterior "
-                     "N(theta, H^-1), not frequentist ones (the sandwich covariance is).")
+        lines.append(
+            "With l2 > 0 the errors, z, p and intervals are those of the Laplace posterior "
+            "N(theta, H^-1), not frequentist ones (the sandwich covariance is)."
+        )
     return "\n".join(lines)
 
 
@@ -288,8 +315,9 @@ def summary(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None =
 Posterior = Literal["probit", "monte-carlo"]
 
 
-def predictive_variance(result: FitResult, X_new: ArrayLike, X: ArrayLike | None = None,
-                        y: ArrayLike | None = None) -> tuple[Array, Array]:
+def predictive_variance(
+    result: FitResult, X_new: ArrayLike, X: ArrayLike | None = None, y: ArrayLike | None = None
+) -> tuple[Array, Array]:
     r"""The mean $\mu = \hat w^\top x + \hat b$ and variance $s^2 = \tilde x^\top H^{-1} \tilde x$
     of the activation under the Laplace posterior, for each row of ``X_new`` (eq. ``actvar``).
 
@@ -307,9 +335,16 @@ def predictive_variance(result: FitResult, X_new: ArrayLike, X: ArrayLike | None
     return mu, np.maximum(s2, 0.0)
 
 
-def predictive_proba(result: FitResult, X_new: ArrayLike, X: ArrayLike | None = None,
-                     y: ArrayLike | None = None, *, method: Posterior = "probit",
-                     n_draws: int = 10_000, seed: int | None = 0) -> Array:
+def predictive_proba(
+    result: FitResult,
+    X_new: ArrayLike,
+    X: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    *,
+    method: Posterior = "probit",
+    n_draws: int = 10_000,
+    seed: int | None = 0,
+) -> Array:
     r"""$p(y{=}1 \mid x) = \int \sigma(a)\,\mathcal N(a \mid \mu, s^2)\,da$ under the Laplace
     posterior, for each row of ``X_new`` (eq. ``predictive``).
 

@@ -8,7 +8,7 @@ Examples:
 
 from __future__ import annotations
 
-__all__ = ["LogregWarning", "SeparationWarning", "ConvergenceWarning"]
+__all__ = ["ConvergenceWarning", "LogregWarning", "SeparationWarning"]
 
 
 class LogregWarning(UserWarning):

@@ -112,9 +112,7 @@ class Build:
         if self.cache is not None:
             env[CACHE_ENV] = str(self.cache)
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                self.command, cwd=self.src, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
+            self.process = subprocess.Popen(self.command, cwd=self.src, env=env, stdout=out, stderr=subprocess.STDOUT)
         self.started = time.perf_counter()
         return self
 
@@ -143,7 +141,8 @@ class Build:
         self.wait()
         if self.returncode != 0:
             lines = [
-                line for line in self.output.splitlines()
+                line
+                for line in self.output.splitlines()
                 if not line.startswith("INFO") and "Kernel is running over TCP" not in line
             ]
             shown = lines if len(lines) <= 80 else ["[...]", *lines[-80:]]
@@ -220,10 +219,14 @@ def site_builds(tmp_path_factory) -> SiteBuilds:
     second = snapshot(first, base / "src-2")  # the same bytes, at a different path
     _set_writable(second, False)
     clean = Build(first, base / "site-1", base / "build-1.log").start()
-    read_only = Build(second, base / "site-2", base / "build-2.log", cache=base / "cache-2",
-                      read_only=True)
-    builds = SiteBuilds(clean, read_only, Build(first, base / "site-3", base / "build-3.log"),
-                        tree_state(second), _without_root_override() is not None or os.geteuid() != 0)
+    read_only = Build(second, base / "site-2", base / "build-2.log", cache=base / "cache-2", read_only=True)
+    builds = SiteBuilds(
+        clean,
+        read_only,
+        Build(first, base / "site-3", base / "build-3.log"),
+        tree_state(second),
+        _without_root_override() is not None or os.geteuid() != 0,
+    )
     read_only.start()
     # Build 1 takes the lock in on_pre_build, just before MkDocs cleans the site folder.
     _wait_for_line(clean, "Cleaning site directory")
@@ -338,8 +341,7 @@ def resolve(site: Path, page: str, url: str) -> tuple[Path, str] | None:
 # code cell for its copy button in <div class="clipboard-copy-txt">).
 NOT_PROSE = {"code", "pre", "script", "style", "annotation", "annotation-xml", "textarea", "template"}
 HIDDEN_CLASSES = {"clipboard-copy-txt"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 @dataclass

@@ -12,7 +12,6 @@ import pytest
 # suite builds the site once (tests/book/_site.py builds it twice, in parallel, to compare bytes) and
 # starts one Chromium.
 # --------------------------------------------------------------------------------------------
-
 from tests.book._browser import (
     CHROMIUM_ARGS,
     INSTALL_HINT,
@@ -34,8 +33,10 @@ def chromium() -> str:
         try:
             import playwright.sync_api  # noqa: F401
         except ImportError:
-            problem = ("the Python package `playwright` is not installed (it is in the `test` extra: "
-                       "pip install -e '.[test]'); " + INSTALL_HINT)
+            problem = (
+                "the Python package `playwright` is not installed (it is in the `test` extra: "
+                "pip install -e '.[test]'); " + INSTALL_HINT
+            )
     if problem:
         if browser_required():
             pytest.fail(f"LOGREG_REQUIRE_BROWSER is set: {problem}", pytrace=False)

@@ -31,8 +31,12 @@ def chapters() -> list[tuple[int, str]]:
 
 def chapter_params():
     """:func:`chapters` as test parameters, the pending ones expected to fail."""
-    return [pytest.param(k, src, marks=pytest.mark.xfail(strict=True, reason="exercises not written yet"))
-            if src in PENDING else pytest.param(k, src) for k, src in chapters()]
+    return [
+        pytest.param(k, src, marks=pytest.mark.xfail(strict=True, reason="exercises not written yet"))
+        if src in PENDING
+        else pytest.param(k, src)
+        for k, src in chapters()
+    ]
 
 
 @cache
@@ -66,7 +70,7 @@ def one_page(markdown: str, src: str = "chapter.md", chapter: int = 3) -> str:
     return ex.render(markdown, src, index)
 
 
-GOOD = '''# A chapter
+GOOD = """# A chapter
 
 !!! exercise "Square it" {#square stars=2}
 
@@ -84,7 +88,7 @@ GOOD = '''# A chapter
         ```
 
 See {{ exercise: square }}.
-'''
+"""
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,8 +120,11 @@ def test_exercises_are_numbered_per_chapter_and_linked_across_pages():
 
 def test_a_failing_assertion_fails_with_the_exercise_named():
     wrong = GOOD.replace("assert nine == 9", "assert nine == 10, 'three squared is not ten'")
-    with pytest.raises(ex.ExerciseError, match=r"chapter\.md: exercise 3\.1 \(square\): code block 1 failed"
-                                              r"(?s:.*)AssertionError: three squared is not ten"):
+    with pytest.raises(
+        ex.ExerciseError,
+        match=r"chapter\.md: exercise 3\.1 \(square\): code block 1 failed"
+        r"(?s:.*)AssertionError: three squared is not ten",
+    ):
         one_page(wrong)
 
 
@@ -172,7 +179,8 @@ def test_every_chapter_has_exercises_whose_solutions_hold(chapter, src):
     index = book_index()
     found = index.on_page(src)
     assert MIN_EXERCISES <= len(found) <= MAX_EXERCISES, (
-        f"{src} has {len(found)} exercises; a chapter has {MIN_EXERCISES} to {MAX_EXERCISES}")
+        f"{src} has {len(found)} exercises; a chapter has {MIN_EXERCISES} to {MAX_EXERCISES}"
+    )
     assert [e.number for e in found] == [f"{chapter}.{k}" for k in range(1, len(found) + 1)]
     out = ex.render(filled(src), src, index)
     assert out.count('!!! exercise "Exercise ') == len(found)
@@ -186,6 +194,9 @@ def test_a_wrong_solution_in_a_real_chapter_fails_the_render():
     first = book_index().on_page(src)[0]
     assert "    assert " in text
     broken = re.sub(r"^(\s+)assert ", r"\1assert not ", text, count=1, flags=re.M)
-    with pytest.raises(ex.ExerciseError, match=rf"exercise {re.escape(first.number)} \({first.name}\)"
-                                              r"(?s:.*)AssertionError"):
+    with pytest.raises(
+        ex.ExerciseError,
+        match=rf"exercise {re.escape(first.number)} \({first.name}\)"
+        r"(?s:.*)AssertionError",
+    ):
         ex.render(broken, src, book_index())

@@ -76,10 +76,12 @@ def test_predictive_fits_are_logregs(reader):
             # ... and its covariance is the inverse Hessian there, as covariance() computes it.
             cov = _fit(n, l2, init=(w, b)).covariance()
             H_inv = np.linalg.inv(logreg.hessian(w, b, X[:n], y[:n], l2=l2))
-            np.testing.assert_allclose(f["cov"], cov[np.triu_indices(3)], rtol=1e-6,
-                                       atol=1e-9 * float(np.abs(cov).max()))
-            np.testing.assert_allclose(f["cov"], H_inv[np.triu_indices(3)], rtol=1e-6,
-                                       atol=1e-9 * float(np.abs(cov).max()))
+            np.testing.assert_allclose(
+                f["cov"], cov[np.triu_indices(3)], rtol=1e-6, atol=1e-9 * float(np.abs(cov).max())
+            )
+            np.testing.assert_allclose(
+                f["cov"], H_inv[np.triu_indices(3)], rtol=1e-6, atol=1e-9 * float(np.abs(cov).max())
+            )
 
 
 def test_predictive_starts_where_the_chapter_is(reader):
@@ -154,12 +156,15 @@ def test_predictive_is_accessible(reader):
     focused = page.eval_on_selector(PREDICTIVE, ACCESS_JS)
     assert focused["outline"] != "none" and focused["outlineWidth"] >= 2
     # Five quick steps: the live region is not written at each of them, only once they rest.
-    page.eval_on_selector(PREDICTIVE, """root => {
+    page.eval_on_selector(
+        PREDICTIVE,
+        """root => {
       const live = root.querySelector('[aria-live]');
       window.__announcements = 0;
       new MutationObserver(() => { window.__announcements++; })
         .observe(live, {childList: true, characterData: true, subtree: true});
-    }""")
+    }""",
+    )
     for _ in range(5):
         page.keyboard.press("ArrowRight")
     assert page.evaluate("window.__announcements") == 0
@@ -172,8 +177,12 @@ def test_predictive_is_accessible(reader):
     assert f"the predictive {s['pred']['text']}" in text and f"says {s['map']['text']}" in text
 
 
-@pytest.mark.parametrize("reader", [("light", PHONE), ("dark", PHONE), ("dark", DESKTOP)],
-                         ids=["light-390px", "dark-390px", "dark-desktop"], indirect=True)
+@pytest.mark.parametrize(
+    "reader",
+    [("light", PHONE), ("dark", PHONE), ("dark", DESKTOP)],
+    ids=["light-390px", "dark-390px", "dark-desktop"],
+    indirect=True,
+)
 def test_predictive_layout_and_palette(reader):
     page = reader.open(PAGE)
     info = page.evaluate("""() => ({

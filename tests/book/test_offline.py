@@ -31,13 +31,19 @@ def offline_site(chromium, tmp_path_factory) -> Path:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
     with log.open("wb") as out:
         done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs-offline.yml",
-             "--site-dir", str(site)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900,
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", "mkdocs-offline.yml", "--site-dir", str(site)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=900,
         )
     if done.returncode != 0:
-        pytest.fail(f"the offline build failed (exit {done.returncode}); log: {log}\n"
-                    + log.read_text(errors="replace")[-4000:], pytrace=False)
+        pytest.fail(
+            f"the offline build failed (exit {done.returncode}); log: {log}\n"
+            + log.read_text(errors="replace")[-4000:],
+            pytrace=False,
+        )
     return site
 
 
@@ -48,8 +54,13 @@ def tab(browser):
     page.problems = []
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("request", lambda r: urlsplit(r.url).scheme not in ("file", "data", "about", "blob")
-            and page.problems.append(f"request to {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            urlsplit(r.url).scheme not in ("file", "data", "about", "blob")
+            and page.problems.append(f"request to {r.url}")
+        ),
+    )
     yield page
     context.close()
 
@@ -66,8 +77,7 @@ def test_offline_build_names_files_and_inlines_search(offline_site):
 
 def test_every_nav_link_opens_a_page_from_disk(offline_site, tab):
     tab.goto((offline_site / "index.html").as_uri())
-    hrefs = tab.eval_on_selector_all(
-        "nav.md-nav--primary a.md-nav__link[href]", "els => els.map(a => a.href)")
+    hrefs = tab.eval_on_selector_all("nav.md-nav--primary a.md-nav__link[href]", "els => els.map(a => a.href)")
     targets = sorted({h.split("#")[0] for h in hrefs})
     assert len(targets) >= len(nav_pages()), targets
     for url in targets:
@@ -80,10 +90,8 @@ def test_every_nav_link_opens_a_page_from_disk(offline_site, tab):
     assert tab.locator("article h1").count() == 1
     assert tab.locator("article math").count() > 10
     tab.evaluate("document.fonts.ready")
-    assert tab.evaluate("document.fonts.check('16px \"Latin Modern Math\"')"), (
-        "the math font did not load from disk")
-    loaded = tab.evaluate("[...document.fonts].filter(f => f.family.includes('Latin Modern Math'))"
-                          ".map(f => f.status)")
+    assert tab.evaluate("document.fonts.check('16px \"Latin Modern Math\"')"), "the math font did not load from disk"
+    loaded = tab.evaluate("[...document.fonts].filter(f => f.family.includes('Latin Modern Math')).map(f => f.status)")
     assert loaded and all(s == "loaded" for s in loaded), loaded
     assert not tab.problems, tab.problems
 

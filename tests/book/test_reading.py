@@ -197,8 +197,11 @@ def test_contents_entries_are_told_apart(site, page):
 def test_permalinks_stay_with_their_heading_word(site, page):
     text = built_file(site, page).read_text(encoding="utf-8")
     links = text.count('<a class="headerlink"')
-    kept = len(re.findall(r'<span class="book-nowrap">(?:(?!</?span).)*?<a class="headerlink"[^>]*>[^<]*</a></span>',
-                          text, re.S))
+    kept = len(
+        re.findall(
+            r'<span class="book-nowrap">(?:(?!</?span).)*?<a class="headerlink"[^>]*>[^<]*</a></span>', text, re.S
+        )
+    )
     assert kept == links, f"{page.src}: {links - kept} of {links} permalinks not kept with their last word"
 
 

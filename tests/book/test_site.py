@@ -13,7 +13,6 @@ a second, parallel build of the same snapshot is only compared with the first.
 from __future__ import annotations
 
 import base64
-
 import json
 import re
 from pathlib import Path
@@ -77,7 +76,8 @@ def test_figure_svgs_do_not_depend_on_the_process(built_site, built_source):
     order = [(name, palette) for name in registry for palette in palettes]
     if python_digest(ROOT) == python_digest(built_source):
         differ = [
-            f"{n}-{p}.svg" for n, p in reversed(order)
+            f"{n}-{p}.svg"
+            for n, p in reversed(order)
             if registry[n].svg(p) != (built_site / "figures" / f"{n}-{p}.svg").read_bytes()
         ]
         assert not differ, f"rendered in the test process, these differ from the build's: {differ}"
@@ -119,11 +119,12 @@ def test_every_figure_placeholder_became_a_light_and_a_dark_image(built_site, bu
         for name in names:
             imgs = page.figures.get(f"fig-{name}")
             if imgs is None:
-                problems.append(f"{dest}: no <figure id=\"fig-{name}\"> for {{{{ figure: {name} }}}}")
+                problems.append(f'{dest}: no <figure id="fig-{name}"> for {{{{ figure: {name} }}}}')
                 continue
             for palette in ("light", "dark"):
                 found = [
-                    img for img in imgs
+                    img
+                    for img in imgs
                     if (img.get("src") or "").split("#")[0].endswith(f"figures/{name}-{palette}.svg")
                 ]
                 if not found:
@@ -180,8 +181,7 @@ def test_site_shows_only_registered_figures(built_site, site_pages):
     if expected - built:
         problems.append(f"figures/ lacks registered figures: {sorted(expected - built)}")
     assert not problems, (
-        "images on the site that book/figures.py does not list, so no image test compares them:\n"
-        + _listing(problems)
+        "images on the site that book/figures.py does not list, so no image test compares them:\n" + _listing(problems)
     )
 
 
@@ -257,7 +257,8 @@ def test_some_page_links_to_the_notebook_download(built_site, site_pages):
     """The executed notebook is "offered for download": a reader can only get it through a link."""
     target = built_site / NOTEBOOK_DOWNLOAD
     linking = [
-        uri for uri, page in site_pages.items()
+        uri
+        for uri, page in site_pages.items()
         for a in page.find("a")
         if (r := resolve(built_site, uri, a.get("href") or "")) is not None and r[0] == target
     ]
@@ -294,16 +295,17 @@ def test_equation_links_land_on_an_equation(built_site, site_pages):
 
 EXERCISE = re.compile(
     r'<div class="exercise-anchor" id="ex-(?P<name>[a-z0-9-]+)"></div>\s*'
-    r'<div class="admonition exercise"(?: data-search-exclude)?>\s*<p class="admonition-title">Exercise (?P<number>\d+\.\d+) '
-    r'<span class="exercise-stars" role="img" aria-label="difficulty (?P<stars>[123]) of 3"[^>]*>[★☆]{3}</span>')
+    r'<div class="admonition exercise"(?: data-search-exclude)?>\s*'
+    r'<p class="admonition-title">Exercise (?P<number>\d+\.\d+) '
+    r'<span class="exercise-stars" role="img" aria-label="difficulty (?P<stars>[123]) of 3"[^>]*>[★☆]{3}</span>'
+)
 
 
 def test_every_chapter_has_exercises_with_collapsed_solutions(built_source, site_pages):
     """3-6 exercises per chapter (book/exercises.py), numbered in order, each with a difficulty
     and one solution, folded until the reader opens it."""
-    from tests.book.test_exercises import MAX_EXERCISES, MIN_EXERCISES, NOT_CHAPTERS, PENDING
-
     from book.hooks import chapter_numbers
+    from tests.book.test_exercises import MAX_EXERCISES, MIN_EXERCISES, NOT_CHAPTERS, PENDING
 
     chapters = chapter_numbers(load_config(built_source))  # 1, 2, ... skipping extra.unnumbered
     problems = []
@@ -318,12 +320,11 @@ def test_every_chapter_has_exercises_with_collapsed_solutions(built_source, site
         numbers = [m["number"] for m in found]
         if numbers != [f"{chapter}.{k}" for k in range(1, len(found) + 1)]:
             problems.append(f"{dest}: exercises numbered {numbers}")
-        for m, after in zip(found, [*found[1:], None]):
+        for m, after in zip(found, [*found[1:], None], strict=False):
             box = html[m.end() : after.start() if after else len(html)]
             solutions = re.findall(r'<details class="success"( open)?>\s*<summary>Solution</summary>', box)
             if solutions != [""]:
-                problems.append(f"{dest}: exercise {m['number']} has solutions {solutions} "
-                                "(want one, collapsed)")
+                problems.append(f"{dest}: exercise {m['number']} has solutions {solutions} (want one, collapsed)")
             if m["name"] and f"ex-{m['name']}" not in site_pages[dest].ids:
                 problems.append(f"{dest}: exercise {m['number']} has no anchor")
     assert not problems, _listing(problems)
@@ -378,7 +379,7 @@ def test_nothing_is_fetched_from_another_host(built_site, site_pages):
 def test_no_script_with_an_empty_src(site_pages):
     """``<script src="">`` is a broken include; book/hooks.py means to remove mkdocs-jupyter's."""
     problems = [
-        f"{uri}: <script src=\"\">"
+        f'{uri}: <script src="">'
         for uri, page in site_pages.items()
         for attrs in page.find("script")
         if "src" in attrs and not attrs["src"].strip()
@@ -410,12 +411,12 @@ def _differences(a: Path, b: Path, files: list[str], *, blank_measured: bool = F
         if da == db:
             continue
         la, lb = da.decode("utf-8", "replace").splitlines(), db.decode("utf-8", "replace").splitlines()
-        first = next((i for i, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
+        first = next((i for i, (x, y) in enumerate(zip(la, lb, strict=False)) if x != y), min(len(la), len(lb)))
         x = la[first] if first < len(la) else ""
         y = lb[first] if first < len(lb) else ""
-        col = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+        col = next((i for i, (p, q) in enumerate(zip(x, y, strict=False)) if p != q), min(len(x), len(y)))
         lo = max(0, col - 60)
-        out.append(f"{rel}, line {first + 1}:\n    1st: {x[lo:col + 80]!r}\n    2nd: {y[lo:col + 80]!r}")
+        out.append(f"{rel}, line {first + 1}:\n    1st: {x[lo : col + 80]!r}\n    2nd: {y[lo : col + 80]!r}")
     return out
 
 
@@ -473,15 +474,18 @@ def test_a_warm_build_gives_the_same_files_as_a_cold_one(site_builds, built_site
     assert a == b, f"the cold and the warm build wrote different files: {sorted(set(a) ^ set(b))}"
     problems = _differences(built_site, warm_site, a)
     assert not problems, "files differ between a cold and a warm build:\n" + _listing(problems)
-    print(f"cold build {site_builds.clean.seconds:.1f} s; warm build {site_builds.warm.seconds:.1f} s "
-          "(including its wait for the lock)")
+    print(
+        f"cold build {site_builds.clean.seconds:.1f} s; warm build {site_builds.warm.seconds:.1f} s "
+        "(including its wait for the lock)"
+    )
 
 
 def test_two_builds_at_once_in_one_tree_take_turns(site_builds, built_site, warm_site):
     """Two `make site` in one tree: the second waits for the lock instead of pruning and renaming
     what the first is writing (which crashed one of them with a FileNotFoundError)."""
     assert "another build is using" in site_builds.warm.output, (
-        "the build started while another held the lock did not wait for it")
+        "the build started while another held the lock did not wait for it"
+    )
 
 
 def test_a_read_only_tree_builds_with_its_cache_elsewhere(site_builds, second_site):
@@ -497,8 +501,10 @@ def test_a_read_only_tree_builds_with_its_cache_elsewhere(site_builds, second_si
     for kind in (*CACHE_KINDS, "mkdocs-jupyter"):
         assert (build.cache / kind).is_dir(), f"no {kind}/ in {build.cache}"
     if not site_builds.read_only_enforced:
-        pytest.skip("running as root without setpriv: the permissions were not enforced "
-                    "(the tree was still checked for writes above)")
+        pytest.skip(
+            "running as root without setpriv: the permissions were not enforced "
+            "(the tree was still checked for writes above)"
+        )
 
 
 def test_measured_times_are_marked_and_kept_out_of_search(built_site):
@@ -508,7 +514,7 @@ def test_measured_times_are_marked_and_kept_out_of_search(built_site):
     spans = [m.decode() for m in MEASURED.findall(page)]
     assert len(spans) >= 6, f"expected the path and CV timings to be marked, found {spans}"
     index = (built_site / "search" / "search_index.json").read_text("utf-8")
-    assert "class=\"measured" not in index and "data-search-exclude" not in index
+    assert 'class="measured' not in index and "data-search-exclude" not in index
     for span in spans:
         value = re.sub(r"<[^>]+>", "", span)
         assert f"{value} ms" not in index, f"a measured time ({value} ms) reached the search index"
@@ -532,8 +538,9 @@ def test_docstrings_and_listings_cite_equation_numbers_not_labels(built_site, si
             problems.append(f"{uri}: Markdown emphasis inside MathML")
     assert not problems, _listing(problems)
     api = (built_site / "api" / "index.html").read_text(encoding="utf-8")
-    gradcheck = api[api.index('id="logreg.gradcheck"'):][:20000]
+    gradcheck = api[api.index('id="logreg.gradcheck"') :][:20000]
     assert "<mtext>truncation</mtext>" in gradcheck and "<mtext>rounding</mtext>" in gradcheck
     assert 'href="../optimisation/#eq-fderr"' in gradcheck
     assert linked["api/index.html"] >= 10 and '# eq. <a class="eqref"' in (
-        built_site / "likelihood" / "index.html").read_text(encoding="utf-8")
+        built_site / "likelihood" / "index.html"
+    ).read_text(encoding="utf-8")

@@ -15,8 +15,7 @@ from packaging.version import Version
 
 from tests.book._site import ROOT
 
-DOCS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-    "optional-dependencies"]["docs"]
+DOCS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]["docs"]
 LOCK = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", (ROOT / "requirements.lock").read_text(), re.M))
 
 

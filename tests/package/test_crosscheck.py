@@ -106,7 +106,7 @@ def statsmodels_reference(X, y):
 
 
 def references_for(case) -> list[str]:
-    name, l2, pb = case
+    _name, l2, pb = case
     refs = ["scipy"]
     if not pb:
         refs.append("sklearn")

@@ -42,7 +42,10 @@ def test_the_readme_lists_the_expected_failures():
 
 
 def test_import_logreg_does_not_import_scikit_learn():
-    code = "import sys, logreg; assert 'sklearn' not in sys.modules; logreg.LogisticRegression; assert 'sklearn' in sys.modules"
+    code = (
+        "import sys, logreg; assert 'sklearn' not in sys.modules; "
+        "logreg.LogisticRegression; assert 'sklearn' in sys.modules"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -76,8 +79,9 @@ def test_any_two_labels_in_scikit_learns_order(labels):
     model = LogisticRegression().fit(X, y)
     reference = LogisticRegression().fit(X, y01)
     assert model.classes_.tolist() == sorted(labels)
-    np.testing.assert_array_equal(model.predict(X), np.asarray(sorted(labels), dtype=model.classes_.dtype)[
-        reference.predict(X)])
+    np.testing.assert_array_equal(
+        model.predict(X), np.asarray(sorted(labels), dtype=model.classes_.dtype)[reference.predict(X)]
+    )
     np.testing.assert_allclose(model.coef_, reference.coef_)
     proba = model.predict_proba(X)
     assert proba.shape == (X.shape[0], 2)
@@ -100,7 +104,7 @@ def test_attributes_and_the_fit_result():
 
 def test_more_than_two_classes_is_an_error_that_says_so():
     X, y = load_iris(return_X_y=True)
-    with pytest.raises(ValueError, match="Only binary classification is supported.*multiclass"):
+    with pytest.raises(ValueError, match=r"Only binary classification is supported.*multiclass"):
         LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match="unknown method 'sag'"):
         LogisticRegression(method="sag").fit(X[y < 2], y[y < 2])

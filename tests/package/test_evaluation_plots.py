@@ -7,13 +7,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.calibration import calibration_curve  # noqa: E402
-from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import roc_auc_score, roc_curve
 
-from logreg.plotting import plot_reliability, plot_roc  # noqa: E402
+from logreg.plotting import plot_reliability, plot_roc
 
 
 @pytest.fixture
@@ -43,11 +43,14 @@ def test_plot_roc_draws_sklearns_curve_and_the_diagonal(ax):
     assert np.isclose(np.trapezoid(drawn["curve"].get_ydata(), drawn["curve"].get_xdata()), auc)
 
 
-@pytest.mark.parametrize(("fpr", "tpr", "message"), [
-    ([0.0, 0.5, 0.4, 1.0], [0.0, 0.5, 0.6, 1.0], "non-decreasing"),
-    ([0.0, 1.0], [0.0, 0.5, 1.0], "one shape"),
-    ([0.0], [0.0], "at least 2"),
-])
+@pytest.mark.parametrize(
+    ("fpr", "tpr", "message"),
+    [
+        ([0.0, 0.5, 0.4, 1.0], [0.0, 0.5, 0.6, 1.0], "non-decreasing"),
+        ([0.0, 1.0], [0.0, 0.5, 1.0], "one shape"),
+        ([0.0], [0.0], "at least 2"),
+    ],
+)
 def test_plot_roc_rejects_what_is_not_a_curve(ax, fpr, tpr, message):
     with pytest.raises(ValueError, match=message):
         plot_roc(ax, fpr, tpr)
@@ -62,11 +65,14 @@ def test_plot_reliability_draws_the_bins(ax):
     assert drawn["diagonal"].get_label() == "calibrated"
 
 
-@pytest.mark.parametrize(("mean", "frac", "message"), [
-    ([0.2, 1.2], [0.1, 0.9], r"\[0, 1\]"),
-    ([0.2, 0.8], [0.1], "one non-empty shape"),
-    ([], [], "one non-empty shape"),
-])
+@pytest.mark.parametrize(
+    ("mean", "frac", "message"),
+    [
+        ([0.2, 1.2], [0.1, 0.9], r"\[0, 1\]"),
+        ([0.2, 0.8], [0.1], "one non-empty shape"),
+        ([], [], "one non-empty shape"),
+    ],
+)
 def test_plot_reliability_rejects_what_is_not_probabilities(ax, mean, frac, message):
     with pytest.raises(ValueError, match=message):
         plot_reliability(ax, mean, frac)

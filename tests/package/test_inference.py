@@ -62,10 +62,15 @@ def _statsmodels(X, y):
     import statsmodels.api as sm
 
     res = sm.Logit(y, sm.add_constant(X, has_constant="add")).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
-    order = list(range(1, X.shape[1] + 1)) + [0]  # statsmodels' constant first; ours last
-    return (np.asarray(res.params)[order], np.asarray(res.bse)[order], np.asarray(res.tvalues)[order],
-            np.asarray(res.pvalues)[order], np.asarray(res.conf_int(0.05))[order],
-            np.asarray(res.cov_params())[np.ix_(order, order)])
+    order = [*range(1, X.shape[1] + 1), 0]  # statsmodels' constant first; ours last
+    return (
+        np.asarray(res.params)[order],
+        np.asarray(res.bse)[order],
+        np.asarray(res.tvalues)[order],
+        np.asarray(res.pvalues)[order],
+        np.asarray(res.conf_int(0.05))[order],
+        np.asarray(res.cov_params())[np.ix_(order, order)],
+    )
 
 
 @pytest.mark.parametrize("method", logreg.METHODS)
@@ -87,8 +92,8 @@ def test_summary_shows_statsmodels_numbers():
     X, y, names = _spector()
     res = logreg.fit(X, y)
     text = res.summary(feature_names=names)
-    params, bse, z, p, ci, _ = _statsmodels(X, y)
-    for name in names + ["bias"]:
+    params, bse, z, _p, ci, _ = _statsmodels(X, y)
+    for name in [*names, "bias"]:
         assert name in text
     row = next(line for line in text.splitlines() if line.startswith("PSI"))
     cells = [float(c) for c in row.split()[1:]]
@@ -134,8 +139,9 @@ def test_explicit_data_gives_the_same_as_the_stored(blobs):
 def test_interval_level_sets_its_width(blobs):
     res = logreg.fit(*blobs)
     ci90, ci99 = res.conf_int(0.90), res.conf_int(0.99)
-    np.testing.assert_allclose((ci99[:, 1] - ci99[:, 0]) / (ci90[:, 1] - ci90[:, 0]),
-                               norm.ppf(0.995) / norm.ppf(0.95), rtol=1e-12)
+    np.testing.assert_allclose(
+        (ci99[:, 1] - ci99[:, 0]) / (ci90[:, 1] - ci90[:, 0]), norm.ppf(0.995) / norm.ppf(0.95), rtol=1e-12
+    )
 
 
 def test_separated_fit_is_an_error_not_an_infinity(separable):
@@ -143,14 +149,14 @@ def test_separated_fit_is_an_error_not_an_infinity(separable):
         warnings.simplefilter("ignore", logreg.SeparationWarning)
         res = logreg.fit(*separable)
     with pytest.raises(ValueError, match="separable"):
-        res.standard_errors
+        _ = res.standard_errors  # a property: reading it raises
     assert np.all(np.isfinite(logreg.fit(*separable, l2=0.1).standard_errors))
 
 
 def test_collinear_columns_are_an_error(blobs):
     X, y = blobs
     res = logreg.fit(np.column_stack([X, 2.0 * X[:, 0]]), y, method="newton")
-    with pytest.raises(ValueError, match="singular.*collinear"):
+    with pytest.raises(ValueError, match=r"singular.*collinear"):
         res.covariance()
 
 
@@ -192,8 +198,9 @@ def test_unconverged_fit_warns(blobs):
 def _brute_force(mu: float, s2: float) -> float:
     """int sigma(a) N(a | mu, s2) da by adaptive quadrature."""
     s = math.sqrt(s2)
-    value, _ = integrate.quad(lambda a: expit(a) * norm.pdf(a, mu, s), mu - 12 * s, mu + 12 * s,
-                              epsabs=1e-13, epsrel=1e-12, limit=200)
+    value, _ = integrate.quad(
+        lambda a: expit(a) * norm.pdf(a, mu, s), mu - 12 * s, mu + 12 * s, epsabs=1e-13, epsrel=1e-12, limit=200
+    )
     return value
 
 
@@ -211,7 +218,7 @@ def test_predictive_against_brute_force_integral(one_dimensional):
     res = logreg.fit(X, y, l2=0.5)
     grid = np.linspace(-8, 8, 17)[:, None]
     mu, s2 = inference.predictive_variance(res, grid)
-    exact = np.array([_brute_force(m, v) for m, v in zip(mu, s2)])
+    exact = np.array([_brute_force(m, v) for m, v in zip(mu, s2, strict=False)])
     mc = res.predictive_proba(grid, method="monte-carlo", n_draws=200_000, seed=1)
     probit = res.predictive_proba(grid)
     # Monte Carlo: within 5 standard errors, sd(sigma(a)) / sqrt(n_draws) <= 0.5 / sqrt(n_draws).

@@ -22,9 +22,15 @@ def _exact_loss_and_residual(z: float) -> tuple[float, float]:
 
 def test_loss_and_residual_within_an_ulp_or_two_everywhere():
     rng = np.random.default_rng(0)
-    z = np.concatenate([-np.logspace(-20, 4, 120), [0.0, 1e-300, -1e-300],
-                        np.logspace(-20, np.log10(700), 120), rng.uniform(-40, 40, 120),
-                        [-699.9, -700.0, -700.1, -745.0, -1e4]])
+    z = np.concatenate(
+        [
+            -np.logspace(-20, 4, 120),
+            [0.0, 1e-300, -1e-300],
+            np.logspace(-20, np.log10(700), 120),
+            rng.uniform(-40, 40, 120),
+            [-699.9, -700.0, -700.1, -745.0, -1e4],
+        ]
+    )
     residual = np.empty(z.size)
     for k, zk in enumerate(z):
         loss = P.loss_and_residual(np.array([zk]), -np.ones(1), residual[k : k + 1])  # label 1
@@ -113,8 +119,14 @@ def test_results_do_not_depend_on_the_number_of_cores(monkeypatch):
         with P.using_threads(cores):
             done = P.step_pass(X, -signs, v, 0.1, None)
             nll, residual = P.nll_and_residual(done.a, -signs)
-            runs[cores] = (done.nll, done.xtr.tobytes(), done.sum_r, nll, residual.tobytes(),
-                           P.hessian_terms(X, np.abs(residual)).tobytes())
+            runs[cores] = (
+                done.nll,
+                done.xtr.tobytes(),
+                done.sum_r,
+                nll,
+                residual.tobytes(),
+                P.hessian_terms(X, np.abs(residual)).tobytes(),
+            )
     assert runs[1] == runs[2] == runs[8]
     assert len(P.map_blocks(lambda b: b, 10, 3)) == 4
 
@@ -192,7 +204,7 @@ def test_column_stats_match_numpy_and_keep_constant_columns_exact():
     assert mean[4] == 0.1 and mean[5] == 123.456
     assert std[4] == 0.0 and std[5] == 0.0
     # A strided view (the solvers' subsample) needs no copy of its own.
-    mean_s, std_s = P.column_stats(X[::16])
+    _mean_s, std_s = P.column_stats(X[::16])
     np.testing.assert_allclose(std_s[:4], X[::16, :4].std(axis=0), rtol=1e-10)
 
 

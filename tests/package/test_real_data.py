@@ -70,8 +70,7 @@ def reference_objective(name: str, unit: float, l2: float) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ours = logreg.fit(X, y, l2=l2, method="newton", tol=1e-14, max_iter=1000)
-        sk = LogisticRegression(C=1.0 / (2.0 * l2), solver="newton-cholesky", tol=1e-12,
-                                max_iter=1000).fit(X, y)
+        sk = LogisticRegression(C=1.0 / (2.0 * l2), solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
     theirs = logreg.objective(sk.coef_.ravel(), float(sk.intercept_[0]), X, y, l2=l2)
     return min(ours.objective, theirs)
 

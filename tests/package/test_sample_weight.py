@@ -65,13 +65,18 @@ def test_weighted_objective_gradient_and_hessian_are_those_of_repeated_rows(canc
     Xr, yr = _repeated(X, y, counts)
     w, b = np.linspace(-0.3, 0.3, X.shape[1]), 0.2
     assert logreg.objective(w, b, X, y, l2=0.7, sample_weight=counts) == pytest.approx(
-        logreg.objective(w, b, Xr, yr, l2=0.7), rel=1e-13)
+        logreg.objective(w, b, Xr, yr, l2=0.7), rel=1e-13
+    )
     gw, gb = logreg.gradient(w, b, X, y, l2=0.7, sample_weight=counts)
     rw, rb = logreg.gradient(w, b, Xr, yr, l2=0.7)
     np.testing.assert_allclose(gw, rw, rtol=1e-11, atol=1e-11)
     assert gb == pytest.approx(rb, rel=1e-11, abs=1e-11)
-    np.testing.assert_allclose(logreg.hessian(w, b, X, y, l2=0.7, sample_weight=counts),
-                               logreg.hessian(w, b, Xr, yr, l2=0.7), rtol=1e-11, atol=1e-10)
+    np.testing.assert_allclose(
+        logreg.hessian(w, b, X, y, l2=0.7, sample_weight=counts),
+        logreg.hessian(w, b, Xr, yr, l2=0.7),
+        rtol=1e-11,
+        atol=1e-10,
+    )
 
 
 def test_fractional_weights_match_scikit_learn(cancer):
@@ -81,8 +86,9 @@ def test_fractional_weights_match_scikit_learn(cancer):
     ours = logreg.fit(X, y, l2=2.0, method="newton", sample_weight=s)
     theirs = SkLogisticRegression(C=0.25, tol=1e-12, solver="newton-cholesky", max_iter=1000).fit(X, y, sample_weight=s)
     np.testing.assert_allclose(ours.weights, theirs.coef_[0], rtol=1e-6, atol=1e-8)
-    assert ours.objective <= logreg.objective(theirs.coef_[0], theirs.intercept_[0], X, y, l2=2.0,
-                                              sample_weight=s) * (1 + 1e-12)
+    assert ours.objective <= logreg.objective(theirs.coef_[0], theirs.intercept_[0], X, y, l2=2.0, sample_weight=s) * (
+        1 + 1e-12
+    )
 
 
 def test_a_row_of_weight_zero_is_not_in_the_separability_check():
@@ -107,15 +113,18 @@ def test_the_callers_weights_are_not_modified(cancer):
     np.testing.assert_array_equal(s, counts)
 
 
-@pytest.mark.parametrize(("weights", "error", "message"), [
-    (lambda n: -np.ones(n), ValueError, "sample_weight must be >= 0"),
-    (lambda n: np.full(n, np.nan), ValueError, "sample_weight contains NaN"),
-    (lambda n: np.full(n, np.inf), ValueError, "sample_weight contains infinite"),
-    (lambda n: np.ones(n - 1), ValueError, r"sample_weight must have shape \(569,\)"),
-    (lambda n: np.ones((n, 1)), ValueError, r"sample_weight must have shape \(569,\)"),
-    (lambda n: 2.0, TypeError, "one weight per row"),
-    (lambda n: ["a"] * n, TypeError, "sample_weight must hold real numbers"),
-])
+@pytest.mark.parametrize(
+    ("weights", "error", "message"),
+    [
+        (lambda n: -np.ones(n), ValueError, "sample_weight must be >= 0"),
+        (lambda n: np.full(n, np.nan), ValueError, "sample_weight contains NaN"),
+        (lambda n: np.full(n, np.inf), ValueError, "sample_weight contains infinite"),
+        (lambda n: np.ones(n - 1), ValueError, r"sample_weight must have shape \(569,\)"),
+        (lambda n: np.ones((n, 1)), ValueError, r"sample_weight must have shape \(569,\)"),
+        (lambda n: 2.0, TypeError, "one weight per row"),
+        (lambda n: ["a"] * n, TypeError, "sample_weight must hold real numbers"),
+    ],
+)
 def test_bad_weights_are_refused_with_a_clear_message(cancer, weights, error, message):
     X, y, _ = cancer
     with pytest.raises(error, match=message):

@@ -32,8 +32,12 @@ def test_init_reaches_the_same_optimum_from_anywhere(blobs, method):
     for start in [(np.array([5.0, -3.0]), 2.0), cold, (cold.weights, cold.bias)]:
         warm = logreg.fit(X, y, l2=0.1, method=method, tol=1e-10, init=start)
         np.testing.assert_allclose(warm.weights, cold.weights, rtol=1e-6)
-        assert warm.history[0] == pytest.approx(logreg.objective(*(
-            (start.weights, start.bias) if isinstance(start, logreg.FitResult) else start), X, y, l2=0.1), rel=1e-12)
+        assert warm.history[0] == pytest.approx(
+            logreg.objective(
+                *((start.weights, start.bias) if isinstance(start, logreg.FitResult) else start), X, y, l2=0.1
+            ),
+            rel=1e-12,
+        )
     at_optimum = logreg.fit(X, y, l2=0.1, method=method, tol=1e-10, init=cold)
     assert at_optimum.n_iter <= 1
 
@@ -64,7 +68,7 @@ def test_warm_path_matches_cold_fits_with_fewer_iterations(cancer, method):
     warm = selection.regularization_path(X, y, GRID, method=method)
     # Cold L-BFGS needs up to ~370 iterations here at the smallest penalties (measured).
     cold = selection.regularization_path(X, y, GRID, method=method, warm_start=False, max_iter=2000)
-    for a, b, l2 in zip(warm, cold, GRID):
+    for a, b, l2 in zip(warm, cold, GRID, strict=False):
         assert a.l2 == b.l2 == l2 and a.converged and b.converged
         assert abs(a.objective - b.objective) <= 1e-8 * b.objective
     assert sum(r.n_iter for r in warm) < sum(r.n_iter for r in cold)
@@ -79,8 +83,9 @@ def test_path_keeps_the_order_given(blobs):
     assert norms[10.0] < norms[1.0] < norms[0.1]
 
 
-@pytest.mark.parametrize("grid, match", [([], "non-empty"), ([[1.0]], "1-D"), ([1.0, -1.0], "l2 must be"),
-                                         ([1.0, 1.0], "twice")])
+@pytest.mark.parametrize(
+    "grid, match", [([], "non-empty"), ([[1.0]], "1-D"), ([1.0, -1.0], "l2 must be"), ([1.0, 1.0], "twice")]
+)
 def test_bad_grid(blobs, grid, match):
     with pytest.raises(ValueError, match=match):
         selection.regularization_path(*blobs, grid)
@@ -98,9 +103,9 @@ def test_folds_partition_and_stratify():
         assert set(train).isdisjoint(test) and len(train) + len(test) == 50
         assert y[test].sum() in (2, 3)  # 13 ones dealt into 5 folds
     again = selection.kfold_indices(y, k=5, seed=4)
-    assert all((a[1] == b[1]).all() for a, b in zip(folds, again))
+    assert all((a[1] == b[1]).all() for a, b in zip(folds, again, strict=False))
     other = selection.kfold_indices(y, k=5, seed=5)
-    assert any((a[1] != b[1]).any() for a, b in zip(folds, other))
+    assert any((a[1] != b[1]).any() for a, b in zip(folds, other, strict=False))
 
 
 def test_fold_errors():
@@ -116,7 +121,8 @@ def test_log_loss_is_scikit_learns(cancer):
     X, y = cancer
     res = logreg.fit(X[:400], y[:400], l2=1.0)
     assert selection.log_loss(res, X[400:], y[400:]) == pytest.approx(
-        log_loss(y[400:], res.predict_proba(X[400:])), rel=1e-10)
+        log_loss(y[400:], res.predict_proba(X[400:])), rel=1e-10
+    )
 
 
 def test_cross_validation_scores_each_fold(cancer):
@@ -131,7 +137,7 @@ def test_cross_validation_scores_each_fold(cancer):
     np.testing.assert_allclose(cv.mean, cv.fold_losses.mean(axis=0))
     best = int(np.argmin(cv.mean))
     assert cv.best_l2 == grid[best]
-    within = [l2 for l2, m in zip(grid, cv.mean) if m <= cv.mean[best] + cv.standard_error[best]]
+    within = [l2 for l2, m in zip(grid, cv.mean, strict=False) if m <= cv.mean[best] + cv.standard_error[best]]
     assert cv.one_se_l2 == max(within) >= cv.best_l2
 
 
@@ -162,8 +168,15 @@ def test_evidence_against_a_brute_force_integral(line, l2, penalize_bias):
         e = logreg.objective([w], b, X, y, l2=l2, penalize_bias=penalize_bias)
         return math.exp(res.objective - e)
 
-    value, _ = integrate.dblquad(integrand, res.weights[0] - 10 * sd[0], res.weights[0] + 10 * sd[0],
-                                 res.bias - 10 * sd[1], res.bias + 10 * sd[1], epsabs=1e-10, epsrel=1e-8)
+    value, _ = integrate.dblquad(
+        integrand,
+        res.weights[0] - 10 * sd[0],
+        res.weights[0] + 10 * sd[0],
+        res.bias - 10 * sd[1],
+        res.bias + 10 * sd[1],
+        epsabs=1e-10,
+        epsrel=1e-8,
+    )
     exact = -res.objective + math.log(value) + 0.5 * k * math.log(alpha / (2 * math.pi))
     laplace = selection.log_evidence(res)
     # The Laplace approximation is not exact (the posterior is skewed), but on 60 points it is close;
