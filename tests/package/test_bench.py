@@ -45,3 +45,21 @@ def test_the_separation_benchmark_runs_and_finds_overlap():
     assert re.search(r"^fit l2=0\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+\s+\d+\s+False$", out, re.M), out
     for case in ("fit l2=0, no check", "fit l2=1", "sklearn lbfgs"):
         assert re.search(rf"^{re.escape(case)}\s+\d+\.\d+", out, re.M), case
+
+
+def test_the_default_benchmark_runs_and_prints_a_crossover():
+    script = SCRIPT.parent / "bench_default.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--rows", "500,2000", "--features", "2,5", "--repeats", "1", "--no-real"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    # The ratio table: one row per N, one ratio per D.
+    for n in ("500", "2,000"):
+        assert re.search(rf"^{n}\s+\d+\.\d+!?\s+\d+\.\d+!?$", out, re.M), out
+        assert re.search(rf"^CROSSOVER N={n}: (Newton|L-BFGS) ", out, re.M), out
+    gaps = re.search(r"^largest gaps: newton (\S+), lbfgs (\S+)$", out, re.M)
+    assert gaps, out
+    assert max(float(gaps.group(1)), float(gaps.group(2))) <= 1e-10  # both methods reach the target
