@@ -292,6 +292,46 @@ def bench_memory(n: int, d: int, labels: list[str], repeats: int, seed: int) -> 
     )
 
 
+def check_glum(n: int = 5000, d: int = 20, seed: int = 0) -> None:
+    """Is glum's objective ours divided by n, with the intercept unpenalised, and which
+    ``gradient_tol`` reaches a gap of 1e-10? Its gap at a ladder of tolerances, and our gradient
+    at its tightest answer (the bias component is ~0 only if glum leaves the bias unpenalised)."""
+    import warnings
+
+    from glum import GeneralizedLinearRegressor
+
+    import logreg
+
+    X, y = h.gaussian_classes(n, d, seed)
+    print(f"\n=== glum against logreg's objective: {n:,} x {d}, seed {seed} ===")
+    for l2 in (1.0, 1e-4):
+        E_star = logreg.fit(X, y, l2=l2, tol=STAR_TOL, method="newton").objective
+        row = {}
+        for solver in ("irls-ls", "lbfgs"):
+            gaps = []
+            for tol in (1e-4, 1e-6, 1e-8, 1e-10):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    m = GeneralizedLinearRegressor(
+                        family="binomial",
+                        alpha=2.0 * l2 / n,
+                        l1_ratio=0,
+                        solver=solver,
+                        gradient_tol=tol,
+                        max_iter=GLUM_MAX_ITER,
+                    ).fit(X, y)
+                gaps.append(h.relative_gap(logreg.objective(m.coef_, float(m.intercept_), X, y, l2=l2), E_star))
+            gw, gb = logreg.gradient(m.coef_, float(m.intercept_), X, y, l2=l2)
+            row[f"l2={l2:g} {solver}"] = [*gaps, float(np.max(np.abs(gw))), abs(float(gb))]
+        columns = [h.Column(f"tol={t:g}", 11, ".1e") for t in (1e-4, 1e-6, 1e-8, 1e-10)]
+        columns += [h.Column("max|dE/dw|", 12, ".1e"), h.Column("|dE/db|", 10, ".1e")]
+        print(h.table("glum, relative gap at", 22, columns, row))
+    print(
+        "(gap (E - E*)/|E*| with E = logreg.objective at glum's answer; the gradients are logreg.gradient at "
+        "its answer for gradient_tol=1e-10: a penalised intercept would leave dE/db far from 0)"
+    )
+
+
 def parse_sizes(text: str) -> list[tuple[int, int, float]]:
     """``"1000000x20,5000x50@1e-4"`` -> ``[(1000000, 20, 1.0), (5000, 50, 1e-4)]``."""
     sizes = []
@@ -317,6 +357,7 @@ def main() -> int:
         "--memory-size", help="NxD of the float32 peak-memory comparison (default 1000000x20; 'none' to skip it)"
     )
     parser.add_argument("--no-glum", action="store_true", help="leave glum out")
+    parser.add_argument("--check-glum", action="store_true", help="only check glum's objective against ours (small)")
     parser.add_argument("--worker", nargs=4, metavar=("SOLVER", "DATA_DIR", "L2", "X_FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -330,6 +371,11 @@ def main() -> int:
     if args.no_glum or not glum_available():
         labels.remove("glum irls")
     h.use_repo_logreg()
+    if args.check_glum:
+        if not glum_available():
+            raise SystemExit("error: glum is not installed (pip install -r requirements.lock)")
+        check_glum()
+        return 0
     h.print_environment(
         [
             f"peers:    LogisticRegression(C=1/(2*l2), tol={SK_TOL:g}, max_iter={SK_MAX_ITER}); "
