@@ -2,7 +2,7 @@
 
 Run it with ``make bench`` or directly::
 
-    python benchmarks/bench_default.py                         # the full grid below, 5 repeats
+    python benchmarks/bench_default.py                         # the full grid below, 9 repeats
     python benchmarks/bench_default.py --rows 1000,10000 --features 2,20,200 --repeats 3
     python benchmarks/bench_default.py --no-real               # the synthetic grid only
     python benchmarks/bench_default.py --quick                 # a smoke run, a few seconds
@@ -16,8 +16,9 @@ does not change the default.
 (N, D) runs in its own fresh process (``_harness.run_worker``), which makes the data, computes
 ``E*`` with ``logreg.fit(..., method="newton", tol=1e-13)`` (not timed), fits each method once
 untimed (imports, thread pools), then times ``logreg.fit(X, y, l2=l2, method=m)`` at its default
-``tol`` ``--repeats`` times, the two methods in turn, and reports the medians and the largest
-relative gap ``(E - E*) / |E*|`` of each.
+``tol`` ``--repeats`` times, the two methods in turn, and reports the medians, the fastest runs
+(on a loaded machine the noise only adds, so the fastest run is the better estimate of what a
+fit costs) and the largest relative gap ``(E - E*) / |E*|`` of each.
 
 *Real data.* The data sets of ``tests/package/test_real_data.py`` (scikit-learn's and
 statsmodels', no download) in three units and four penalties, one fresh process per data set,
@@ -25,8 +26,9 @@ timed the same way, gaps against the test's reference (the lower of our Newton a
 and scikit-learn's ``newton-cholesky`` at ``tol=1e-12``, relative to ``max(|E*|, 1)``).
 
 *Verdict.* A method counts only where its gap is at most ``1e-10``. For each N the script prints
-the largest D such that Newton is at least as fast as L-BFGS at every D up to it (the crossover),
-and on real data how often and by how much Newton is faster.
+the largest D such that Newton is as fast as L-BFGS (within ``TIE``, 10 %) at every D up to it
+(the crossover), by the medians and by the fastest runs, and on real data how often and by how
+much Newton is faster.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ L2 = 1.0
 STAR_TOL = 1e-13
 TARGET_GAP = 1e-10
 METHODS = ("newton", "lbfgs")
+#: "At least as fast" allows this ratio: on a loaded 2-core machine, two medians of the same
+#: fit differ by more than 5 % (the notes give the spread).
+TIE = 1.10
 
 
 def time_methods(X, y, l2: float, repeats: int, E_star: float, scale: float) -> dict:
@@ -75,6 +80,7 @@ def time_methods(X, y, l2: float, repeats: int, E_star: float, scale: float) -> 
     return {
         m: {
             "seconds": statistics.median(seconds[m]),
+            "best": min(seconds[m]),
             "gap": max(gaps[m]),
             "n_iter": sorted(n_iter[m]),
             "warnings": sorted(caught_any[m]),
@@ -110,6 +116,14 @@ def sound(r: dict) -> bool:
     return r["gap"] <= TARGET_GAP and not r["warnings"]
 
 
+def say(d: int | None, features: list[int]) -> str:
+    if d is None:
+        return f"L-BFGS is faster already at D={features[0]}"
+    if d == features[-1]:
+        return f"Newton is as fast at every D measured (up to {d})"
+    return f"Newton is as fast for D <= {d}"
+
+
 def synthetic(rows: list[int], features: list[int], repeats: int) -> dict[int, int | None]:
     print(
         f"\n=== synthetic: Gaussian classes, l2={L2:g}; newton / lbfgs fit time, median of {repeats} in-process "
@@ -122,12 +136,16 @@ def synthetic(rows: list[int], features: list[int], repeats: int) -> dict[int, i
                 results[n, d] = h.run_worker(__file__, "synthetic", str(n), str(d), str(100 * i + j), str(repeats))
     columns = [h.Column(f"D={d}", 10) for d in features]
 
-    def cell(r: dict) -> str:
+    def cell(r: dict, stat: str) -> str:
         flag = "" if sound(r["newton"]) and sound(r["lbfgs"]) else "!"
-        return f"{r['newton']['seconds'] / r['lbfgs']['seconds']:.2f}{flag}"
+        return f"{r['newton'][stat] / r['lbfgs'][stat]:.2f}{flag}"
 
-    print(f"newton time / lbfgs time (below 1: Newton faster; '!': a method above a gap of {TARGET_GAP:g} or warned)")
-    print(h.table("N", 10, columns, {f"{n:,}": [cell(results[n, d]) for d in features] for n in rows}))
+    for stat, what in (("seconds", "medians"), ("best", "fastest runs")):
+        print(
+            f"newton time / lbfgs time, {what} (below 1: Newton faster; '!': a method above a gap of "
+            f"{TARGET_GAP:g} or warned)"
+        )
+        print(h.table("N", 10, columns, {f"{n:,}": [cell(results[n, d], stat) for d in features] for n in rows}))
     print("\nfit times in ms, newton / lbfgs (n_iter newton / lbfgs)")
     print(
         h.table(
@@ -155,20 +173,20 @@ def synthetic(rows: list[int], features: list[int], repeats: int) -> dict[int, i
 
     crossover: dict[int, int | None] = {}
     for n in rows:
-        below = None
-        for d in features:
-            r = results[n, d]
-            if sound(r["newton"]) and r["newton"]["seconds"] <= r["lbfgs"]["seconds"]:
-                below = d
-            else:
-                break
-        crossover[n] = below
-        if below is None:
-            print(f"CROSSOVER N={n:,}: L-BFGS is faster already at D={features[0]}")
-        elif below == features[-1]:
-            print(f"CROSSOVER N={n:,}: Newton is at least as fast at every D measured (up to {below})")
-        else:
-            print(f"CROSSOVER N={n:,}: Newton is at least as fast for D <= {below}")
+        below: dict[str, int | None] = {}
+        for stat in ("seconds", "best"):
+            below[stat] = None
+            for d in features:
+                r = results[n, d]
+                if sound(r["newton"]) and r["newton"][stat] <= TIE * r["lbfgs"][stat]:
+                    below[stat] = d
+                else:
+                    break
+        crossover[n] = below["seconds"]
+        print(
+            f"CROSSOVER N={n:,}: {say(below['seconds'], features)} (medians); "
+            f"{say(below['best'], features)} (fastest runs); 'as fast' = within {TIE:.2f}x"
+        )
     return crossover
 
 
@@ -186,6 +204,7 @@ def real(repeats: int) -> None:
             newton = sum(c["newton"]["seconds"] for c in out["cases"])
             lbfgs = sum(c["lbfgs"]["seconds"] for c in out["cases"])
             ratios = [c["newton"]["seconds"] / c["lbfgs"]["seconds"] for c in out["cases"]]
+            best_ratio = sum(c["newton"]["best"] for c in out["cases"]) / sum(c["lbfgs"]["best"] for c in out["cases"])
             faster = sum(1 for q in ratios if q <= 1.0)
             bad = [(c, m) for c in out["cases"] for m in METHODS if not sound(c[m])]
             rows[name] = [
@@ -193,6 +212,7 @@ def real(repeats: int) -> None:
                 1e3 * newton,
                 1e3 * lbfgs,
                 newton / lbfgs,
+                best_ratio,
                 f"{faster}/{len(ratios)}",
                 min(ratios),
                 max(ratios),
@@ -211,6 +231,7 @@ def real(repeats: int) -> None:
         h.Column("newton ms", 11, ".1f"),
         h.Column("lbfgs ms", 10, ".1f"),
         h.Column("ratio", 8, ".2f"),
+        h.Column("fastest", 9, ".2f"),
         h.Column("newton<=", 10),
         h.Column("min", 7, ".2f"),
         h.Column("max", 7, ".2f"),
@@ -220,7 +241,8 @@ def real(repeats: int) -> None:
     print(h.table("data set", 16, columns, rows))
     print(
         "(ms: the 12 fits of a data set summed, each the median of its repeats; ratio newton/lbfgs of those "
-        "sums; newton<=: in how many of the 12 cases Newton was at least as fast; min/max: the extreme "
+        "sums; fastest: the same ratio of the fastest runs; newton<=: in how many of the 12 cases Newton "
+        "was at least as fast; min/max: the extreme "
         "per-case ratios; gaps relative to max(|E*|, 1))"
     )
     print(load.summary())
@@ -235,7 +257,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", help="comma-separated N (default 1000,10000,100000)")
     parser.add_argument("--features", help="comma-separated D (default 2,5,10,20,50,100,200)")
-    parser.add_argument("--repeats", type=int, help="timed fits per method and case (default 5)")
+    parser.add_argument("--repeats", type=int, help="timed fits per method and case (default 9)")
     parser.add_argument("--no-real", action="store_true", help="leave out the real data sets")
     parser.add_argument("--no-synthetic", action="store_true", help="leave out the synthetic grid")
     parser.add_argument("--quick", action="store_true", help="N in {1000, 5000}, D in {2, 20}, 2 repeats, no real")
@@ -259,7 +281,7 @@ def main() -> int:
 
     rows = ints(args.rows, (1_000, 5_000) if args.quick else ROWS, "rows")
     features = ints(args.features, (2, 20) if args.quick else FEATURES, "features")
-    repeats = args.repeats or (2 if args.quick else 5)
+    repeats = args.repeats or (2 if args.quick else 9)
     if repeats < 1:
         raise SystemExit("error: --repeats must be at least 1")
     h.use_repo_logreg()
