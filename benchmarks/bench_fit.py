@@ -12,7 +12,8 @@ Run it with ``make bench`` (which runs ``.venv/bin/python benchmarks/bench_fit.p
 The default sizes are 1,000,000 x 20, 100,000 x 200 and 20,000 x 1,000 at ``l2 = 1``, and
 5,000 x 50 at ``l2 = 1e-4``, nearly unpenalised: the penalty no longer bounds the Hessian's
 smallest eigenvalue. (On these isotropic Gaussian classes that is a mild case: L-BFGS needed 9
-iterations there, as at ``l2 = 1``; the real data of ``bench_real.py`` are the hard ones.)
+iterations there, about as many as at ``l2 = 1``; the real data of ``bench_real.py`` are the
+hard ones.)
 
 What it measures. Every solver minimises the same objective: the summed negative log-likelihood
 plus ``l2 * ||w||^2`` with an unpenalised intercept. scikit-learn's ``LogisticRegression`` gets
