@@ -52,6 +52,9 @@ METHODS = ("newton", "lbfgs")
 #: "At least as fast" allows this ratio: on a loaded 2-core machine, two medians of the same
 #: fit differ by more than 5 % (the notes give the spread).
 TIE = 1.10
+#: The rule benchmarks/NOTES.md derives from this script's tables: Newton where N * D^2 (the
+#: arithmetic of one Hessian) is at most this, L-BFGS above. The RULE lines test it on each run.
+RULE_LIMIT = 2e6
 
 
 def time_methods(X, y, l2: float, repeats: int, E_star: float, scale: float) -> dict:
@@ -187,6 +190,23 @@ def synthetic(rows: list[int], features: list[int], repeats: int) -> dict[int, i
             f"CROSSOVER N={n:,}: {say(below['seconds'], features)} (medians); "
             f"{say(below['best'], features)} (fastest runs); 'as fast' = within {TIE:.2f}x"
         )
+    inside = [(n, d) for n in rows for d in features if n * d * d <= RULE_LIMIT]
+    outside = [(n, d) for n in rows for d in features if n * d * d > RULE_LIMIT]
+
+    def span(sizes: list[tuple[int, int]]) -> str:
+        if not sizes:
+            return "none"
+        ratio = {nd: results[nd]["newton"]["seconds"] / results[nd]["lbfgs"]["seconds"] for nd in sizes}
+        lo, hi = min(ratio, key=ratio.__getitem__), max(ratio, key=ratio.__getitem__)
+        return (
+            f"{len(sizes)} sizes, newton/lbfgs {ratio[lo]:.2f} ({lo[0]:,} x {lo[1]}) "
+            f"to {ratio[hi]:.2f} ({hi[0]:,} x {hi[1]})"
+        )
+
+    print(
+        f"RULE newton where N*D^2 <= {RULE_LIMIT:g}, synthetic (medians): inside {span(inside)}; "
+        f"outside {span(outside)}"
+    )
     return crossover
 
 
@@ -198,6 +218,7 @@ def real(repeats: int) -> None:
     rows = {}
     newton_total = lbfgs_total = 0.0
     wins = cases = unsound = 0
+    inside = {"newton": 0.0, "lbfgs": 0.0, "sets": 0}
     with h.Load() as load:
         for name in t.DATASETS:
             out = h.run_worker(__file__, "real", name, str(repeats))
@@ -220,6 +241,10 @@ def real(repeats: int) -> None:
                 max(c["lbfgs"]["gap"] for c in out["cases"]),
             ]
             newton_total, lbfgs_total = newton_total + newton, lbfgs_total + lbfgs
+            if out["shape"][0] * out["shape"][1] ** 2 <= RULE_LIMIT:
+                inside["newton"] += newton
+                inside["lbfgs"] += lbfgs
+                inside["sets"] += 1
             wins, cases, unsound = wins + faster, cases + len(ratios), unsound + len(bad)
             for c, m in bad:
                 print(
@@ -250,6 +275,11 @@ def real(repeats: int) -> None:
         f"REAL: newton {1e3 * newton_total:.0f} ms against lbfgs {1e3 * lbfgs_total:.0f} ms in all "
         f"({newton_total / lbfgs_total:.2f}x); Newton at least as fast in {wins} of {cases} cases; "
         f"{unsound} method-cases above a gap of {TARGET_GAP:g} or warned"
+    )
+    ratio = inside["newton"] / inside["lbfgs"] if inside["sets"] else float("nan")
+    print(
+        f"RULE newton where N*D^2 <= {RULE_LIMIT:g}, real: {inside['sets']} of {len(rows)} data sets inside, "
+        f"newton/lbfgs {ratio:.2f} over them"
     )
 
 

@@ -60,6 +60,7 @@ def test_the_default_benchmark_runs_and_prints_a_crossover():
     for n in ("500", "2,000"):
         assert re.search(rf"^{n}\s+\d+\.\d+!?\s+\d+\.\d+!?$", out, re.M), out
         assert re.search(rf"^CROSSOVER N={n}: (Newton|L-BFGS) ", out, re.M), out
+    assert re.search(r"^RULE newton where N\*D\^2 <= \S+, synthetic \(medians\): inside ", out, re.M), out
     gaps = re.search(r"^largest gaps: newton (\S+), lbfgs (\S+)$", out, re.M)
     assert gaps, out
     assert max(float(gaps.group(1)), float(gaps.group(2))) <= 1e-10  # both methods reach the target
