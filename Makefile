@@ -52,11 +52,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy logreg
 
-## bench: the speed comparison against scikit-learn, every method on real data, and what the
-## separability check costs
+## bench: speed, accuracy and memory against scikit-learn and glum (four sizes), every method
+## on real data, Newton against L-BFGS by size (the default), the separability check, sparse input
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_fit.py
 	$(BIN)/python benchmarks/bench_real.py
+	$(BIN)/python benchmarks/bench_default.py
 	$(BIN)/python benchmarks/bench_separation.py
 	$(BIN)/python benchmarks/bench_sparse.py
 

@@ -24,19 +24,16 @@ The data are two overlapping Gaussian classes (seeded), so the answer is "not se
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as h
+
 CASES = ("fit l2=0", "fit l2=0, no check", "fit l2=1", "full LP", "sklearn lbfgs")
 
 
@@ -50,36 +47,24 @@ def make_data(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def worker(case: str, data_dir: str) -> None:
     X = np.load(os.path.join(data_dir, "X.npy"))
     y = np.load(os.path.join(data_dir, "y.npy"))
-    sys.path.insert(0, str(REPO))
+    h.use_repo_logreg()
     import logreg
 
-    answer = None
-    t0 = time.perf_counter()
-    if case == "fit l2=0":
-        answer = logreg.fit(X, y).separable
-    elif case == "fit l2=0, no check":
-        logreg.fit(X, y, check_separation=False)
-    elif case == "fit l2=1":
-        logreg.fit(X, y, l2=1.0)
-    elif case == "full LP":
-        answer = logreg.is_separable(X, y)
-    else:
+    if case == "sklearn lbfgs":
         from sklearn.linear_model import LogisticRegression
-
-        LogisticRegression(C=np.inf, tol=1e-8, max_iter=10_000).fit(X, y)
-    seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "separable": answer}))
-
-
-def run(case: str, data_dir: str) -> dict:
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--worker", case, data_dir], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{case!r} failed:\n{proc.stderr}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["process"] = time.perf_counter() - t0
-    return out
+    answer = None
+    with h.Timer() as t:
+        if case == "fit l2=0":
+            answer = logreg.fit(X, y).separable
+        elif case == "fit l2=0, no check":
+            logreg.fit(X, y, check_separation=False)
+        elif case == "fit l2=1":
+            logreg.fit(X, y, l2=1.0)
+        elif case == "full LP":
+            answer = logreg.is_separable(X, y)
+        else:
+            LogisticRegression(C=np.inf, tol=1e-8, max_iter=10_000).fit(X, y)
+    h.emit({"seconds": t.seconds, **t.memory, "separable": answer})
 
 
 def bench(n: int, d: int, repeats: int, seed: int, cases: tuple[str, ...]) -> None:
@@ -88,18 +73,35 @@ def bench(n: int, d: int, repeats: int, seed: int, cases: tuple[str, ...]) -> No
     with tempfile.TemporaryDirectory(prefix="bench_sep_") as tmp:
         np.save(os.path.join(tmp, "X.npy"), X)
         np.save(os.path.join(tmp, "y.npy"), y)
-        runs: dict[str, list[dict]] = {c: [] for c in cases}
-        for r in range(repeats):
-            for case in cases[r % len(cases):] + cases[: r % len(cases)]:  # rotate the order
-                runs[case].append(run(case, tmp))
-    base = statistics.median(x["seconds"] for x in runs["fit l2=0, no check"])
-    print(f"{'case':22s} {'call s':>8s} {'process s':>10s} {'x no check':>11s} {'peak MB':>8s}  separable")
-    for case in cases:
-        call = statistics.median(x["seconds"] for x in runs[case])
-        proc = statistics.median(x["process"] for x in runs[case])
-        peak = statistics.median(x["peak_mb"] for x in runs[case])
-        answer = runs[case][0]["separable"]
-        print(f"{case:22s} {call:8.3f} {proc:10.3f} {call / base:11.2f} {peak:8.0f}  {'' if answer is None else answer}")
+        with h.Load() as load:
+            runs = h.alternate(cases, repeats, lambda case: h.run_worker(__file__, case, tmp))
+    base = h.median(runs["fit l2=0, no check"], "seconds")
+    columns = [
+        h.Column("call s", 9, ".3f"),
+        h.Column("process s", 11, ".3f"),
+        h.Column("x no check", 12, ".2f"),
+        h.Column("peak MB", 9, ".0f"),
+        h.Column("  separable", 11),
+    ]
+    print(
+        h.table(
+            "case",
+            22,
+            columns,
+            {
+                case: [
+                    h.median(rs, "seconds"),
+                    h.median(rs, "process_seconds"),
+                    h.median(rs, "seconds") / base,
+                    h.median(rs, "peak_rss") / h.MIB,
+                    "" if rs[0]["separable"] is None else str(rs[0]["separable"]),
+                ]
+                for case, rs in runs.items()
+            },
+        )
+    )
+    print("(peak MB: the worker's high-water mark (VmHWM), data and libraries included)")
+    print(load.summary())
 
 
 def main() -> int:
@@ -116,8 +118,9 @@ def main() -> int:
     sizes = args.sizes or ("20000x5" if args.quick else "1000000x3,200000x20,1000000x20")
     repeats = args.repeats or (1 if args.quick else 3)
     cases = tuple(c for c in CASES if not (c == "full LP" and (args.quick or args.no_full_lp)))
-    for i, item in enumerate(sizes.split(",")):
-        n, d = (int(v) for v in item.lower().split("x"))
+    if repeats < 1:
+        raise SystemExit("error: --repeats must be at least 1")
+    for i, (n, d) in enumerate(h.parse_sizes(sizes)):
         bench(n, d, repeats, seed=i, cases=cases)
     return 0
 

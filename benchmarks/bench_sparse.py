@@ -21,10 +21,10 @@ the target. Each solver is then calibrated in the parent: its tolerance is tight
 at a time, from loose, until its relative gap ``(E - E*) / |E*|`` is at most ``TARGET_GAP``;
 that tolerance is what it is timed at.
 
-*Time and memory.* Each timed run is a fresh Python process (this script with ``--worker``)
-that loads the matrix (``scipy.sparse.load_npz``) and the labels, imports its solver and fits;
-it reports the fit's own time (``time.perf_counter``), its resident memory just before the fit,
-and its peak resident memory at exit (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). The parent
+*Time and memory.* Each timed run is a fresh Python process (this script with ``--worker``,
+see ``_harness.py``) that loads the matrix (``scipy.sparse.load_npz``) and the labels, imports its
+solver and fits; it reports the fit's own time (``time.perf_counter``), its resident memory just
+before the fit, and its peak resident memory (``VmHWM``, which an ``exec`` resets). The parent
 times the whole process. Solvers alternate, the order rotated every repetition; medians are
 reported. The PASS/FAIL line is the issue's target (at least as fast as the faster scikit-learn
 solver, whole process, and peak memory not above theirs); the exit status is 0.
@@ -33,11 +33,7 @@ solver, whole process, and peak memory not above theirs); the exit status is 0.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as h
+
 L2 = 0.5
 TARGET_GAP = 1e-9
 STAR_TOL = 1e-13
@@ -63,7 +61,7 @@ def make_data(n: int, d: int, density: float, seed: int):
     import scipy.sparse as sp
 
     rng = np.random.default_rng(seed)
-    nnz = int(round(n * d * density))
+    nnz = round(n * d * density)
     rows, cols = rng.integers(0, n, nnz), rng.integers(0, d, nnz)
     X = sp.csr_matrix((rng.exponential(1.0, nnz), (rows, cols)), shape=(n, d))
     X.sum_duplicates()
@@ -76,7 +74,7 @@ def make_data(n: int, d: int, density: float, seed: int):
 def fit_once(label: str, X, y, tol: float):
     """Fit with solver ``label`` at ``tol``: ``(weights, bias, n_iter)``."""
     if label.startswith("logreg"):
-        sys.path.insert(0, str(REPO))
+        h.use_repo_logreg()
         import logreg
 
         result = logreg.fit(X, y, l2=L2, tol=tol)
@@ -90,66 +88,24 @@ def fit_once(label: str, X, y, tol: float):
     return model.coef_[0], float(model.intercept_[0]), int(np.max(model.n_iter_))
 
 
-def current_rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return float("nan")
-
-
-def vm_hwm_mb() -> float:
-    """The peak RSS of this process's own memory map (``VmHWM``, Linux), which an exec resets:
-    a cross-check of ``ru_maxrss``."""
-    try:
-        with open("/proc/self/status") as f:
-            line = next(line for line in f if line.startswith("VmHWM:"))
-        return int(line.split()[1]) / 1024
-    except (OSError, StopIteration):
-        return float("nan")
-
-
 def worker(label: str, tol: str, data_dir: str) -> None:
     import scipy.sparse as sp
 
     X = sp.load_npz(os.path.join(data_dir, "X.npz")).tocsr()
     y = np.load(os.path.join(data_dir, "y.npy"))
     if label.startswith("logreg"):
-        sys.path.insert(0, str(REPO))
+        h.use_repo_logreg()
         import logreg  # noqa: F401  (imported before the fit, as scikit-learn is below)
     else:
         import sklearn.linear_model  # noqa: F401
-    before = current_rss_mb()
-    t0 = time.perf_counter()
-    w, b, n_iter = fit_once(label, X, y, float(tol))
-    seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"fit_seconds": seconds, "weights": w.tolist(), "bias": b, "n_iter": n_iter,
-                      "rss_before_fit_mb": before, "peak_rss_mb": peak, "vm_hwm_mb": vm_hwm_mb()}))
-
-
-#: Starts the worker from a small process. On Linux a child's ``ru_maxrss`` starts from the RSS
-#: its parent had when it forked (measured: 314 MB in a child of a 300 MB parent), and this
-#: parent holds the data and both libraries; the launcher holds ~10 MB.
-LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
-
-
-def run_worker(label: str, tol: float, data_dir: str) -> dict:
-    cmd = [sys.executable, "-c", LAUNCHER,
-           sys.executable, str(Path(__file__).resolve()), "--worker", label, repr(tol), data_dir]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"worker {label!r} failed:\n{proc.stderr}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["process_seconds"] = wall
-    return result
+    with h.Timer() as t:
+        w, b, n_iter = fit_once(label, X, y, float(tol))
+    h.emit({"fit_seconds": t.seconds, **t.memory, "weights": w.tolist(), "bias": b, "n_iter": n_iter})
 
 
 def newton_decrement(X, y, w, b) -> float:
     """0.5 g^T H^-1 g at (w, b) (about E - E_min), H the exact Hessian of all rows, by CG."""
-    sys.path.insert(0, str(REPO))
+    h.use_repo_logreg()
     import logreg
     from logreg import _sparse
 
@@ -177,8 +133,12 @@ def main() -> int:
         return 0
     if args.quick:
         args.size, args.density, args.repeats = "20000x2000", 0.005, 2
-    n, d = (int(part) for part in args.size.lower().split("x"))
-    sys.path.insert(0, str(REPO))
+    ((n, d),) = h.parse_sizes(args.size)
+    if not 0 < args.density <= 1:
+        raise SystemExit(f"error: --density must be in (0, 1], got {args.density}")
+    if args.repeats < 1:
+        raise SystemExit("error: --repeats must be at least 1")
+    h.use_repo_logreg()
     import scipy
     import scipy.sparse as sp
     import sklearn
@@ -186,10 +146,14 @@ def main() -> int:
     import logreg
 
     X, y = make_data(n, d, args.density, args.seed)
-    print(f"\n=== sparse: {n:,} x {d:,}, {X.nnz:,} stored values ({100 * X.nnz / (n * d):.3g} %), "
-          f"l2={L2}, seed={args.seed} ===")
-    print(f"versions: numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}; "
-          f"os.cpu_count() = {os.cpu_count()}")
+    print(
+        f"\n=== sparse: {n:,} x {d:,}, {X.nnz:,} stored values ({100 * X.nnz / (n * d):.3g} %), "
+        f"l2={L2}, seed={args.seed} ==="
+    )
+    print(
+        f"versions: numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}; "
+        f"os.cpu_count() = {os.cpu_count()}"
+    )
     t0 = time.perf_counter()
     import warnings
 
@@ -200,8 +164,10 @@ def main() -> int:
         star = logreg.fit(X, y, l2=L2, tol=STAR_TOL)
     E_star = logreg.objective(star.weights, star.bias, X, y, l2=L2)
     dec = newton_decrement(X, y, star.weights, star.bias)
-    print(f"E* = {E_star:.15g}: logreg.fit(tol={STAR_TOL:g}) in {time.perf_counter() - t0:.1f} s; its Newton "
-          f"decrement (all rows, CG) = {dec:.2g}, relative {dec / abs(E_star):.1e} (target gap {TARGET_GAP:g})")
+    print(
+        f"E* = {E_star:.15g}: logreg.fit(tol={STAR_TOL:g}) in {time.perf_counter() - t0:.1f} s; its Newton "
+        f"decrement (all rows, CG) = {dec:.2g}, relative {dec / abs(E_star):.1e} (target gap {TARGET_GAP:g})"
+    )
 
     def gap(w, b) -> float:
         return (logreg.objective(np.asarray(w), b, X, y, l2=L2) - E_star) / abs(E_star)
@@ -217,45 +183,69 @@ def main() -> int:
         else:
             chosen[label] = ladder[-1]
             print(f"note: {label} did not reach the target gap at tol={ladder[-1]:g} (gap {g:.1e}); timed there")
-    print("calibrated tolerances (loosest reaching the target gap): "
-          + ", ".join(f"{label} tol={tol:g}" for label, tol in chosen.items()))
+    print(
+        "calibrated tolerances (loosest reaching the target gap): "
+        + ", ".join(f"{label} tol={tol:g}" for label, tol in chosen.items())
+    )
 
     labels = list(LADDERS)
-    runs: dict[str, list[dict]] = {label: [] for label in labels}
     with tempfile.TemporaryDirectory(prefix="bench_sparse_") as data_dir:
         sp.save_npz(os.path.join(data_dir, "X.npz"), X, compressed=False)
         np.save(os.path.join(data_dir, "y.npy"), y)
-        for rep in range(args.repeats):
-            k = rep % len(labels)
-            for label in labels[k:] + labels[:k]:
-                runs[label].append(run_worker(label, chosen[label], data_dir))
+        with h.Load() as load:
+            runs = h.alternate(
+                labels, args.repeats, lambda label: h.run_worker(__file__, label, repr(chosen[label]), data_dir)
+            )
 
-    header = (f"{'solver':<20}{'tol':>7}{'fit':>9}{'process':>10}{'RSS before fit':>16}{'peak RSS':>10}"
-              f"{'VmHWM':>9}{'rel. gap':>10}{'n_iter':>8}")
-    print(header + "\n" + "-" * len(header))
     rows = {}
     for label, results in runs.items():
-        rows[label] = r = dict(
-            fit=statistics.median(x["fit_seconds"] for x in results),
-            proc=statistics.median(x["process_seconds"] for x in results),
-            before=statistics.median(x["rss_before_fit_mb"] for x in results),
-            peak=statistics.median(x["peak_rss_mb"] for x in results),
-            hwm=statistics.median(x["vm_hwm_mb"] for x in results),
+        rows[label] = dict(
+            fit=h.median(results, "fit_seconds"),
+            proc=h.median(results, "process_seconds"),
+            before=h.median(results, "rss_before") / h.MIB,
+            peak=h.median(results, "peak_rss") / h.MIB,
             gap=max(gap(x["weights"], x["bias"]) for x in results),
             n_iter="/".join(sorted({str(x["n_iter"]) for x in results})),
         )
-        print(f"{label:<20}{chosen[label]:>7.0e}{r['fit']:>8.2f}s{r['proc']:>9.2f}s{r['before']:>13.0f} MB"
-              f"{r['peak']:>7.0f} MB{r['hwm']:>6.0f} MB{r['gap']:>10.1e}{r['n_iter']:>8}")
-    print(f"(medians of {args.repeats} fresh processes; 'fit' timed in the worker, 'process' its whole "
-          "life timed by the parent, loading the matrix included; RSS from /proc and ru_maxrss)")
+    columns = [
+        h.Column("tol", 7, ".0e"),
+        h.Column("fit", 9, ".2f", "s"),
+        h.Column("process", 10, ".2f", "s"),
+        h.Column("RSS before fit", 16, ".0f", " MB"),
+        h.Column("peak RSS", 10, ".0f", " MB"),
+        h.Column("rel. gap", 10, ".1e"),
+        h.Column("n_iter", 8),
+    ]
+    print(
+        h.table(
+            "solver",
+            20,
+            columns,
+            {
+                label: [chosen[label], r["fit"], r["proc"], r["before"], r["peak"], r["gap"], r["n_iter"]]
+                for label, r in rows.items()
+            },
+        )
+    )
+    print(
+        f"(medians of {args.repeats} fresh processes; 'fit' timed in the worker, 'process' its whole "
+        "life timed by the parent, loading the matrix included; 'peak RSS' the worker's high-water mark, VmHWM)"
+    )
+    print(load.summary())
     ours = rows["logreg lbfgs"]
     others = {label: r for label, r in rows.items() if label.startswith("sklearn")}
     fastest = min(others, key=lambda label: others[label]["proc"])
     lightest = min(others, key=lambda label: others[label]["peak"])
-    ok = ours["proc"] <= others[fastest]["proc"] and ours["peak"] <= others[lightest]["peak"] and ours["gap"] <= TARGET_GAP
-    print(f"{'PASS' if ok else 'FAIL'} sparse {n}x{d}: logreg whole process {ours['proc']:.2f} s vs "
-          f"{others[fastest]['proc']:.2f} s ({fastest}), fit {ours['fit']:.2f} s vs {others[fastest]['fit']:.2f} s; "
-          f"peak RSS {ours['peak']:.0f} MB vs {others[lightest]['peak']:.0f} MB ({lightest})")
+    ok = (
+        ours["proc"] <= others[fastest]["proc"]
+        and ours["peak"] <= others[lightest]["peak"]
+        and ours["gap"] <= TARGET_GAP
+    )
+    print(
+        f"{'PASS' if ok else 'FAIL'} sparse {n}x{d}: logreg whole process {ours['proc']:.2f} s vs "
+        f"{others[fastest]['proc']:.2f} s ({fastest}), fit {ours['fit']:.2f} s vs {others[fastest]['fit']:.2f} s; "
+        f"peak RSS {ours['peak']:.0f} MB vs {others[lightest]['peak']:.0f} MB ({lightest})"
+    )
     return 0
 
 
