@@ -27,6 +27,8 @@ from .model import objective, sigmoid
 __all__ = [
     "CLASS_A",
     "CLASS_B",
+    "ACCENTS",
+    "CONTOUR_LEVELS",
     "scatter_classes",
     "plot_sigmoid",
     "plot_sigmoid_contours",
@@ -42,6 +44,9 @@ CLASS_A = {"color": "#D55E00", "marker": "o", "label": "class A ($y=1$)"}
 CLASS_B = {"color": "#0072B2", "marker": "^", "label": "class B ($y=0$)"}
 #: A third and fourth colour for lines that are not classes.
 ACCENTS = ("#009E73", "#CC79A7", "#E69F00")
+#: The probabilities at which `plot_sigmoid_contours` draws its lines by default: 1/8, ..., 7/8,
+#: evenly spaced with the decision boundary 1/2 in the middle (0 and 1 are never reached).
+CONTOUR_LEVELS = tuple(k / 8 for k in range(1, 8))
 
 def probability_cmap() -> LinearSegmentedColormap:
     """Class B's blue at $\\sigma = 0$, clear at 1/2, class A's vermillion at 1.
@@ -132,8 +137,8 @@ def plot_sigmoid_contours(
         X: the data drawn on top, shape ``(n, 2)``; they also set the extent.
         y: their labels, shape ``(n,)``.
         levels: the probabilities at which to draw contour lines, strictly between 0 and 1; by
-            default $1/8, 2/8, \dots, 7/8$ (0 and 1 are never reached, so a line there would
-            be empty). The shading between them runs from 0 to 1.
+            default `CONTOUR_LEVELS`, $1/8, 2/8, \dots, 7/8$ (0 and 1 are never reached, so a
+            line there would be empty). The shading between them runs from 0 to 1.
         resolution: grid points per axis.
         boundary: draw the decision boundary $\sigma = 1/2$ as a solid line.
 
@@ -148,7 +153,7 @@ def plot_sigmoid_contours(
     """
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, 2)
-    levels = np.arange(1, 8) / 8 if levels is None else np.asarray(levels, dtype=float)
+    levels = np.asarray(CONTOUR_LEVELS if levels is None else levels, dtype=float)
     if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
         raise ValueError(f"levels must be probabilities strictly between 0 and 1, got {levels!r}")
     if np.any(np.diff(levels) <= 0):
