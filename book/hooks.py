@@ -26,6 +26,7 @@ raises) raises here, naming the chapter's source file and line where there is on
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import posixpath
@@ -153,6 +154,20 @@ def _notebook(key: str, source: Path, values: dict[str, str] | None = None) -> P
     return path
 
 
+def _notebook_pngs(folder: Path, names: list[str]) -> dict[str, Path]:
+    """The registry's light render, on white, of each figure the notebook draws: what its page
+    shows in the light palette (a few tens of kB each, where the SVG would take the page over
+    1 MB). Cached beside the executed notebook, under the same key."""
+    out = {name: folder / f"{name}-light.png" for name in names}
+    missing = [name for name, path in out.items() if not path.is_file()]
+    if missing:
+        from book.figures import REGISTRY
+
+        for name in missing:
+            cache.write_atomic(out[name], REGISTRY[name].png("light", background="white"))
+    return out
+
+
 IMPORTS_BOOK = re.compile(r"^[ \t]*(?:import|from)[ \t]+book\b", re.M)
 
 
@@ -273,6 +288,7 @@ def on_files(files: Files, config) -> Files:
     unknown = [name for name in _state["notebook_figures"] if name not in _state["figure_meta"]]
     if unknown:
         raise PluginError(f"{NOTEBOOK_SOURCE}: figures {unknown} are not in book/figures.py")
+    _state["notebook_pngs"] = _notebook_pngs(executed.parent, _state["notebook_figures"])
     # A plain File rooted in the cache folder (not File.generated): mkdocs-jupyter's wrapper
     # reads the source path through attributes that only a plain File sets.
     files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
@@ -653,8 +669,8 @@ NOTEBOOK_IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,[^"]*"[^>]
 
 
 def _notebook_figures(html: str, page_uri: str) -> str:
-    """The notebook's figures as the chapters show them: the registry's light and dark SVG, with
-    its alt text and caption, in place of each image the notebook drew.
+    """The notebook's figures as the chapters show them: the registry's light (PNG, embedded) and
+    dark (SVG) renders, with its alt text and caption, in place of each image the notebook drew.
 
     The downloaded ``.ipynb`` keeps its own PNGs (drawn by ``logreg.plotting`` on white, so it
     shows them in any viewer); on the page a white block would glare from the dark palette, and a
@@ -668,7 +684,15 @@ def _notebook_figures(html: str, page_uri: str) -> str:
         if name is None:
             raise PluginError(f"{NOTEBOOK_SOURCE}: the page shows more images than the cells name "
                               "in their figures=[...] metadata")
-        return _figure_html(name, page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        html = _figure_html(name, page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        # The light palette gets the registry's PNG on white, embedded (see _notebook_pngs); only
+        # the dark palette fetches an SVG.
+        png = base64.b64encode(_state["notebook_pngs"][name].read_bytes()).decode()
+        light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
+        if light is None:
+            raise PluginError(f"{NOTEBOOK_SOURCE}: figure {name!r} has no light variant")
+        return html.replace(light.group(0),
+                            f'<img src="data:image/png;base64,{png}#only-light" data-figure="{name}"', 1)
 
     html = NOTEBOOK_IMAGE.sub(figure, html)
     left = list(names)

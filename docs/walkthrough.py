@@ -161,7 +161,7 @@ for penalty in {{ separable_l2_code }}:
           f"converged: {fits[penalty].converged}")
 
 # %% figures=["separable-boundaries"]
-fig, axes = plt.subplots(1, len(fits), figsize=(10.0, 3.8), sharey=True, layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.8), sharey=True, layout="constrained")
 for ax, (penalty, fit) in zip(axes, fits.items()):
     plotting.plot_sigmoid_contours(ax, fit.weights, fit.bias, X_sep, y_sep, resolution=150)
     ax.set_title(rf"$\lambda = {penalty:g}$")
