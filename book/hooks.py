@@ -12,11 +12,14 @@ Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
 2. ``on_page_markdown``: replace ``{{ name }}`` with a computed number, ``{{ figure: name }}``
    with the figure, ``{{ explorer: name }}`` with an interactive figure and its data (drawn by
    ``docs/assets/javascripts/explorers.js``), number the exercises and run their solutions'
-   code (see :mod:`book.exercises`), and take the LaTeX out (see :mod:`book.mathml`).
+   code (see :mod:`book.exercises`), mark which code blocks are runnable listings and which
+   program each belongs to (see :mod:`book.listings`), and take the LaTeX out (see
+   :mod:`book.mathml`).
    Placeholders are filled in code too (an executed listing may show the book's numbers);
    ``\\{{ name }}`` is the escape that leaves ``{{ name }}`` as it is.
 3. ``on_page_content``: put MathML back where the LaTeX was, link the equation labels that
-   docstrings and listing comments cite, and check the page (:mod:`book.pagecheck`).
+   docstrings and listing comments cite, check the page (:mod:`book.pagecheck`), and move the
+   listings' marks onto their code blocks as ``data-listing`` attributes.
 
 Anything wrong (an unknown name, a failing figure, a formula that does not convert, a cell that
 raises) raises here, naming the chapter's source file and line where there is one, and
