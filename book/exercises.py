@@ -65,6 +65,8 @@ from dataclasses import dataclass, field
 
 from mkdocs.utils import get_relative_url
 
+from book import listings
+
 HEADER = re.compile(r'^!!! exercise "(?P<title>[^"]+)" \{#(?P<name>[a-z0-9][a-z0-9-]*) stars=(?P<stars>[123])\}[ \t]*$')
 HEADER_START = re.compile(r"^[ \t]*!!!\s*exercise\b")
 SOLUTION = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?) success "Solution"[ \t]*$')
@@ -202,7 +204,7 @@ def _exercise(block: list[str], ex: Exercise, src_uri: str) -> list[str]:
         raise ExerciseError(f'{where}: the solution must be collapsed: "???", not "???+"')
     if not solutions[0]["indent"]:
         raise ExerciseError(f"{where}: the solution must be indented inside the exercise")
-    body, namespace = _run_code(body, where)
+    body, namespace = _run_code(body, where, f"exercise:{ex.name}")
     text = "\n".join(body)
 
     def answer(m: re.Match[str]) -> str:
@@ -234,8 +236,9 @@ def _format(value, key: str, where: str) -> str:
                         "format it as a str in the code")
 
 
-def _run_code(body: list[str], where: str) -> tuple[list[str], dict]:
-    """Execute the ``python exercise`` blocks; return the body with them as listings + output."""
+def _run_code(body: list[str], where: str, group: str = "exercise") -> tuple[list[str], dict]:
+    """Execute the ``python exercise`` blocks; return the body with them as listings + output,
+    each listing marked as one of the program ``group`` (:mod:`book.listings`)."""
     namespace: dict = {"__name__": "__exercise__"}
     out: list[str] = []
     asserts = 0
@@ -271,7 +274,8 @@ def _run_code(body: list[str], where: str) -> tuple[list[str], dict]:
         except Exception as exc:  # any failure of a solution fails the build
             trace = "".join(traceback.format_exception(exc)[1:])
             raise ExerciseError(f"{where}: code block {blocks} failed, so the solution is wrong:\n{trace}") from None
-        out += [f"{indent}{fence}python", *body[i + 1 : close], f"{indent}{fence}"]
+        out += [indent + listings.comment("run", group), "",
+                f"{indent}{fence}python", *body[i + 1 : close], f"{indent}{fence}"]
         if printed.getvalue().strip():
             out += ["", f"{indent}{fence}text", *(indent + line if line else line
                                                   for line in printed.getvalue().rstrip("\n").split("\n")),

@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 import logreg
+from logreg import plotting
 
 from . import results as r
 
@@ -40,8 +41,18 @@ SIGMOID_RANGE = (-4.0, 4.0, 0.01)
 #: on the grid.)
 STEPS_PER_DECADE = 8
 LAMBDA_EXPONENTS = range(-3 * STEPS_PER_DECADE, 2 * STEPS_PER_DECADE + 1)
-#: The class markers of logreg.plotting, for the legend under each explorer.
-_CLASS_A, _CLASS_B = "#D55E00", "#0072B2"
+#: The colours and contour levels the explorers draw with, those of logreg.plotting's figures.
+#: They reach the JavaScript in each explorer's data (``"style"``), which defines none of its own.
+STYLE = {
+    "class_a": plotting.CLASS_A["color"],
+    "class_b": plotting.CLASS_B["color"],
+    "accent": plotting.ACCENTS[0],
+    "levels": list(plotting.CONTOUR_LEVELS),
+}
+#: The predictive explorer's contours: the boundary, and 0.1 and 0.9 (its MAP lines too), fewer
+#: than a static figure's so that the predictive and the MAP lines can be told apart.
+PREDICTIVE_LEVELS = (0.1, 0.5, 0.9)
+_CLASS_A, _CLASS_B = STYLE["class_a"], STYLE["class_b"]
 
 
 def _extent(X: np.ndarray, pad: float = 0.6) -> list[float]:
@@ -66,6 +77,7 @@ def sigmoid_data() -> dict:
             raise ValueError(f"the starting value {value} is not a position of the sliders {SIGMOID_RANGE}")
     return {
         **_points(X, y),
+        "style": STYLE,
         "range": list(SIGMOID_RANGE),
         "start": {"w": r.TERRIBLE_W.tolist(), "b": float(r.TERRIBLE_B)},
         "optimum": {"w": mle.weights.tolist(), "b": float(mle.bias), "nll": float(mle.objective)},
@@ -90,7 +102,7 @@ def regularisation_data() -> dict:
             "objective": float(res.objective),
         })
     start = min(range(len(fits)), key=lambda i: abs(fits[i]["l2"] - r.SEPARABLE_L2[1]))
-    return {**_points(X, y), "fits": fits, "start": start}
+    return {**_points(X, y), "style": STYLE, "fits": fits, "start": start}
 
 
 def data() -> dict[str, dict]:
@@ -108,14 +120,16 @@ def _num(x: float, digits: int = 2) -> str:
 def _shading_key() -> str:
     """The key to the shading: the eight bands of explorers.js (bandStyle), from σ near 0 to 1."""
     rects = []
-    for k in range(8):
-        mid = (k + 0.5) / 8
+    bands = len(STYLE["levels"]) + 1
+    for k in range(bands):
+        mid = (k + 0.5) / bands
         fill = _CLASS_B if mid < 0.5 else _CLASS_A
         rects.append(f'<rect x="{4 * k}" y="-5" width="4" height="10" fill="{fill}" '
                      f'fill-opacity="{0.55 * abs(2 * mid - 1):.3f}"/>')
-    frame = '<rect x="0" y="-5" width="32" height="10" fill="none" stroke="currentColor" stroke-width="0.5"/>'
-    return (f'<span>shading: σ = 0<svg viewBox="0 -6 32 12" aria-hidden="true">{"".join(rects)}{frame}'
-            f"</svg>1, class B to class A</span>")
+    frame = (f'<rect x="0" y="-5" width="{4 * bands}" height="10" fill="none" stroke="currentColor" '
+             'stroke-width="0.5"/>')
+    return (f'<span>shading: σ = 0<svg viewBox="0 -6 {4 * bands} 12" aria-hidden="true">{"".join(rects)}'
+            f"{frame}</svg>1, class B to class A</span>")
 
 
 def _legend(*extra: str) -> str:
@@ -127,7 +141,8 @@ def _legend(*extra: str) -> str:
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
         'stroke-width="2.4"/></svg>σ = 0.5, the decision boundary</span>',
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
-        'stroke-width="0.8" opacity="0.7"/></svg>σ = 0.125, 0.25, …, 0.875</span>',
+        'stroke-width="0.8" opacity="0.7"/></svg>σ = '
+        + ", ".join(f"{p:g}" for p in STYLE["levels"][:2]) + f", …, {STYLE['levels'][-1]:g}</span>",
         _shading_key(),
         *extra,
     ]
@@ -269,7 +284,7 @@ def predictive_data() -> dict:
               for k, v in f.items()} for f in row] for row in pb.explorer_fits()]
     return {"X": np.round(X, 4).tolist(), "y": [int(v) for v in y], "extent": list(pb.PREDICTIVE_EXTENT),
             "ns": ns, "l2s": [f["l2"] for f in fits[0]], "fits": fits, "start": start,
-            "probe": list(pb.PROBES["far"])}
+            "probe": list(pb.PROBES["far"]), "style": {**STYLE, "levels": list(PREDICTIVE_LEVELS)}}
 
 
 def _sig(x: float, digits: int = 10) -> float:
@@ -299,6 +314,7 @@ def _predictive_html(d: dict) -> str:
         f'<span>s = <output data-key="s" data-value="{math.sqrt(s2)!r}">{_num(math.sqrt(s2), 2)}</output></span>'
     )
     legend = _legend_predictive()
+    lo, hi = PREDICTIVE_LEVELS[0], PREDICTIVE_LEVELS[-1]
     return (
         f'<div class="explorer" id="{p}" data-explorer="predictive">{_script(d)}'
         f'<p class="explorer-intro">Two sliders: the penalty λ (the prior gets wider to the left) and the '
@@ -306,8 +322,8 @@ def _predictive_html(d: dict) -> str:
         f"are the Laplace predictive probability; the dashed straight lines are the MAP model's. The green ring "
         f"marks the point {probe}, where the numbers below are read.</p>"
         f'<svg class="explorer-plot" role="img" aria-label="The fuzzy data and the predictive probability '
-        f'of the fit chosen by the sliders below: shading, the predictive 0.1, 0.5 and 0.9 contours, and '
-        f'the MAP 0.1 and 0.9 lines."></svg>'
+        f'of the fit chosen by the sliders below: shading, the predictive {lo:g}, 0.5 and {hi:g} contours, '
+        f'and the MAP {lo:g} and {hi:g} lines."></svg>'
         f"{legend}"
         f'<div class="explorer-controls">{sliders}</div>'
         f'<p class="explorer-readout">{readout}</p>'
@@ -321,6 +337,7 @@ def _predictive_html(d: dict) -> str:
 
 
 def _legend_predictive() -> str:
+    outer = f"{PREDICTIVE_LEVELS[0]:g}, {PREDICTIVE_LEVELS[-1]:g}"
     items = [
         f'<span><svg viewBox="-6 -6 12 12" aria-hidden="true"><circle r="4" fill="{_CLASS_A}" '
         f'stroke="currentColor" stroke-width="0.6"/></svg>class A (y = 1)</span>',
@@ -329,9 +346,9 @@ def _legend_predictive() -> str:
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
         'stroke-width="2.4"/></svg>p = 0.5, the boundary</span>',
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
-        'stroke-width="1.2"/></svg>predictive p = 0.1, 0.9</span>',
+        'stroke-width="1.2"/></svg>predictive p = ' + outer + "</span>",
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
-        'stroke-width="1.4" stroke-dasharray="6 4"/></svg>MAP σ = 0.1, 0.9</span>',
+        'stroke-width="1.4" stroke-dasharray="6 4"/></svg>MAP σ = ' + outer + "</span>",
     ]
     return f'<p class="explorer-legend">{"".join(items)}</p>'
 

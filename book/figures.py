@@ -29,6 +29,8 @@ from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from logreg import plotting  # noqa: E402
 
 from . import results as r  # noqa: E402
+from .post import plot_offset_loss  # noqa: E402
+from .style import book_style  # noqa: E402
 
 PALETTES = ("light", "dark")
 
@@ -82,7 +84,7 @@ def _style(palette: str):
     """Matplotlib's defaults plus the book style, whatever the process's matplotlibrc says."""
     with mpl.rc_context():
         mpl.rcdefaults()
-        mpl.rcParams.update(plotting.book_style(palette))
+        mpl.rcParams.update(book_style(palette))
         yield
 
 
@@ -143,7 +145,7 @@ def _convergence(fig: MplFigure) -> None:
 
 
 def _offset(fig: MplFigure) -> None:
-    plotting.plot_offset_loss(fig.subplots(), offset=r.POST_EPSILON)
+    plot_offset_loss(fig.subplots(), offset=r.POST_EPSILON)
 
 
 REGISTRY: dict[str, BookFigure] = {

@@ -16,7 +16,7 @@ from logreg import plotting
 from . import part2_bayes as pb
 from . import results as r
 
-LEVELS = np.arange(1, 8) / 8
+LEVELS = np.asarray(plotting.CONTOUR_LEVELS)
 RASTERIZE = True
 
 

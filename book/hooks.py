@@ -12,11 +12,14 @@ Listed under ``hooks:`` in ``mkdocs.yml``. In build order:
 2. ``on_page_markdown``: replace ``{{ name }}`` with a computed number, ``{{ figure: name }}``
    with the figure, ``{{ explorer: name }}`` with an interactive figure and its data (drawn by
    ``docs/assets/javascripts/explorers.js``), number the exercises and run their solutions'
-   code (see :mod:`book.exercises`), and take the LaTeX out (see :mod:`book.mathml`).
+   code (see :mod:`book.exercises`), mark which code blocks are runnable listings and which
+   program each belongs to (see :mod:`book.listings`), and take the LaTeX out (see
+   :mod:`book.mathml`).
    Placeholders are filled in code too (an executed listing may show the book's numbers);
    ``\\{{ name }}`` is the escape that leaves ``{{ name }}`` as it is.
 3. ``on_page_content``: put MathML back where the LaTeX was, link the equation labels that
-   docstrings and listing comments cite, and check the page (:mod:`book.pagecheck`).
+   docstrings and listing comments cite, check the page (:mod:`book.pagecheck`), and move the
+   listings' marks onto their code blocks as ``data-listing`` attributes.
 
 Anything wrong (an unknown name, a failing figure, a formula that does not convert, a cell that
 raises) raises here, naming the chapter's source file and line where there is one, and
@@ -26,6 +29,7 @@ raises) raises here, naming the chapter's source file and line where there is on
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import posixpath
@@ -43,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from book import cache, exercises, mathml, pagecheck  # noqa: E402
+from book import cache, exercises, listings, mathml, pagecheck  # noqa: E402
 
 log = logging.getLogger("mkdocs.book")
 NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
@@ -119,28 +123,101 @@ def _explorers(key: str) -> dict[str, dict]:
     return _cached_json("explorers", key, data)
 
 
-def _notebook(key: str, source: Path) -> Path:
-    """Execute the jupytext source once per key; a raising cell fails the build."""
+def _notebook(key: str, source: Path, values: dict[str, str] | None = None) -> Path:
+    """Execute the jupytext source once per key; a raising cell fails the build.
+
+    ``{{ name }}`` in its cells is filled from ``values`` first (:func:`fill_notebook`), so the
+    notebook a reader downloads holds the book's numbers as plain literals. It runs in a
+    temporary folder, not the repository: it is meant to run anywhere with only ``logreg``
+    installed (``tests/book/test_standalone.py`` runs the downloaded file so).
+    """
     folder = _fresh_dir("notebook", key)
     path = folder / NOTEBOOK
     stored = cache.read_json(path)
     if isinstance(stored, dict) and isinstance(stored.get("cells"), list):
         log.info("book cache: notebook hit")
         return path
+    import tempfile
+
     import jupytext
     import nbformat
     from nbclient import NotebookClient
 
     nb = jupytext.read(source)
+    fill_notebook(nb, values or {})
     for i, cell in enumerate(nb.cells):  # fixed ids (jupytext makes random ones): same bytes each build
         cell["id"] = f"cell-{i}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300, record_timing=False,
-                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    with tempfile.TemporaryDirectory(prefix="logreg-notebook-") as cwd:
+        NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300, record_timing=False,
+                       resources={"metadata": {"path": cwd}}).execute()
     merge_streams(nb)
     cache.write_atomic(path, nbformat.writes(nb).encode())
     log.info("book cache: notebook computed")
     return path
+
+
+def _notebook_pngs(folder: Path, names: list[str]) -> dict[str, Path]:
+    """The registry's light render, on white, of each figure the notebook draws: what its page
+    shows in the light palette (a few tens of kB each, where the SVG would take the page over
+    1 MB). Cached beside the executed notebook, under the same key."""
+    out = {name: folder / f"{name}-light.png" for name in names}
+    missing = [name for name, path in out.items() if not path.is_file()]
+    if missing:
+        from book.figures import REGISTRY
+
+        for name in missing:
+            cache.write_atomic(out[name], REGISTRY[name].png("light", background="white"))
+    return out
+
+
+IMPORTS_BOOK = re.compile(r"^[ \t]*(?:import|from)[ \t]+book\b", re.M)
+
+
+def fill_notebook(nb, values: dict[str, str]) -> None:
+    """Fill the ``{{ name }}`` placeholders of every cell, in place, as in the chapters; refuse a
+    code cell that imports ``book`` (a reader who downloads the notebook does not have it)."""
+    for i, cell in enumerate(nb.cells, start=1):
+        where = f"{NOTEBOOK_SOURCE}, cell {i}"
+
+        def put(m: re.Match[str]) -> str:
+            if m["escape"]:
+                return m[0][1:]
+            if m["kind"]:
+                raise PluginError(f"{where}: {m[0]} is for the chapters; the notebook draws its "
+                                  "figures with logreg.plotting")
+            if m["name"] not in values:
+                raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py "
+                                  f"{ESCAPE_HINT}")
+            return values[m["name"]]
+
+        cell["source"] = PLACEHOLDER.sub(put, cell["source"])
+        if cell["cell_type"] == "code" and IMPORTS_BOOK.search(cell["source"]):
+            raise PluginError(f"{where} imports book: the downloadable notebook must run with only "
+                              "logreg installed")
+
+
+def notebook_figures(nb: dict) -> list[str]:
+    """Which registry figure each image of the executed notebook is, in order.
+
+    A code cell that draws names its figures in its metadata, ``# %% figures=["a", "b"]`` in the
+    jupytext source, one registry name per image it outputs, in order. The notebook draws them
+    with ``logreg.plotting`` (Matplotlib's default style, on white); its page shows the registry's
+    light and dark renders of the same figures instead (:func:`_notebook_figures`), which the
+    image tests compare.
+    """
+    names: list[str] = []
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        images = sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+        named = list(cell.get("metadata", {}).get("figures", []))
+        if images != len(named):
+            raise PluginError(f"{NOTEBOOK_SOURCE}, cell {i}: draws {images} figure(s) but names "
+                              f"{len(named)} ({named}); write # %% figures=[...] with the registry "
+                              "name of each figure it draws, in order")
+        names += named
+    return names
 
 
 def merge_streams(nb) -> None:
@@ -209,7 +286,12 @@ def on_files(files: Files, config) -> Files:
     for uri, path in _state["figures"].items():
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     source = docs / NOTEBOOK_SOURCE
-    executed = _notebook(source_hash(source), source)
+    executed = _notebook(source_hash(source), source, _state["values"])
+    _state["notebook_figures"] = notebook_figures(json.loads(executed.read_text(encoding="utf-8")))
+    unknown = [name for name in _state["notebook_figures"] if name not in _state["figure_meta"]]
+    if unknown:
+        raise PluginError(f"{NOTEBOOK_SOURCE}: figures {unknown} are not in book/figures.py")
+    _state["notebook_pngs"] = _notebook_pngs(executed.parent, _state["notebook_figures"])
     # A plain File rooted in the cache folder (not File.generated): mkdocs-jupyter's wrapper
     # reads the source path through attributes that only a plain File sets.
     files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
@@ -390,6 +472,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return values[m["name"]]
 
     markdown = PLACEHOLDER.sub(put, markdown)
+    # Mark which blocks are runnable listings and which program each belongs to (after the
+    # placeholders, whose error messages count lines; the exercises mark their own).
+    markdown = listings.mark(markdown, page.file.src_uri)
     index = _state.get("exercises") or exercises.ExerciseIndex()
     markdown = exercises.render(markdown, page.file.src_uri, index)  # runs their code
     markdown, stash = mathml.protect(markdown, page.file.src_uri, _state["index"])
@@ -563,6 +648,10 @@ def _page_content(html: str, page) -> str:
         html = mathml.render_html_math(html, page.file.src_uri)
     # No TeX left as text, no emphasis inside a formula, no internal equation label (pagecheck).
     pagecheck.check_page(html, page.file.src_uri, _state["index"])
+    try:
+        html = listings.attributes(html, page.file.src_uri)
+    except listings.ListingError as error:
+        raise PluginError(str(error)) from None
     return _listings_out_of_search(html)
 
 
@@ -579,30 +668,40 @@ def _listings_out_of_search(html: str) -> str:
                   '<div class="admonition exercise" data-search-exclude', html)
 
 
-NOTEBOOK_FIGURE = re.compile(r'<img\b[^>]*\bdata-figure="(?P<name>[\w-]+)"[^>]*>')
+NOTEBOOK_IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,[^"]*"[^>]*>')
 
 
 def _notebook_figures(html: str, page_uri: str) -> str:
-    """The notebook's figures as the chapters show them, with the registry's caption: the
-    notebook's PNG in the light palette, the site's dark SVG in the dark one.
+    """The notebook's figures as the chapters show them: the registry's light (PNG, embedded) and
+    dark (SVG) renders, with its alt text and caption, in place of each image the notebook drew.
 
-    In the executed notebook each figure is a PNG on white, embedded in the cell's output
-    (``show(name)`` in ``docs/walkthrough.py``), so the downloaded ``.ipynb`` shows it anywhere.
-    On the page that white block glared from the dark palette and added its bytes to the page;
-    the ``<img data-figure="name">`` the notebook writes says which registry figure it is.
+    The downloaded ``.ipynb`` keeps its own PNGs (drawn by ``logreg.plotting`` on white, so it
+    shows them in any viewer); on the page a white block would glare from the dark palette, and a
+    figure that no image test compares must not be published. :func:`notebook_figures` says
+    which registry figure each image is.
     """
-    def figure(m: re.Match[str]) -> str:
-        html = _figure_html(m["name"], page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
-        # The light palette keeps the notebook's own PNG (on white, a few tens of kB, already in
-        # the page); only the dark palette fetches an SVG. With both as SVG the page weighed
-        # over 1 MB.
-        src = re.search(r'\bsrc="(data:image/png;base64,[^"]+)"', m.group(0))
-        light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
-        if src and light:
-            html = html.replace(light.group(0), f'<img src="{src[1]}#only-light" data-figure="{m["name"]}"', 1)
-        return html
+    names = iter(_state.get("notebook_figures", []))
 
-    return NOTEBOOK_FIGURE.sub(figure, html)
+    def figure(m: re.Match[str]) -> str:
+        name = next(names, None)
+        if name is None:
+            raise PluginError(f"{NOTEBOOK_SOURCE}: the page shows more images than the cells name "
+                              "in their figures=[...] metadata")
+        html = _figure_html(name, page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
+        # The light palette gets the registry's PNG on white, embedded (see _notebook_pngs); only
+        # the dark palette fetches an SVG.
+        png = base64.b64encode(_state["notebook_pngs"][name].read_bytes()).decode()
+        light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
+        if light is None:
+            raise PluginError(f"{NOTEBOOK_SOURCE}: figure {name!r} has no light variant")
+        return html.replace(light.group(0),
+                            f'<img src="data:image/png;base64,{png}#only-light" data-figure="{name}"', 1)
+
+    html = NOTEBOOK_IMAGE.sub(figure, html)
+    left = list(names)
+    if left:
+        raise PluginError(f"{NOTEBOOK_SOURCE}: figures {left} are named but the page shows no image for them")
+    return html
 
 
 def _lighten_notebook(html: str) -> str:

@@ -219,6 +219,9 @@ def _chapter_values(X: np.ndarray, y: np.ndarray) -> dict[str, str]:
     # The sigmoid chapter's code listing needs the terrible boundary as Python literals.
     out["terrible_w_code"] = repr([float(v) for v in TERRIBLE_W])
     out["terrible_b_code"] = repr(float(TERRIBLE_B))
+    # The data and penalties of the fitting and separable chapters' listings, as Python literals.
+    out["blobs_l2_code"] = repr(float(BLOBS_L2))
+    out["separable_l2_code"] = repr(tuple(float(v) for v in SEPARABLE_L2))
     # Finite differences: machine epsilon, the best steps and errors, scipy's default step.
     out["machine_eps"] = fmt(EPS, 3)
     out["fd_h_central"] = fmt(EPS ** (1 / 3), 2)

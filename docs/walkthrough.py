@@ -4,49 +4,33 @@
 # This notebook retraces the post the book follows, from the data to the separable case, in one
 # run from top to bottom, using the `logreg` package for everything the book derives. It was
 # executed when the book was built, so the outputs below are real. Download it as
-# [walkthrough.ipynb](walkthrough.ipynb) and run it yourself from the root of a clone of the
-# book's repository (it imports the book's figure registry). The chapters explain each step:
-# this is the story without the explanations.
+# [walkthrough.ipynb](walkthrough.ipynb) and run it anywhere: it needs only
+# `pip install "logreg[plot]"` (NumPy, SciPy, Matplotlib and the package), not the book's
+# repository. The chapters explain each step: this is the story without the explanations.
 #
-# The figures are the book's own: `show(name)` draws an entry of the figure registry,
-# `book/figures.py`, which the test suite compares with reviewed baselines. Each figure cell
-# first checks that the registry draws exactly what this notebook computed.
+# The figures are drawn by `logreg.plotting`, the same functions that draw the chapters'
+# figures; each takes a Matplotlib `Axes`, so they compose into figures of your own.
 
 # %%
 import textwrap
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 from scipy.optimize import minimize
 
-import base64
-import html
-
-from IPython.display import HTML, display
-
-import book.results as r
 import logreg
-from book.figures import REGISTRY
-
-
-def show(name):
-    """Display a figure of the book's registry, on white so it reads in any viewer."""
-    figure = REGISTRY[name]
-    png = base64.b64encode(figure.png("light", background="white")).decode()
-    # An <img> with the registry's alt text: the figure is described, not only drawn.
-    alt = html.escape(figure.alt)
-    src = f"data:image/png;base64,{png}"
-    display(HTML(f'<img src="{src}" alt="{alt}" data-figure="{name}">'))
+from logreg import plotting
 
 # %% [markdown]
 # ## The data
 #
-# Two classes of 100 points in all: class A (label 1) drawn from a Gaussian around $(-1, -1)$ and
+# Two classes of {{ n_points }} points in all: class A (label 1) drawn from a Gaussian around $(-1, -1)$ and
 # class B (label 0) around $(1, 1)$, both with identity covariance. Unlike the post, the generator
 # takes a seed, so every run gives the same points. `X` has one row per point.
 
 # %%
-X, y = logreg.make_blobs(100, seed=0)
+X, y = logreg.make_blobs({{ n_points }}, seed={{ seed }})
 print("X:", X.shape, " y:", y.shape)
 print("class A:", int(y.sum()), " class B:", int((1 - y).sum()))
 
@@ -57,14 +41,17 @@ print("class A:", int(y.sum()), " class B:", int((1 - y).sum()))
 # $\sigma(a) = 1/(1 + e^{-a})$. The post's first guess, $\mathbf w = (3/2, -2)$ and $b = 2$, puts
 # the boundary across both classes.
 
-# %%
-w_terrible, b_terrible = np.array([1.5, -2.0]), 2.0
+# %% figures=["sigmoid", "terrible-boundary"]
+w_terrible, b_terrible = np.array({{ terrible_w_code }}), {{ terrible_b_code }}
 
-np.testing.assert_array_equal(X, r.blobs()[0])  # the registry draws these very points
-np.testing.assert_array_equal(w_terrible, r.TERRIBLE_W)
-assert b_terrible == r.TERRIBLE_B
-show("sigmoid")
-show("terrible-boundary")
+fig, ax = plt.subplots(figsize=(5.0, 3.2))
+plotting.plot_sigmoid(ax)
+plt.show()
+
+fig, ax = plt.subplots(figsize=(5.0, 4.8), layout="constrained")
+plotting.plot_sigmoid_contours(ax, w_terrible, b_terrible, X, y)
+fig.legend(loc="outside upper center", ncols=2)
+plt.show()
 
 terrible_nll = logreg.objective(w_terrible, b_terrible, X, y)
 print("negative log-likelihood of the terrible boundary:", terrible_nll)
@@ -103,7 +90,7 @@ print("minimum at x =", toy.x, " after", toy.nit, "iterations")
 # into one vector $(w_1, w_2, b)$:
 
 # %%
-l2 = 0.1
+l2 = {{ blobs_l2_code }}
 
 
 def E_lambda(theta):
@@ -141,11 +128,15 @@ for method in ("bfgs", "newton"):
 # The loss along $w_1$ with the other parameters at the optimum, and the fitted sigmoid over the
 # data:
 
-# %%
-assert l2 == r.BLOBS_L2
-np.testing.assert_allclose(result.weights, r.blobs_fit().weights, rtol=1e-12)
-show("loss-slice")
-show("fitted-contours")
+# %% figures=["loss-slice", "fitted-contours"]
+fig, ax = plt.subplots(figsize=(5.0, 3.4))
+plotting.plot_loss_slice(ax, X, y, result.weights, result.bias, index=0, l2=l2)
+plt.show()
+
+fig, ax = plt.subplots(figsize=(5.0, 4.8), layout="constrained")
+plotting.plot_sigmoid_contours(ax, result.weights, result.bias, X, y)
+fig.legend(loc="outside upper center", ncols=2)
+plt.show()
 
 print("training accuracy:", np.mean(result.predict(X) == y))
 
@@ -157,9 +148,9 @@ print("training accuracy:", np.mean(result.predict(X) == y))
 # meaningless weights silently. With a penalty the optimum is finite and unique.
 
 # %%
-X_sep, y_sep = logreg.make_separable(100, seed=0)
+X_sep, y_sep = logreg.make_separable({{ n_points }}, seed={{ seed }})
 fits = {}
-for penalty in (0.0, 0.1, 10.0):
+for penalty in {{ separable_l2_code }}:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fits[penalty] = logreg.fit(X_sep, y_sep, l2=penalty, method="newton")
@@ -169,10 +160,11 @@ for penalty in (0.0, 0.1, 10.0):
     print(f"l2 = {penalty}: |w| = {np.linalg.norm(fits[penalty].weights):.3f}, "
           f"converged: {fits[penalty].converged}")
 
-# %%
-assert tuple(fits) == r.SEPARABLE_L2
-for penalty, fit in fits.items():
-    if penalty > 0:  # with l2 = 0 the weights depend on where the iterations stop
-        book_fit = r.separable_fit(penalty)
-        np.testing.assert_allclose(fit.weights, book_fit.weights, rtol=1e-9)
-show("separable-boundaries")
+# %% figures=["separable-boundaries"]
+fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.8), sharey=True, layout="constrained")
+for ax, (penalty, fit) in zip(axes, fits.items()):
+    plotting.plot_sigmoid_contours(ax, fit.weights, fit.bias, X_sep, y_sep, resolution=150)
+    ax.set_title(rf"$\lambda = {penalty:g}$")
+    if ax is not axes[0]:
+        ax.set_ylabel("")
+plt.show()

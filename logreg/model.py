@@ -25,7 +25,7 @@ Why no epsilon: $\log\sigma(a) = -\log(1 + e^{-a})$ is evaluated as ``log_sigmoi
 which is exact for every finite ``a``, so nothing ever takes the log of 0 and no offset is
 needed. The post's offset, ``log(p + delta)`` with ``delta = 1e-9``, changes the objective: it
 caps each point's loss at $-\log\delta$ and makes the loss of a confidently right point negative
-(``logreg.plotting.plot_offset_loss`` draws it).
+(the book draws it in "Beyond the post", from ``book/post.py``).
 """
 
 from __future__ import annotations

@@ -6,14 +6,14 @@ this module imports Matplotlib; ``import logreg`` alone does not.
 
 The two classes are told apart by marker as well as colour (circles for class A, triangles for
 class B) so the plots read in greyscale and for colour-blind readers. Colours are from the
-Okabe–Ito palette and read on light and dark backgrounds alike; `book_style` gives the
-text and axis colours for each palette.
+Okabe–Ito palette and read on light and dark backgrounds alike. The functions draw with
+whatever Matplotlib style is in effect (the book renders them with its own, ``book/style.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -22,18 +22,18 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from numpy.typing import ArrayLike
 
 from ._validation import check_weights, check_Xy
-from .model import log_sigmoid, objective, sigmoid
+from .model import objective, sigmoid
 
 __all__ = [
     "CLASS_A",
     "CLASS_B",
-    "book_style",
+    "ACCENTS",
+    "CONTOUR_LEVELS",
     "scatter_classes",
     "plot_sigmoid",
     "plot_sigmoid_contours",
     "plot_loss_slice",
     "plot_convergence",
-    "plot_offset_loss",
     "probability_cmap",
     "plot_roc",
     "plot_reliability",
@@ -44,56 +44,9 @@ CLASS_A = {"color": "#D55E00", "marker": "o", "label": "class A ($y=1$)"}
 CLASS_B = {"color": "#0072B2", "marker": "^", "label": "class B ($y=0$)"}
 #: A third and fourth colour for lines that are not classes.
 ACCENTS = ("#009E73", "#CC79A7", "#E69F00")
-
-Palette = Literal["light", "dark"]
-
-
-def book_style(palette: Palette = "light") -> dict[str, Any]:
-    """Matplotlib rcParams for the book's figures, for the light or the dark palette.
-
-    Transparent backgrounds let one figure sit on either page colour; only the ink (text, axes,
-    grid) changes. The font is Matplotlib's bundled DejaVu Sans, so output does not depend on the
-    fonts of the machine, and the SVG settings make two renders byte-identical.
-
-    Examples:
-        >>> import matplotlib as mpl
-        >>> from logreg.plotting import book_style
-        >>> with mpl.rc_context(book_style("dark")):
-        ...     mpl.rcParams["text.color"]
-        '#e6e6e6'
-    """
-    if palette not in ("light", "dark"):
-        raise ValueError(f"palette must be 'light' or 'dark', got {palette!r}")
-    ink = "#222222" if palette == "light" else "#e6e6e6"
-    grid = "#d0d0d0" if palette == "light" else "#4a4d55"
-    return {
-        "font.family": "DejaVu Sans",
-        "font.size": 10.0,
-        "mathtext.fontset": "dejavusans",
-        "figure.facecolor": "none",
-        "axes.facecolor": "none",
-        "savefig.facecolor": "none",
-        "savefig.transparent": True,
-        "text.color": ink,
-        "axes.labelcolor": ink,
-        "axes.edgecolor": ink,
-        "xtick.color": ink,
-        "ytick.color": ink,
-        "grid.color": grid,
-        "grid.linewidth": 0.6,
-        "axes.grid": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "legend.frameon": False,
-        "lines.linewidth": 2.0,
-        "svg.fonttype": "path",
-        "svg.hashsalt": "logreg-book",
-        "image.interpolation": "nearest",
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "path.simplify": True,
-    }
-
+#: The probabilities at which `plot_sigmoid_contours` draws its lines by default: 1/8, ..., 7/8,
+#: evenly spaced with the decision boundary 1/2 in the middle (0 and 1 are never reached).
+CONTOUR_LEVELS = tuple(k / 8 for k in range(1, 8))
 
 def probability_cmap() -> LinearSegmentedColormap:
     """Class B's blue at $\\sigma = 0$, clear at 1/2, class A's vermillion at 1.
@@ -184,8 +137,8 @@ def plot_sigmoid_contours(
         X: the data drawn on top, shape ``(n, 2)``; they also set the extent.
         y: their labels, shape ``(n,)``.
         levels: the probabilities at which to draw contour lines, strictly between 0 and 1; by
-            default $1/8, 2/8, \dots, 7/8$ (0 and 1 are never reached, so a line there would
-            be empty). The shading between them runs from 0 to 1.
+            default `CONTOUR_LEVELS`, $1/8, 2/8, \dots, 7/8$ (0 and 1 are never reached, so a
+            line there would be empty). The shading between them runs from 0 to 1.
         resolution: grid points per axis.
         boundary: draw the decision boundary $\sigma = 1/2$ as a solid line.
 
@@ -200,7 +153,7 @@ def plot_sigmoid_contours(
     """
     Xa, ya = check_Xy(X, y)
     w, b = check_weights(weights, bias, 2)
-    levels = np.arange(1, 8) / 8 if levels is None else np.asarray(levels, dtype=float)
+    levels = np.asarray(CONTOUR_LEVELS if levels is None else levels, dtype=float)
     if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
         raise ValueError(f"levels must be probabilities strictly between 0 and 1, got {levels!r}")
     if np.any(np.diff(levels) <= 0):
@@ -336,50 +289,6 @@ def plot_convergence(
     ax.grid(True, which="major")
     ax.legend()
     return lines
-
-
-#: The offset the post adds inside its logarithms (its code names it ``epsilon``).
-POST_OFFSET = 1e-9
-
-
-def offset_log_loss(a: ArrayLike, offset: float = POST_OFFSET) -> np.ndarray:
-    r"""The post's per-point loss for a class-1 point, $-\log(\sigma(a) + \delta)$.
-
-    $\delta$ is the post's offset, ``1e-9`` (written $\delta$ in the book, where $\epsilon$ is
-    the machine epsilon). Shown only to explain why the offset is wrong; the package never uses it.
-    """
-    if not offset > 0:
-        raise ValueError(f"offset must be positive, got {offset!r}")
-    return -np.log(sigmoid(a) + offset)
-
-
-def plot_offset_loss(ax: Axes, *, offset: float = POST_OFFSET, a: ArrayLike | None = None) -> list[Any]:
-    r"""The exact loss $-\log\sigma(a)$ of a class-1 point against the post's offset version.
-
-    The offset $\delta$ caps the loss of a confidently wrong point at $-\log\delta$ and flattens
-    its gradient to zero there, so such a point stops pulling on the weights.
-
-    Returns:
-        The two curves and the cap line.
-    """
-    a = np.linspace(-40, 8, 481) if a is None else np.asarray(a, dtype=float)
-    (exact,) = ax.plot(a, -log_sigmoid(a), color=ACCENTS[0], label=r"exact: $-\log\sigma(a)$")
-    (shifted,) = ax.plot(a, offset_log_loss(a, offset), color=ACCENTS[1], ls="--",
-                         label=rf"offset: $-\log(\sigma(a) + \delta)$, $\delta = {_latex_number(offset)}$")
-    cap = ax.axhline(-np.log(offset), color=mpl.rcParams["grid.color"], lw=1, ls=":",
-                     label=rf"cap $-\log\delta \approx {-np.log(offset):.1f}$")
-    ax.set_xlabel("activation $a$ of a point with $y = 1$")
-    ax.set_ylabel("loss of that point")
-    ax.legend(loc="upper right")
-    return [exact, shifted, cap]
-
-
-def _latex_number(x: float) -> str:
-    """``1e-09`` as ``10^{-9}``, ``2.5e-06`` as ``2.5 \\times 10^{-6}``, for a legend."""
-    mant, exp = f"{x:.3g}e".split("e")[:2] if "e" in f"{x:.3g}" else (f"{x:.3g}", "")
-    if not exp:
-        return mant
-    return (f"10^{{{int(exp)}}}" if mant == "1" else rf"{mant} \times 10^{{{int(exp)}}}")
 
 
 # --- Part II: evaluation, choosing lambda, inference, the Bayesian view --------------------------

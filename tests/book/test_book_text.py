@@ -26,14 +26,14 @@ def chapter(name: str) -> str:
 
 
 def test_the_posts_offset_is_used_everywhere():
-    import book.results as r
-    from logreg import plotting
-
-    assert r.POST_EPSILON == THE_POSTS_OFFSET
-    assert plotting.POST_OFFSET == THE_POSTS_OFFSET
     import inspect
 
-    for func in (plotting.offset_log_loss, plotting.plot_offset_loss):
+    import book.post
+    import book.results as r
+
+    assert r.POST_EPSILON == THE_POSTS_OFFSET
+    assert book.post.POST_OFFSET == THE_POSTS_OFFSET
+    for func in (book.post.offset_log_loss, book.post.plot_offset_loss):
         assert inspect.signature(func).parameters["offset"].default == THE_POSTS_OFFSET, func.__name__
 
 

@@ -25,6 +25,7 @@ already built site; ``LOGREG_CHROMIUM`` names another Chromium binary.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -383,3 +384,51 @@ def test_the_script_is_quiet_on_every_kind_of_page(reader, path):
     scripts = page.evaluate("document.querySelectorAll('script[src*=\"javascripts/explorer\"]').length")
     assert ready == count  # and the reader fixture checks: no console error, no outside request
     assert scripts == (2 if count else 0), f"{path}: {count} explorers, {scripts} explorer scripts"
+
+
+# --------------------------------------------------------------------------------------------
+# Colours and contour levels: defined once, in logreg.plotting, and sent with the data
+# --------------------------------------------------------------------------------------------
+
+JAVASCRIPTS = Path(__file__).resolve().parents[2] / "docs" / "assets" / "javascripts"
+
+
+def test_the_scripts_type_no_colour_or_level():
+    """explorers.js and explorer-predictive.js take the class colours, the accent and the contour
+    levels from the data book/explorers.py writes, which takes them from logreg.plotting."""
+    import re
+
+    from book import explorers
+    from logreg import plotting
+
+    for name in ("explorers.js", "explorer-predictive.js"):
+        text = (JAVASCRIPTS / name).read_text(encoding="utf-8")
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)  # comments may name them
+        assert not re.findall(r"#[0-9A-Fa-f]{6}\b", code), f"{name} types a colour"
+        assert "LEVELS" not in code and not re.search(r"\b(?:1|7) / 8\b|0\.1, 0\.5, 0\.9", code), \
+            f"{name} types contour levels"
+    style = explorers.STYLE
+    assert style["class_a"] == plotting.CLASS_A["color"] and style["class_b"] == plotting.CLASS_B["color"]
+    assert style["accent"] == plotting.ACCENTS[0]
+    assert style["levels"] == list(plotting.CONTOUR_LEVELS)
+
+
+@pytest.mark.parametrize("reader", [("light", DESKTOP)], indirect=True)
+def test_the_figures_draw_with_the_packages_colours_and_levels(reader):
+    from book.explorers import PREDICTIVE_LEVELS
+    from logreg import plotting
+
+    page = reader.open("/sigmoid/")
+    drawn = page.eval_on_selector(SIGMOID, """root => ({
+        a: root.querySelector('.explorer-points circle').getAttribute('fill'),
+        b: root.querySelector('.explorer-points path').getAttribute('fill'),
+        lines: root.querySelectorAll('.explorer-field line').length,
+        bands: root.querySelectorAll('.explorer-field polygon').length})""")
+    assert (drawn["a"], drawn["b"]) == (plotting.CLASS_A["color"], plotting.CLASS_B["color"])
+    # The level lines, and the dashed line of the maximum-likelihood boundary.
+    assert drawn["lines"] == len(plotting.CONTOUR_LEVELS) + 1
+    assert drawn["bands"] == len(plotting.CONTOUR_LEVELS) + 1
+    page = reader.open("/bayesian/")
+    levels = page.evaluate("[...document.querySelectorAll('#explorer-predictive .explorer-level')]"
+                           ".map(el => Number(el.getAttribute('data-level')))")
+    assert levels == list(PREDICTIVE_LEVELS)

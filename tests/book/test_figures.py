@@ -26,7 +26,7 @@ import matplotlib
 import pytest
 
 from book.figures import PALETTES, REGISTRY
-from logreg.plotting import book_style
+from book.style import book_style
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -16,12 +16,17 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
-  var CLASS_A = [213, 94, 0];   // #D55E00, y = 1 (as logreg.plotting)
-  var CLASS_B = [0, 114, 178];  // #0072B2, y = 0
+  // The class colours, the accent of the probe's ring and the contour levels come with the data
+  // (data.style, book/explorers.py), from logreg.plotting: none is typed here.
   var MINUS = "\u2212";
   var GRID = 97;                // grid points per axis
   var ANNOUNCE_MS = 700;
-  var LEVELS = [0.1, 0.5, 0.9];
+
+  /* A colour "#rrggbb" as [r, g, b], for the canvas. */
+  function rgb(hex) {
+    var v = parseInt(hex.slice(1), 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
 
   function sigmoid(t) {
     return t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
@@ -111,11 +116,13 @@
                                "class": "explorer-field-image" }, field);
     this.canvas = document.createElement("canvas");
     this.canvas.width = GRID; this.canvas.height = GRID;
+    this.style = data.style;
+    this.classA = rgb(data.style.class_a); this.classB = rgb(data.style.class_b);
     this.mapLines = [0, 1].map(function () {
       return el("line", { stroke: "currentColor", "stroke-width": 1.4, "stroke-dasharray": "6 4",
                           visibility: "hidden", "class": "explorer-map-line" }, field);
     });
-    this.levels = LEVELS.map(function (p) {
+    this.levels = data.style.levels.map(function (p) {
       return el("path", {
         // Solid: the path is many short marching-squares pieces, on which a dash pattern would restart.
         fill: "none", stroke: "currentColor", "stroke-width": p === 0.5 ? 2.4 : 1.2,
@@ -139,7 +146,7 @@
                  transform: "translate(13 " + (top + size / 2) + ") rotate(-90)" }, axes).textContent = "x\u2082";
     this.points = el("g", { stroke: "currentColor", "stroke-width": 0.6, "class": "explorer-points" }, svg);
     var px = r2(this.sx(data.probe[0])), py = r2(this.sy(data.probe[1]));
-    el("circle", { cx: px, cy: py, r: 7, fill: "none", stroke: "#009E73", "stroke-width": 2.4 }, svg);
+    el("circle", { cx: px, cy: py, r: 7, fill: "none", stroke: data.style.accent, "stroke-width": 2.4 }, svg);
     el("path", { d: "M" + (px - 3) + "," + py + "H" + (px + 3) + "M" + px + "," + (py - 3) + "V" + (py + 3),
                  stroke: "currentColor", "stroke-width": 1.2 }, svg);
   }
@@ -149,10 +156,10 @@
     for (var k = 0; k < n; k++) {
       var px = r2(this.sx(X[k][0])), py = r2(this.sy(X[k][1]));
       if (y[k] === 1) {
-        el("circle", { cx: px, cy: py, r: 3.6, fill: "#D55E00" }, this.points);
+        el("circle", { cx: px, cy: py, r: 3.6, fill: this.style.class_a }, this.points);
       } else {
         el("path", { d: "M" + px + "," + r2(py - 4.3) + "L" + r2(px + 4) + "," + r2(py + 2.9) + "L" +
-                     r2(px - 4) + "," + r2(py + 2.9) + "Z", fill: "#0072B2" }, this.points);
+                     r2(px - 4) + "," + r2(py + 2.9) + "Z", fill: this.style.class_b }, this.points);
       }
     }
   };
@@ -167,7 +174,7 @@
         var x1 = lo + (hi - lo) * i / (n - 1);
         var p = predictive(fit, x1, x2).p;
         row.push(p);
-        var colour = p < 0.5 ? CLASS_B : CLASS_A;
+        var colour = p < 0.5 ? this.classB : this.classA;
         var at = 4 * ((n - 1 - j) * n + i);  // canvas rows run downwards, x2 upwards
         img.data[at] = colour[0]; img.data[at + 1] = colour[1]; img.data[at + 2] = colour[2];
         img.data[at + 3] = Math.round(255 * 0.6 * Math.abs(2 * p - 1));
@@ -180,11 +187,13 @@
     var step = this.size / (n - 1);
     function gx(i) { return self.left + i * step; }
     function gy(j) { return self.top + self.size - j * step; }
-    for (var k = 0; k < LEVELS.length; k++) {
-      this.levels[k].setAttribute("d", isoline(f, LEVELS[k], n, gx, gy));
+    var levels = this.style.levels;
+    for (var k = 0; k < levels.length; k++) {
+      this.levels[k].setAttribute("d", isoline(f, levels[k], n, gx, gy));
     }
-    var logit9 = Math.log(9);
-    [-logit9, logit9].forEach(function (t, m) {
+    // The MAP model's outermost levels are straight lines, a = logit(p).
+    var outer = [levels[0], levels[levels.length - 1]];
+    outer.map(function (p) { return Math.log(p / (1 - p)); }).forEach(function (t, m) {
       var seg = clipLine(fit.w[0], fit.w[1], fit.b, t, lo, hi), line = self.mapLines[m];
       if (!seg) { line.setAttribute("visibility", "hidden"); return; }
       line.setAttribute("x1", r2(self.sx(seg[0][0]))); line.setAttribute("y1", r2(self.sy(seg[0][1])));

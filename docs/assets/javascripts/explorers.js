@@ -14,9 +14,8 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
-  var CLASS_A = "#D55E00"; // y = 1: vermillion circles (as logreg.plotting)
-  var CLASS_B = "#0072B2"; // y = 0: blue triangles
-  var LEVELS = [1, 2, 3, 4, 5, 6, 7].map(function (k) { return k / 8; });
+  // The class colours (class A, y = 1: circles; class B, y = 0: triangles) and the contour levels
+  // are logreg.plotting's, and come with each explorer's data (data.style, book/explorers.py).
   var MINUS = "\u2212";
 
   /* log sigma(t), exact for every finite t (the book's eq. logsigmoid; logreg.log_sigmoid). */
@@ -108,8 +107,25 @@
 
   /* The fill of the band between two sigma levels: blue towards 0, vermillion towards 1, clear
    * at 1/2 (logreg.plotting.probability_cmap), so it reads on a light and a dark page. */
-  function bandStyle(mid) {
-    return { fill: mid < 0.5 ? CLASS_B : CLASS_A, opacity: (0.55 * Math.abs(2 * mid - 1)).toFixed(3) };
+  function bandStyle(mid, style) {
+    return { fill: mid < 0.5 ? style.class_b : style.class_a, opacity: (0.55 * Math.abs(2 * mid - 1)).toFixed(3) };
+  }
+
+  /* The order in which the level lines get a label where there is room: the boundary (1/2)
+   * first, then every other line from the outside in, then the rest (for 1/8, ..., 7/8:
+   * 1/2; 1/4, 3/4; 1/8, 7/8; 3/8, 5/8). */
+  function labelOrder(levels) {
+    var mid = levels.indexOf(0.5);
+    if (mid < 0) mid = Math.floor(levels.length / 2);
+    function key(k) {
+      var d = Math.abs(k - mid);
+      return [k === mid ? 0 : 1, d % 2, -d, k];
+    }
+    return levels.map(function (p, k) { return k; }).sort(function (i, j) {
+      var a = key(i), b = key(j);
+      for (var t = 0; t < a.length; t++) if (a[t] !== b[t]) return a[t] - b[t];
+      return 0;
+    });
   }
 
   /* A square plot of the plane [lo, hi]^2 with axes, the sigma field and the data. */
@@ -128,13 +144,15 @@
     el("rect", { x: left, y: top, width: size, height: size }, clip);
 
     var field = el("g", { "class": "explorer-field", "clip-path": "url(#" + uid + "-clip)" }, svg);
+    var levels = this.levels = data.style.levels;
+    this.labelOrder = labelOrder(levels);
     this.bands = [];
-    for (var k = 0; k <= LEVELS.length; k++) {
-      var mid = (k + 0.5) / (LEVELS.length + 1);
-      var style = bandStyle(mid);
+    for (var k = 0; k <= levels.length; k++) {
+      var mid = (k + 0.5) / (levels.length + 1);
+      var style = bandStyle(mid, data.style);
       this.bands.push(el("polygon", { fill: style.fill, "fill-opacity": style.opacity, points: "" }, field));
     }
-    this.lines = LEVELS.map(function (p) {
+    this.lines = levels.map(function (p) {
       return el("line", {
         stroke: "currentColor",
         "stroke-width": p === 0.5 ? 2.4 : 0.8,
@@ -175,12 +193,12 @@
     for (var n = 0; n < data.X.length; n++) {
       var px = r2(this.sx(data.X[n][0])), py = r2(this.sy(data.X[n][1]));
       if (data.y[n] === 1) {
-        el("circle", { cx: px, cy: py, r: 4, fill: CLASS_A }, pts);
+        el("circle", { cx: px, cy: py, r: 4, fill: data.style.class_a }, pts);
       } else {
         el("path", {
           d: "M" + px + "," + r2(py - 4.8) + "L" + r2(px + 4.4) + "," + r2(py + 3.2) +
              "L" + r2(px - 4.4) + "," + r2(py + 3.2) + "Z",
-          fill: CLASS_B
+          fill: data.style.class_b
         }, pts);
       }
     }
@@ -204,7 +222,8 @@
   Plane.prototype.draw = function (w1, w2, b) {
     var lo = this.lo, hi = this.hi;
     var rect = [[lo, lo], [hi, lo], [hi, hi], [lo, hi]];
-    var cuts = [-Infinity].concat(LEVELS.map(logit), [Infinity]);
+    var levels = this.levels;
+    var cuts = [-Infinity].concat(levels.map(logit), [Infinity]);
     for (var k = 0; k < this.bands.length; k++) {
       var poly = rect;
       if (cuts[k] > -Infinity) poly = clipHalfPlane(poly, w1, w2, b, cuts[k], 1, false);
@@ -214,9 +233,9 @@
     var placed = [];
     while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
     // Label the boundary first, then the other levels where there is room.
-    var order = [3, 1, 5, 0, 6, 2, 4];
+    var order = this.labelOrder;
     var segs = [];
-    for (var i = 0; i < LEVELS.length; i++) {
+    for (var i = 0; i < levels.length; i++) {
       segs[i] = clipLine(w1, w2, b, cuts[i + 1], lo, hi);
       this.setLine(this.lines[i], segs[i]);
     }
@@ -236,7 +255,7 @@
       var angle = Math.atan2(by - ay, bx - ax) * 180 / Math.PI;
       if (angle > 90) angle -= 180;
       if (angle <= -90) angle += 180;
-      var text = String(LEVELS[order[j]]);
+      var text = String(levels[order[j]]);
       var g = el("g", { transform: "translate(" + r2(lx) + " " + r2(ly) + ") rotate(" + r2(angle) + ")" },
                  this.labels);
       var half = 3.3 * text.length + 2.5;
@@ -331,7 +350,7 @@
   }
 
   /* A small chart of ||w|| against lambda (log axis), with a dot at the current lambda. */
-  function NormChart(svg, fits) {
+  function NormChart(svg, fits, style) {
     var left = 46, top = 12, w = 240, h = 200, bottom = 46, right = 16;
     svg.setAttribute("viewBox", "0 0 " + (left + w + right) + " " + (top + h + bottom));
     var lmin = Math.log10(fits[0].l2), lmax = Math.log10(fits[fits.length - 1].l2);
@@ -366,7 +385,7 @@
       points: fits.map(function (f) { return r2(self.sx(f.l2)) + "," + r2(self.sy(f.norm)); }).join(" "),
       fill: "none", stroke: "currentColor", "stroke-width": 1.6
     }, svg);
-    this.dot = el("circle", { r: 5.5, fill: "#009E73", stroke: "currentColor", "stroke-width": 1 }, svg);
+    this.dot = el("circle", { r: 5.5, fill: style.accent, stroke: "currentColor", "stroke-width": 1 }, svg);
   }
 
   NormChart.prototype.mark = function (fit) {
@@ -379,7 +398,7 @@
     var data = readData(root);
     var plane = new Plane(root.querySelector("svg.explorer-plot"), data);
     var chartSvg = root.querySelector("svg.explorer-chart");
-    var chart = chartSvg ? new NormChart(chartSvg, data.fits) : null;
+    var chart = chartSvg ? new NormChart(chartSvg, data.fits, data.style) : null;
     var slider = root.querySelector('input[data-key="l2"]');
     var out = {
       l2: root.querySelector('output[data-key="l2"]'),
