@@ -3,8 +3,9 @@
 * A Hypothesis profile, ``ci``, that is reproducible (``derandomize=True``) and fast (modest
   ``max_examples``, no deadline, since the first call of a SciPy routine can be slow). It is loaded
   by default; set ``HYPOTHESIS_PROFILE=dev`` for a longer, randomised local run.
-* Markers from where a test lives: ``tests/package/`` (the package: ``make test-fast``) and
-  ``tests/book/`` (the build, the site and the browser), and ``browser`` on every test that
+* Markers from where a test lives: ``tests/package/`` (the package: ``make test-fast``),
+  ``tests/bench/`` (smoke runs of the benchmark scripts) and ``tests/book/`` (the build, the
+  site and the browser), and ``browser`` on every test that
   starts Chromium, so that ``pytest -m "not browser"`` or ``-m package`` select by kind.
   The fixtures live beside the tests that use them: ``tests/package/conftest.py`` (data sets,
   reference formulas), ``tests/book/conftest.py`` (the built book, a server, a browser).
@@ -62,12 +63,14 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """``package`` or ``book`` from the test's directory; ``browser`` where Chromium is used."""
+    """``package``, ``bench`` or ``book`` from the test's directory; ``browser`` where Chromium is used."""
     root = Path(__file__).resolve().parent
     for item in items:
         path = Path(str(item.fspath)).resolve()
         if root / "book" in path.parents:
             item.add_marker(pytest.mark.book)
+        elif root / "bench" in path.parents:
+            item.add_marker(pytest.mark.bench)
         else:  # tests/package and the doctests of logreg/
             item.add_marker(pytest.mark.package)
         if {"browser", "chromium", "server"} & set(getattr(item, "fixturenames", ())):
