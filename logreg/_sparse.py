@@ -29,19 +29,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from ._options import DEFAULT_OPTIONS, SolverOptions
 from ._passes import Pass, loss_and_residual
 
 Array = NDArray[np.float64]
-
-#: Newton's method and BFGS, which need a dense (D+1) x (D+1) matrix, accept sparse data with at
-#: most this many features (a 4,097 x 4,097 float64 matrix is 134 MB, and its Cholesky
-#: factorisation about 2e10 multiply-adds); L-BFGS takes any number.
-DENSE_HESSIAN_MAX_FEATURES = 4096
-
-#: L-BFGS forms dense Hessian estimates of sparse data only if one costs at most this many
-#: passes over the data (a factorisation ~(D+1)^3 / 3, a pass ~4 nnz); otherwise it uses
-#: `HessianOperator`.
-DENSE_HESSIAN_MAX_PASSES = 50
 
 #: The formats used as they are; every other sparse format is converted to CSR.
 NATIVE_FORMATS = ("csr", "csc")
@@ -218,25 +209,26 @@ def hessian_bytes(n_features: int) -> int:
     return 8 * (n_features + 1) ** 2
 
 
-def dense_hessian_ok(X) -> bool:
-    """Whether L-BFGS may form dense Hessian estimates of the sparse ``X`` (see
-    `DENSE_HESSIAN_MAX_PASSES`)."""
+def dense_hessian_ok(X, options: SolverOptions = DEFAULT_OPTIONS) -> bool:
+    """Whether L-BFGS may form dense Hessian estimates of the sparse ``X``: a factorisation costs
+    ~(D+1)^3 / 3, a pass ~4 nnz (``options.dense_hessian_max_passes``)."""
     d = X.shape[1]
-    if d > DENSE_HESSIAN_MAX_FEATURES:
+    if d > options.dense_hessian_max_features:
         return False
-    return (d + 1) ** 3 / 3 <= DENSE_HESSIAN_MAX_PASSES * 4 * max(X.nnz, 1)
+    return (d + 1) ** 3 / 3 <= options.dense_hessian_max_passes * 4 * max(X.nnz, 1)
 
 
-def refuse_dense_hessian(method: str, X) -> None:
-    """Raise for a method that needs a dense (D+1) x (D+1) matrix when D is too large."""
+def refuse_dense_hessian(method: str, X, options: SolverOptions = DEFAULT_OPTIONS) -> None:
+    """Raise for a method that needs a dense (D+1) x (D+1) matrix when D is too large
+    (``options.dense_hessian_max_features``)."""
     d = X.shape[1]
-    if d > DENSE_HESSIAN_MAX_FEATURES:
+    if d > options.dense_hessian_max_features:
         raise ValueError(
             f"method={method!r} needs a dense (D+1) x (D+1) matrix ({'the Hessian' if method == 'newton' else 'the inverse-Hessian approximation'}), "
             f"and this sparse X has D = {d:,} features: {hessian_bytes(d) / 1e9:.2g} GB and "
             f"~{(d + 1) ** 3 / 3:.1e} operations per factorisation. Use method='lbfgs', which "
             f"works on sparse X with any number of features (sparse input allows {method!r} up to "
-            f"{DENSE_HESSIAN_MAX_FEATURES:,} features)")
+            f"{options.dense_hessian_max_features:,} features)")
 
 
 def scale_columns(X, factors: Array):
@@ -267,19 +259,17 @@ class HessianOperator:
 
     ``solve(g)`` approximates $H^{-1} g$ by conjugate gradients, preconditioned by the exact
     diagonal of $H$ (from the squares of the stored values, one more sparse product), to a
-    relative residual of `CG_RTOL`, or until the Newton decrement $g^\top x_k$ it builds up
-    (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
-    `CG_DECREMENT_RTOL` of itself in a step. The certificate needs that decrement to a few
+    relative residual of ``options.cg_rtol``, or until the Newton decrement $g^\top x_k$ it builds
+    up (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
+    ``options.cg_decrement_rtol`` of itself in a step. The certificate needs that decrement to a few
     per cent, not $H^{-1} g$ to many digits: measured at 20,000 x 2,000 (0.5 %), the residual
     test alone took ~200 Hessian-vector products per certificate.
     """
 
-    CG_RTOL = 1e-4
-    CG_DECREMENT_RTOL = 1e-4
-    CG_MAX_ITER = 500
-
-    def __init__(self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0):
+    def __init__(self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0,
+                 options: SolverOptions = DEFAULT_OPTIONS):
         d = X.shape[1]
+        self.options = options
         self.Xc = scale_columns(X, 1.0 / c)
         self.s, self.scale = s, scale
         self.penalty = np.append(penalty[:d] / c / c, penalty[d])
@@ -304,9 +294,9 @@ class HessianOperator:
         z = r / self.diag
         p = z.copy()
         rz = float(r @ z)
-        stop = self.CG_RTOL * float(np.linalg.norm(g))
+        stop = self.options.cg_rtol * float(np.linalg.norm(g))
         decrement = 0.0
-        for _ in range(self.CG_MAX_ITER):
+        for _ in range(self.options.cg_max_iter):
             if float(np.linalg.norm(r)) <= stop:
                 break
             Hp = self.matvec(p)
@@ -316,7 +306,7 @@ class HessianOperator:
             alpha = rz / curvature
             x += alpha * p
             decrement += alpha * rz
-            if alpha * rz <= self.CG_DECREMENT_RTOL * decrement:
+            if alpha * rz <= self.options.cg_decrement_rtol * decrement:
                 break
             r -= alpha * Hp
             z = r / self.diag

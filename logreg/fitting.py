@@ -32,6 +32,7 @@ from . import _validation as v
 from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_terms, nll_and_residual,
                       step_pass, weighted_column_stats)
 from ._passes import activations, check_n_threads, single_threaded_blas, thread_count, using_threads
+from ._options import DEFAULT_OPTIONS, SolverOptions
 from .model import _sigmoid, _objective, _penalised_gradient, _penalty_diagonal, _penalty_terms
 from .warnings import ConvergenceWarning, SeparationWarning
 
@@ -281,13 +282,7 @@ def is_separable(X: ArrayLike, y: ArrayLike) -> bool:
     return -res.fun > 1e-7 * max(scale, 1.0)
 
 
-#: The hardest rows `_separable_after_fit` tries first: at least this many ...
-SEPARATION_SUBSET_MIN = 500
-#: ... and at least this many per parameter.
-SEPARATION_SUBSET_PER_PARAMETER = 20
-
-
-def _separable_after_fit(X: Array, y: Array, w: Array, b: float) -> bool:
+def _separable_after_fit(X: Array, y: Array, w: Array, b: float, options: SolverOptions) -> bool:
     """`is_separable`, decided with the help of a fit's ``(w, b)``.
 
     A subset of the rows that no hyperplane separates proves that none separates them all. The
@@ -298,7 +293,7 @@ def _separable_after_fit(X: Array, y: Array, w: Array, b: float) -> bool:
     those.)
     """
     n, d = X.shape
-    k = max(SEPARATION_SUBSET_MIN, SEPARATION_SUBSET_PER_PARAMETER * (d + 1))
+    k = max(options.separation_subset_min, options.separation_subset_per_parameter * (d + 1))
     if n > 2 * k:
         hardest = np.argpartition(np.abs(activations(X, w, b)), k)[:k]
         if 0.0 < y[hardest].mean() < 1.0 and not is_separable(X[hardest], y[hardest]):
@@ -394,8 +389,9 @@ class _Problem:
 
     def __init__(self, X: Array, y: Array, l2: float, penalize_bias: bool,
                  coordinates: tuple[Array, Array] | None = None, first: Pass | None = None,
-                 sample_weight: Array | None = None):
+                 sample_weight: Array | None = None, options: SolverOptions = DEFAULT_OPTIONS):
         self.X, self.y, self.l2, self.penalize_bias = X, y, l2, penalize_bias
+        self.options = options
         self.n, self.d = X.shape
         # A scipy.sparse X gets sparse passes (`logreg._sparse`: the same functions, sparse products).
         self.sparse = v._describe_sparse(X) is not None
@@ -421,23 +417,23 @@ class _Problem:
         self.sample: tuple[Array, Array] | None = None
         if coordinates is not None:  # another problem's (mu, c): same psi coordinates as it
             self.mu, self.c = coordinates
-            self.hessian_stride = _hessian_stride(self.n, self.d)
+            self.hessian_stride = _hessian_stride(self.n, self.d, options)
             return
         if self.sparse:
             self._sparse_coordinates(sample_weight)
             return
         rows = X
-        if self.n >= WARM_START_MIN_SAMPLES:
+        if self.n >= options.warm_start_min_samples:
             # Views: copied (see `subproblem`) only for a warm start, which reads them many times.
-            self.sample = (X[::SUBSAMPLE_STRIDE], y[::SUBSAMPLE_STRIDE],
-                           None if sample_weight is None else sample_weight[::SUBSAMPLE_STRIDE])
+            k = options.subsample_stride
+            self.sample = (X[::k], y[::k], None if sample_weight is None else sample_weight[::k])
             rows = self.sample[0]
         # A constant column has a scale of exactly 0 (`column_stats`). (A rounding-error "scale"
         # of 1e-14 for a column of 0.1s once made the problem hopelessly ill-conditioned: BFGS
         # stopped at the start, and with l2 = 0 Newton and L-BFGS stopped 2e-8 above the minimum.)
         row_weights = sample_weight if self.sample is None else self.sample[2]
         mean, scale = _column_stats(rows, row_weights)
-        self.hessian_stride = _hessian_stride(self.n, self.d)
+        self.hessian_stride = _hessian_stride(self.n, self.d, options)
         # Constant on some rows is not constant: a rare event (an amount that is 0 on all but
         # a few rows) can miss every 16th row, which the warm start and the Hessian estimates
         # read. Those columns are measured on all rows (a scale of 1 in its place once cost
@@ -477,9 +473,9 @@ class _Problem:
         """
         from ._sparse import column_stats as sparse_column_stats
 
-        if self.n >= WARM_START_MIN_SAMPLES:
-            self.sample = (self.X[::SUBSAMPLE_STRIDE], self.y[::SUBSAMPLE_STRIDE],
-                           None if sample_weight is None else sample_weight[::SUBSAMPLE_STRIDE])
+        if self.n >= self.options.warm_start_min_samples:
+            k = self.options.subsample_stride
+            self.sample = (self.X[::k], self.y[::k], None if sample_weight is None else sample_weight[::k])
         counted = sample_weight is not None and np.any(sample_weight > 0)
         mean, std = sparse_column_stats(self.X, sample_weight if counted else None)
         rate = self.rate
@@ -490,8 +486,8 @@ class _Problem:
         self.mu = np.zeros(self.d)
         # As for dense data: rows read by the warm start or the Hessian estimates that hold no
         # value of a column that has values elsewhere cannot see its weight; then read all rows.
-        self.hessian_stride = _hessian_stride(self.n, self.d)
-        stride = SUBSAMPLE_STRIDE if self.sample is not None else self.hessian_stride
+        self.hessian_stride = _hessian_stride(self.n, self.d, self.options)
+        stride = self.options.subsample_stride if self.sample is not None else self.hessian_stride
         if stride > 1:
             stored = self.X.getnnz(axis=0) > 0
             if np.any(stored & (self.X[::stride].getnnz(axis=0) == 0)):
@@ -556,10 +552,11 @@ class _Problem:
         db = float(step_psi[self.d] - self.mu @ dw)
         full = trial = self.step(point, dw, db)
         t = 1.0
-        while not trial.f <= point.f + 1e-4 * t * slope and t >= 1e-10:
+        armijo, min_step = self.options.armijo, self.options.min_step
+        while not trial.f <= point.f + armijo * t * slope and t >= min_step:
             t *= 0.5
             trial = self.shorter_step(point, full, dw, db, t)
-        if not trial.f <= point.f + 1e-4 * t * slope:
+        if not trial.f <= point.f + armijo * t * slope:
             return None, t
         return self.with_gradient(trial), t
 
@@ -594,9 +591,9 @@ class _Problem:
         return point.f, self.pull_back(point.grad_w, point.grad_b)
 
     def subproblem(self, copy: bool = True) -> _Problem | None:
-        """The same problem on every `SUBSAMPLE_STRIDE`-th row (large data only), in the same
+        """The same problem on every ``options.subsample_stride``-th row (large data only), in the same
         coordinates, with the penalty scaled by the fraction of rows kept, so that its objective
-        estimates this one's divided by `SUBSAMPLE_STRIDE`. ``None`` when there is no subsample or
+        estimates this one's divided by ``options.subsample_stride``. ``None`` when there is no subsample or
         it holds one class only. With ``copy=False`` its arrays are views of this problem's
         (strided rows: fine for one read, slower for the many of a warm start)."""
         if self.sample is None or not 0.0 < _positive_rate(self.sample[1], self.sample[2]) < 1.0:
@@ -607,7 +604,7 @@ class _Problem:
             sw_sub = None if sw_sub is None else sw_sub.copy()
         total_sub = float(len(y_sub)) if sw_sub is None else float(np.sum(sw_sub))
         return _Problem(X_sub, y_sub, self.l2 * total_sub / self.total, self.penalize_bias,
-                        coordinates=(self.mu, self.c), sample_weight=sw_sub)
+                        coordinates=(self.mu, self.c), sample_weight=sw_sub, options=self.options)
 
     def hessian_psi(self, residual: Array, stride: int = 1) -> Array:
         """The Hessian in psi coordinates, given the residuals ``sigma(a) - y`` at the point.
@@ -671,16 +668,18 @@ def _start_bias(y: Array, sample_weight: Array | None = None) -> float:
     return _log_odds(_positive_rate(y, sample_weight))
 
 
-def _first_pass_is_at_start(method: str, y: Array, n_features: int, sample_weight: Array | None = None) -> bool:
+def _first_pass_is_at_start(method: str, y: Array, n_features: int, sample_weight: Array | None = None,
+                            options: SolverOptions = DEFAULT_OPTIONS) -> bool:
     """Whether ``method``'s first pass over all of ``X`` is at `_Problem.start`: yes unless it
     warm-starts on the subsample (`_newton`, `_lbfgs`; tested against them)."""
-    if method == "bfgs" or y.shape[0] < WARM_START_MIN_SAMPLES:
+    if method == "bfgs" or y.shape[0] < options.warm_start_min_samples:
         return True
-    sample = y[::SUBSAMPLE_STRIDE]
-    sample_rate = _positive_rate(sample, None if sample_weight is None else sample_weight[::SUBSAMPLE_STRIDE])
+    k = options.subsample_stride
+    sample = y[::k]
+    sample_rate = _positive_rate(sample, None if sample_weight is None else sample_weight[::k])
     if not 0.0 < sample_rate < 1.0:  # no subproblem (`_Problem.subproblem`)
         return True
-    return method == "lbfgs" and sample.shape[0] < WARM_START_ROWS_PER_PARAMETER * (n_features + 1)
+    return method == "lbfgs" and sample.shape[0] < options.warm_start_rows_per_parameter * (n_features + 1)
 
 
 def _start_pass(X: Array, y: Array, sample_weight: Array | None = None) -> Pass:
@@ -727,6 +726,7 @@ def fit(
     sample_weight: ArrayLike | None = None,
     check_separation: bool = True,
     n_threads: int | None = None,
+    options: SolverOptions | None = None,
 ) -> FitResult:
     r"""Fit binary logistic regression by minimising $E_\lambda(w, b)$ (book eq. ``obj``).
 
@@ -765,8 +765,8 @@ def fit(
             stops, converged, when its predicted decrease of $E_\lambda$ is below the rounding error of
             $E_\lambda$: no tolerance can ask for more than working precision. L-BFGS must also pass a
             certificate: its Newton decrement, computed with a Hessian estimate (exact on small
-            data, otherwise from every k-th row; the module constants ``HESSIAN_MIN_ROWS`` and
-            ``HESSIAN_ROWS_PER_PARAMETER`` set k), must predict a remaining decrease of $E_\lambda$
+            data, otherwise from every k-th row; the fields ``hessian_min_rows`` and
+            ``hessian_rows_per_parameter`` of ``options`` set k), must predict a remaining decrease of $E_\lambda$
             of at most $10^{-5}\,\mathrm{tol}\,\max(|E_\lambda|, 1)$, because on ill-conditioned data a small
             gradient alone can leave $E_\lambda$ measurably above its minimum.
         max_iter: iteration limit.
@@ -793,6 +793,10 @@ def fit(
             rule lives). ``1`` starts no thread at all. The result does not depend on it. BLAS's
             own thread count is left as it is, except while a Hessian is formed, factorised
             or solved with (`logreg._passes.blas_note` says why).
+        options: the solvers' tunables, a `logreg._options.SolverOptions` (private, for tests and
+            the book's experiments: ``dataclasses.replace(DEFAULT_OPTIONS, well_conditioned=np.inf)``);
+            ``None`` means ``logreg._options.DEFAULT_OPTIONS``. They change the work spent, not
+            the optimum.
 
     Returns:
         A `FitResult` with ``weights``, ``bias``, ``objective``, ``n_iter``, ``converged``,
@@ -843,10 +847,14 @@ def fit(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}")
     Xa = v.check_X(X, finite=False, keep_dtype=True, sparse=True)  # finiteness: below, with the first gradient
+    if options is None:
+        options = DEFAULT_OPTIONS
+    elif not isinstance(options, SolverOptions):
+        raise TypeError(f"options must be a SolverOptions (logreg._options), got {type(options).__name__}")
     if method in ("newton", "bfgs") and v._describe_sparse(Xa) is not None:
         from ._sparse import refuse_dense_hessian
 
-        refuse_dense_hessian(method, Xa)
+        refuse_dense_hessian(method, Xa, options)
     threads = thread_count(check_n_threads(n_threads))
     ya = v.check_y(y, Xa.shape[0])
     l2 = v.check_l2(l2)
@@ -872,13 +880,15 @@ def fit(
                 raise ValueError(f"every row of class {int(label)} has sample_weight 0, so y holds "
                                  "only one class where it counts; both classes need a positive weight")
     with using_threads(threads):
-        return _fit(Xa, ya, l2, penalize_bias, method, tol, max_iter, start, sw, bool(check_separation))
+        return _fit(Xa, ya, l2, penalize_bias, method, tol, max_iter, start, sw, bool(check_separation),
+                    options)
 
 
 def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol: float, max_iter: int,
-         start: tuple[Array, float] | None, sw: Array | None, check_separation: bool) -> FitResult:
+         start: tuple[Array, float] | None, sw: Array | None, check_separation: bool,
+         options: SolverOptions) -> FitResult:
     """`fit` on checked arguments, inside its `using_threads` context."""
-    if _first_pass_is_at_start(method, ya, Xa.shape[1], sw):
+    if _first_pass_is_at_start(method, ya, Xa.shape[1], sw, options):
         first = _start_pass(Xa, ya, sw)  # checks that X is finite too
     else:  # a warm start: the full data are first evaluated elsewhere
         if v._describe_sparse(Xa) is not None:
@@ -892,7 +902,7 @@ def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol:
     solver = {"newton": _newton, "bfgs": _scipy_bfgs, "lbfgs": _lbfgs}[method]
     # The solvers' parallel work runs on `_passes`' thread pool, on the threads `fit` allowed;
     # BLAS keeps its own setting (see `_passes.blas_note`).
-    problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw)
+    problem = _Problem(Xa, ya, l2, bool(penalize_bias), first=first, sample_weight=sw, options=options)
     problem.init = start
     w, b, n_iter, converged, history = solver(problem, tol, int(max_iter))
     value = _objective(w, b, Xa, ya, l2, bool(penalize_bias), sw)
@@ -900,7 +910,7 @@ def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol:
     if l2 == 0.0 and check_separation:
         # A row of weight 0 is not in the objective, so not in the question either.
         rows = slice(None) if sw is None or np.all(sw > 0) else sw > 0
-        separable = _separable_after_fit(Xa[rows], ya[rows], w, b)
+        separable = _separable_after_fit(Xa[rows], ya[rows], w, b, options)
         if separable:
             warnings.warn(
                 "the classes are linearly separable, so with l2=0 the likelihood has no finite "
@@ -938,12 +948,12 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     The line search moves along the activation, ``a(t) = a + t * (X dw + db)``: one pass over
     the data per iteration, however many step lengths are tried (`_Problem.line_search`).
 
-    Large data sets (more than `WARM_START_MIN_SAMPLES` rows) get two economies, neither of
+    Large data sets (more than ``options.warm_start_min_samples`` rows) get two economies, neither of
     which changes the answer, only the work spent reaching it:
 
     * a warm start: most Newton iterations are spent far from the optimum, where a step computed
       from a fraction of the rows is as good as one from all of them. So the problem is first
-      solved on every 16th row (`SUBSAMPLE_STRIDE`; the penalty scaled by the same fraction, so
+      solved on every 16th row (``options.subsample_stride``; the penalty scaled by the same fraction, so
       that objective estimates the full one) to a loose tolerance, and the full iterations start
       from there;
     * a Hessian that is kept while it works: forming $X^\top S X$ costs far more than a
@@ -960,17 +970,14 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     hessian = None
     sub = problem.subproblem()
     if sub is not None:
-        w, b, *_, sub_hessian = _newton_iterations(sub, w, b, 1e-6, max_iter, reuse_hessian=False)
+        w, b, *_, sub_hessian = _newton_iterations(sub, w, b, problem.options.warm_start_tol, max_iter,
+                                                   reuse_hessian=False)
         if sub_hessian is not None:  # the subsample's Hessian, scaled up, starts the full run
             hessian = sub_hessian * (problem.total / sub.total)
     return _newton_iterations(problem, w, b, tol, max_iter, reuse_hessian=sub is not None,
                               hessian=hessian)[:5]
 
 
-#: Above this many samples, the solvers warm-start on a subsample (see `_newton`, `_lbfgs`).
-WARM_START_MIN_SAMPLES = 100_000
-#: The subsample is every this-many-th row.
-SUBSAMPLE_STRIDE = 16
 
 
 def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
@@ -984,7 +991,8 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
     gtol = problem.gtol(tol)
     factor = None if hessian is None else _factorize_psd(hessian)
     g_prev = np.inf
-    level = 2 * CERTIFIED_GAP_PER_TOL * tol
+    options = problem.options
+    level = 2 * options.certified_gap_per_tol * tol
     for it in range(1, max_iter + 1):
         g = problem.pull_back(point.grad_w, point.grad_b)
         g_norm = float(np.max(np.abs(g)))
@@ -994,7 +1002,7 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
         # predicted remaining decrease of E, with the Hessian at hand (the last one formed).
         if g_norm <= gtol and factor is not None and float(g @ factor(g)) <= level * max(abs(point.f), 1.0):
             return point.w, point.b, it - 1, True, history, hessian
-        fresh = factor is None or not reuse_hessian or g_norm > 0.5 * g_prev
+        fresh = factor is None or not reuse_hessian or g_norm > options.hessian_reuse_shrink * g_prev
         if fresh:
             hessian = problem.hessian_psi(point.residual)
             factor = _factorize_psd(hessian)
@@ -1005,7 +1013,7 @@ def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_it
             return point.w, point.b, it - 1, False, history, hessian
         if g_norm <= gtol and -slope <= level * max(abs(point.f), 1.0):
             return point.w, point.b, it - 1, True, history, hessian  # certified by this Hessian
-        if fresh and -slope <= ROUNDING_LEVEL * max(abs(point.f), 1.0):
+        if fresh and -slope <= options.rounding_level * max(abs(point.f), 1.0):
             # The Newton decrement -slope (twice the predicted decrease of E) is below the
             # rounding error of E itself: no step can improve E measurably. This is the
             # optimum to working precision, whatever tol asked for.
@@ -1063,7 +1071,7 @@ def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
         history.append(float(intermediate_result.fun))
 
     gtol = problem.gtol(tol)
-    level = 2 * CERTIFIED_GAP_PER_TOL * tol
+    level = 2 * problem.options.certified_gap_per_tol * tol
     chunk = _refresh_interval(problem)
     hess_inv0 = None
     n_iter, converged = 0, False
@@ -1081,7 +1089,7 @@ def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
         converged = bool(np.max(np.abs(g)) <= gtol and decrement <= level * max(abs(f), 1.0)
                          # below the rounding error of E (as Newton's test): working precision,
                          # e.g. a start that is already optimal, where BFGS takes no step
-                         or decrement <= ROUNDING_LEVEL * max(abs(f), 1.0))
+                         or decrement <= problem.options.rounding_level * max(abs(f), 1.0))
         if converged or n_iter >= max_iter or res.nit == 0:
             return w, b, n_iter, converged, history
         psi = res.x
@@ -1092,7 +1100,7 @@ def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
 def _lbfgs(problem: _Problem, tol: float, max_iter: int):
     r"""Limited-memory BFGS (Nocedal & Wright, Algorithms 7.4 and 7.5) with a backtracking line search.
 
-    The inverse Hessian is approximated from the last `LBFGS_MEMORY` steps and gradient changes
+    The inverse Hessian is approximated from the last ``options.lbfgs_memory`` steps and gradient changes
     (the two-loop recursion), starting from a multiple of the identity: in standardised
     coordinates the identity is already a fair guess. Each iteration costs one pass over the data
     (`_Problem.step`), which also brings the gradient; shorter steps, if the line search needs
@@ -1109,7 +1117,7 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
 
     On large data the iterations warm-start from the same method run on a subsample (as in
     `_newton`), and keep the curvature it learnt, scaled up to the full data; but only when the
-    subsample has at least `WARM_START_ROWS_PER_PARAMETER` rows per parameter. The subsample's
+    subsample has at least ``options.warm_start_rows_per_parameter`` rows per parameter. The subsample's
     optimum is off by a relative error of about $\sqrt{D/\text{rows}}$; with fewer rows it
     saves no full iteration (measured at 100,000 x 200: eight full steps either way).
     """
@@ -1118,23 +1126,24 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
     preconditioner = None
     pairs: list[tuple[Array, Array, float]] = []
     test_at = None  # the iteration at which to test the conditioning, if not at the start
-    if sub is None or sub.n < WARM_START_ROWS_PER_PARAMETER * (problem.d + 1):
+    options = problem.options
+    if sub is None or sub.n < options.warm_start_rows_per_parameter * (problem.d + 1):
         # Ill-conditioning that standardising does not remove (correlated columns, polynomial
         # features) would make L-BFGS crawl; a Hessian estimate then preconditions it. The
         # test costs ~D^3: with many features for the rows, more than a well-conditioned fit,
-        # so it is then left for the iterations that have not converged by `CONDITION_TEST_ITER`.
+        # so it is then left for the iterations that have not converged by ``options.condition_test_iter``.
         if _start_test_is_cheap(problem) and _ill_conditioned_at_start(problem):
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
         # Either way the conditioning is tested again where the fit has not converged by
-        # `CONDITION_TEST_ITER`: the Hessian at the start (every sigma' equal) can be far from
+        # ``options.condition_test_iter``: the Hessian at the start (every sigma' equal) can be far from
         # the one near the optimum, where on nearly separable data most sigma' are tiny.
-        test_at = CONDITION_TEST_ITER
+        test_at = options.condition_test_iter
     else:
         sub = problem.subproblem()  # a contiguous copy: the warm start reads it many times
         # The warm start also tells whether the problem is ill-conditioned: if it does not
         # converge within a few dozen cheap iterations, the full run is preconditioned.
         w, b, _, sub_converged, _, pairs = _lbfgs_iterations(
-            sub, w, b, 1e-6, min(max_iter, WARM_START_MAX_ITER), pairs=pairs,
+            sub, w, b, options.warm_start_tol, min(max_iter, options.warm_start_max_iter), pairs=pairs,
             preconditioner=None, certify=False)
         scale = problem.total / sub.total  # curvature grows with the number of rows
         pairs = [(s_vec, y_vec * scale, rho / scale) for s_vec, y_vec, rho in pairs]
@@ -1148,37 +1157,14 @@ def _lbfgs(problem: _Problem, tol: float, max_iter: int):
 
 def _refresh_interval(problem: _Problem) -> int:
     """How many L-BFGS iterations a Hessian estimate is kept as the preconditioner before it is
-    made again at the current point: `CONDITION_TEST_ITER`, or more where an estimate costs more
+    made again at the current point: ``options.condition_test_iter``, or more where an estimate costs more
     than half that many passes over the data (`_hessian_estimate` reads every k-th row and forms
     a (D+1) x (D+1) matrix, ~m (D+1)^2 / 2 multiply-adds from m rows; a pass costs ~2 N D)."""
     rows = len(range(0, problem.n, problem.hessian_stride))
     passes = rows * (problem.d + 1) ** 2 / 2 / (2 * problem.n * problem.d)
-    return max(CONDITION_TEST_ITER, math.ceil(2 * passes))
+    return max(problem.options.condition_test_iter, math.ceil(2 * passes))
 
 
-#: How many recent steps L-BFGS remembers (scipy's and scikit-learn's default too).
-LBFGS_MEMORY = 10
-#: Every solver's certificate: the predicted remaining decrease of E at most this times
-#: ``tol * max(|E|, 1)`` (half the Newton decrement, with the exact Hessian or an estimate).
-CERTIFIED_GAP_PER_TOL = 1e-5
-#: A predicted decrease below this times ``max(|E|, 1)`` is below the rounding error of E: no
-#: step can improve E measurably, so the point is optimal to working precision.
-ROUNDING_LEVEL = 64 * np.finfo(float).eps
-#: Above this ratio of the largest to the smallest Cholesky pivot of the Hessian (standardised
-#: coordinates) at the start, L-BFGS is preconditioned. The ratio underestimates the condition
-#: number (measured: 10-70 times on correlated and polynomial features); on the benchmark's
-#: 100,000 x 200 data it is 1.26 (`_ill_conditioned_at_start` reads 1,613 rows there).
-WELL_CONDITIONED = 10.0
-#: L-BFGS warm-starts on the subsample only with at least this many of its rows per parameter.
-WARM_START_ROWS_PER_PARAMETER = 256
-#: The warm start on the subsample gets at most this many L-BFGS iterations.
-WARM_START_MAX_ITER = 50
-#: The start's conditioning test is made if it costs at most this many passes over the data ...
-CONDITION_TEST_MAX_PASSES = 4
-#: ... and, either way, again at this iteration if L-BFGS has not converged by then
-#: (well-conditioned fits take 5-15: 8 at 100,000 x 200, 11 at 20,000 x 1,000); a
-#: preconditioner in use is then made again every `_refresh_interval` iterations.
-CONDITION_TEST_ITER = 25
 
 
 def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
@@ -1200,7 +1186,8 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     # diagonal in these coordinates is about N p (1 - p), with p the class balance.
     rate = problem.rate
     first_scale = 1.0 / (problem.total * rate * (1.0 - rate))
-    precision = ROUNDING_LEVEL
+    options = problem.options
+    precision = options.rounding_level
 
     estimate_at = None  # the point of the certificate's Hessian estimate, and its solver
     certificate_solver = None
@@ -1225,14 +1212,14 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
                 preconditioner = certificate_solver
         return float(g @ certificate_solver(g)) <= level * max(abs(point.f), 1.0)
 
-    level = 2 * CERTIFIED_GAP_PER_TOL * tol
+    level = 2 * options.certified_gap_per_tol * tol
     for it in range(1, max_iter + 1):
         g_norm = float(np.max(np.abs(g)))
         if g_norm <= gtol and certified(level):
             return point.w, point.b, it - 1, True, history, pairs
         if it == condition_test_at and precondition_from_certificate:
             estimate = _hessian_estimate(problem, point.w, point.b)
-            if preconditioner is not None or _condition_estimate(estimate) > WELL_CONDITIONED:
+            if preconditioner is not None or _condition_estimate(estimate) > options.well_conditioned:
                 preconditioner = _factorize_psd(estimate)  # the certificate still estimates anew
                 pairs.clear()
             if refresh_every is not None and preconditioner is not None:
@@ -1275,26 +1262,20 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
         curvature = float(s_vec @ y_vec)
         if curvature > np.finfo(float).eps * float(np.linalg.norm(s_vec) * np.linalg.norm(y_vec)):
             pairs.append((s_vec, y_vec, 1.0 / curvature))
-            del pairs[:-LBFGS_MEMORY]
+            del pairs[:-options.lbfgs_memory]
         point, g = trial, g_new
         history.append(point.f)
     g_norm = float(np.max(np.abs(g)))
     return point.w, point.b, max_iter, bool(g_norm <= gtol and certified(level)), history, pairs
 
 
-#: L-BFGS's Hessian estimates (certificate, preconditioner) read every k-th row, k chosen for
-#: about this many rows per parameter ...
-HESSIAN_ROWS_PER_PARAMETER = 4
-#: ... but at least this many rows (the exact Hessian of fewer costs little), and at least every
-#: `SUBSAMPLE_STRIDE`-th row.
-HESSIAN_MIN_ROWS = 5_000
 
 
-def _hessian_stride(n: int, d: int) -> int:
+def _hessian_stride(n: int, d: int, options: SolverOptions = DEFAULT_OPTIONS) -> int:
     """The k of `_hessian_estimate` for ``n`` rows and ``d`` features: a power of two, so that
-    its rows include the subsample's (every `SUBSAMPLE_STRIDE`-th row)."""
-    rows = max(HESSIAN_ROWS_PER_PARAMETER * (d + 1), HESSIAN_MIN_ROWS)
-    k = min(SUBSAMPLE_STRIDE, max(1, n // rows))
+    its rows include the subsample's (every ``options.subsample_stride``-th row)."""
+    rows = max(options.hessian_rows_per_parameter * (d + 1), options.hessian_min_rows)
+    k = min(options.subsample_stride, max(1, n // rows))
     return 1 << (k.bit_length() - 1)
 
 
@@ -1317,7 +1298,7 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False
     k = problem.hessian_stride
     _, residual = nll_and_residual(activations(problem.X[::k], w, b), problem.minus_signs[::k],
                                    None if problem.sw is None else problem.sw[::k])
-    if problem.sparse and not dense and not problem.passes.dense_hessian_ok(problem.X):
+    if problem.sparse and not dense and not problem.passes.dense_hessian_ok(problem.X, problem.options):
         # Too many features for a dense matrix: the same estimate as an operator (`_sparse`).
         q = np.abs(residual)
         if problem.sw is None:
@@ -1328,43 +1309,42 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False
             weights = sw * q * (1.0 - q)
         X = problem.X[::k]
         return problem.passes.HessianOperator(X, weights, problem.penalty_vector(), problem.c,
-                                              scale=problem.n / X.shape[0])
+                                              scale=problem.n / X.shape[0], options=problem.options)
     return problem.hessian_psi(residual, stride=k)
 
 
-#: The start's conditioning test (`_ill_conditioned_at_start`) reads at most about this many
-#: rows per parameter.
-CONDITION_TEST_ROWS_PER_PARAMETER = 8
 
 
 def _start_test_is_cheap(problem: _Problem) -> bool:
-    """Whether `_ill_conditioned_at_start` costs at most `CONDITION_TEST_MAX_PASSES` passes: it
+    """Whether `_ill_conditioned_at_start` costs at most ``options.condition_test_max_passes`` passes: it
     forms a (D+1) x (D+1) matrix from about 8 (D+1) rows, ~4 (D+1)^3 multiply-adds, where a
     pass costs ~2 N D. (100,000 x 200: 0.2 passes; 20,000 x 1,000: 100.) Never, for sparse
     data too wide for a dense Hessian (`_sparse.dense_hessian_ok`)."""
-    if problem.sparse and not problem.passes.dense_hessian_ok(problem.X):
+    if problem.sparse and not problem.passes.dense_hessian_ok(problem.X, problem.options):
         return False
-    rows = min(problem.n, CONDITION_TEST_ROWS_PER_PARAMETER * (problem.d + 1))
-    return rows * (problem.d + 1) ** 2 / 2 <= CONDITION_TEST_MAX_PASSES * 2 * problem.n * problem.d
+    options = problem.options
+    rows = min(problem.n, options.condition_test_rows_per_parameter * (problem.d + 1))
+    return rows * (problem.d + 1) ** 2 / 2 <= options.condition_test_max_passes * 2 * problem.n * problem.d
 
 
 def _ill_conditioned_at_start(problem: _Problem) -> bool:
     r"""Whether the Hessian at `_Problem.start` (psi coordinates) has a Cholesky pivot ratio
-    (`_condition_estimate`) above `WELL_CONDITIONED`.
+    (`_condition_estimate`) above ``options.well_conditioned``.
 
     There every $\sigma'(a_n)$ is $p(1 - p)$, $p$ the class balance, so the Hessian is
     $p(1 - p)\,\tilde X^\top \tilde X$ plus the penalty, and every $k$-th row estimates it, with
-    $k$ chosen for about `CONDITION_TEST_ROWS_PER_PARAMETER` rows per parameter: a column that is
+    $k$ chosen for about ``options.condition_test_rows_per_parameter`` rows per parameter: a column that is
     nearly a combination of others is nearly one on any rows. (Measured on the benchmark's
     100,000 x 200 data: a ratio of 1.26 from the 1,613 rows it reads, 1.04 from 6,250; the
     threshold is 10.) Reading all rows would cost a Newton iteration's Hessian.
     """
-    stride = max(1, problem.n // (CONDITION_TEST_ROWS_PER_PARAMETER * (problem.d + 1)))
+    options = problem.options
+    stride = max(1, problem.n // (options.condition_test_rows_per_parameter * (problem.d + 1)))
     rate = problem.rate
     weights = np.full(len(range(0, problem.n, stride)), rate * (1.0 - rate))
     if problem.sw is not None:
         weights *= problem.sw[::stride]
-    return _condition_estimate(problem.hessian_psi_from_weights(weights, stride)) > WELL_CONDITIONED
+    return _condition_estimate(problem.hessian_psi_from_weights(weights, stride)) > options.well_conditioned
 
 
 @_one_blas_thread

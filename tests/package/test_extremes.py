@@ -11,6 +11,7 @@ import pytest
 
 import logreg
 from logreg import fitting
+from logreg._options import DEFAULT_OPTIONS
 
 METHODS = ["lbfgs", "newton", "bfgs"]
 
@@ -104,7 +105,7 @@ def test_hessian_stride_rows_include_the_subsample():
     subsample sees is seen by the estimates too."""
     for n, d in [(20_000, 3), (50_000, 100), (80_000, 10), (100_000, 200), (10**6, 20)]:
         k = fitting._hessian_stride(n, d)
-        assert k & (k - 1) == 0 and fitting.SUBSAMPLE_STRIDE % k == 0
+        assert k & (k - 1) == 0 and DEFAULT_OPTIONS.subsample_stride % k == 0
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -145,7 +146,7 @@ def test_the_separability_lp_runs_on_a_few_rows_when_the_fit_shows_overlap(monke
     X, y = overlapping(200_000, 5)
     res = logreg.fit(X, y)
     assert res.separable is False and res.converged
-    assert sizes == [fitting.SEPARATION_SUBSET_MIN]
+    assert sizes == [DEFAULT_OPTIONS.separation_subset_min]
 
 
 def test_separable_data_are_still_found_exactly(monkeypatch):
