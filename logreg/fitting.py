@@ -33,6 +33,7 @@ from ._passes import (Pass, column_stats, first_pass, gradient_terms, hessian_te
                       step_pass, weighted_column_stats)
 from ._passes import activations, check_n_threads, single_threaded_blas, thread_count, using_threads
 from ._options import DEFAULT_OPTIONS, SolverOptions
+from .newton import newton
 from .model import (_activation as _model_activation, _nll_from_activation, _penalised_gradient,
                     _penalty_diagonal, _penalty_terms, _sigmoid)
 from .warnings import ConvergenceWarning, SeparationWarning
@@ -600,6 +601,10 @@ class _Problem:
             done.xtr, done.sum_r, w, b, self.l2, self.penalize_bias)
         return point
 
+    def gradient(self, point: _Point) -> Array:
+        """The gradient at ``point`` in psi coordinates (`pull_back` of the gradient in (w, b))."""
+        return self.pull_back(point.grad_w, point.grad_b)
+
     def value_and_grad_psi(self, psi: Array) -> tuple[float, Array]:
         point = self.evaluate(*self.to_theta(psi))
         return point.f, self.pull_back(point.grad_w, point.grad_b)
@@ -957,93 +962,63 @@ def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol:
 
 
 def _newton(problem: _Problem, tol: float, max_iter: int):
-    r"""Newton's method (IRLS) with the exact Hessian and a backtracking (Armijo) line search.
-
-    The line search moves along the activation, ``a(t) = a + t * (X dw + db)``: one pass over
-    the data per iteration, however many step lengths are tried (`_Problem.line_search`).
-
-    Large data sets (more than ``options.warm_start_min_samples`` rows) get two economies, neither of
-    which changes the answer, only the work spent reaching it:
+    r"""``fit(method="newton")``: the book's loop, `logreg.newton.newton`, with two economies
+    wrapped around it on large data (more than ``options.warm_start_min_samples`` rows), neither
+    of which changes the answer, only the work spent reaching it:
 
     * a warm start: most Newton iterations are spent far from the optimum, where a step computed
-      from a fraction of the rows is as good as one from all of them. So the problem is first
-      solved on every 16th row (``options.subsample_stride``; the penalty scaled by the same fraction, so
-      that objective estimates the full one) to a loose tolerance, and the full iterations start
-      from there;
-    * a Hessian that is kept while it works: forming $X^\top S X$ costs far more than a
-      gradient, and near the optimum it hardly changes. It is recomputed only when the
-      gradient's largest component failed to halve in the last step; otherwise the Cholesky
-      factor of the previous one is reused (a chord step, still with a line search). Measured
-      on the benchmark's data: each chord step shrinks the gradient 25- to 40-fold at
-      1,000,000 x 20, but only 3- to 4-fold at 100,000 x 200, where the subsample has 31 rows per
-      parameter.
+      from a fraction of the rows is as good as one from all of them. So the same loop first runs
+      on every ``options.subsample_stride``-th row (the penalty scaled by the same fraction, so
+      that objective estimates the full one) to ``options.warm_start_tol``, and the full
+      iterations start from there, with the subsample's last Hessian scaled up;
+    * a Hessian that is kept while it works (`_NewtonHessians`): forming $X^\top S X$ costs far
+      more than a gradient, and near the optimum it hardly changes.
 
     ``n_iter`` counts the full-data iterations.
     """
+    options = problem.options
     w, b = problem.start()
     hessian = None
     sub = problem.subproblem()
     if sub is not None:
-        w, b, *_, sub_hessian = _newton_iterations(sub, w, b, problem.options.warm_start_tol, max_iter,
-                                                   reuse_hessian=False)
-        if sub_hessian is not None:  # the subsample's Hessian, scaled up, starts the full run
-            hessian = sub_hessian * (problem.total / sub.total)
-    return _newton_iterations(problem, w, b, tol, max_iter, reuse_hessian=sub is not None,
-                              hessian=hessian)[:5]
+        on_sub = _NewtonHessians(sub, reuse=False)
+        point, *_ = newton(sub, w, b, tol=options.warm_start_tol, max_iter=max_iter, hessians=on_sub,
+                           options=options)
+        w, b = point.w, point.b
+        if on_sub.hessian is not None:  # the subsample's Hessian, scaled up, starts the full run
+            hessian = on_sub.hessian * (problem.total / sub.total)
+    hessians = _NewtonHessians(problem, reuse=sub is not None, hessian=hessian)
+    point, n_iter, converged, history = newton(problem, w, b, tol=tol, max_iter=max_iter,
+                                               hessians=hessians, options=options)
+    return point.w, point.b, n_iter, bool(converged), history
 
 
+class _NewtonHessians:
+    """Where `logreg.newton.newton` gets its Hessians (psi coordinates): formed at the current
+    point, or, with ``reuse``, the last one kept while the gradient's largest component keeps
+    shrinking by ``options.hessian_reuse_shrink`` per step (a chord step, still with a line
+    search); a given ``hessian`` starts as the kept one. ``hessian`` is the last one formed.
+    (Measured: each chord step shrinks the gradient 25- to 40-fold at 1,000,000 x 20, 3- to
+    4-fold at 100,000 x 200; see ``benchmarks/NOTES-engine.md``.)"""
 
+    def __init__(self, problem: _Problem, *, reuse: bool, hessian: Array | None = None):
+        self.problem, self.reuse, self.hessian = problem, reuse, hessian
+        self.kept = None if hessian is None else _factorize_psd(hessian)
+        self.g_prev = np.inf
 
-def _newton_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
-                       *, reuse_hessian: bool, hessian: Array | None = None):
-    """Newton iterations from ``(w, b)``; also returns the last Hessian (psi coordinates) formed.
-
-    With ``reuse_hessian``, a given ``hessian`` (psi coordinates) is used until it stops working.
-    """
-    point = problem.evaluate(w, b)
-    history = [point.f]
-    gtol = problem.gtol(tol)
-    factor = None if hessian is None else _factorize_psd(hessian)
-    g_prev = np.inf
-    options = problem.options
-    level = 2 * options.certified_gap_per_tol * tol
-    for it in range(1, max_iter + 1):
-        g = problem.pull_back(point.grad_w, point.grad_b)
-        g_norm = float(np.max(np.abs(g)))
-        # The gradient test alone scales with N, not with E: with one positive in 1,000,000
-        # rows (E = 14), or nearly separated classes, it passed 1e-8 (relative) above the
-        # minimum. So it must also be certified by the Newton decrement g^T H^-1 g, twice the
-        # predicted remaining decrease of E, with the Hessian at hand (the last one formed).
-        if g_norm <= gtol and factor is not None and float(g @ factor(g)) <= level * max(abs(point.f), 1.0):
-            return point.w, point.b, it - 1, True, history, hessian
-        fresh = factor is None or not reuse_hessian or g_norm > options.hessian_reuse_shrink * g_prev
+    def at(self, point: _Point, g_norm: float):
+        """A solver for the Hessian to use at ``point``, and whether it was formed there."""
+        shrink = self.problem.options.hessian_reuse_shrink
+        fresh = self.kept is None or not self.reuse or g_norm > shrink * self.g_prev
         if fresh:
-            hessian = problem.hessian_psi(point.residual)
-            factor = _factorize_psd(hessian)
-        g_prev = g_norm
-        step_psi = factor(-g)
-        slope = float(g @ step_psi)  # directional derivative, < 0 for a descent direction
-        if not slope < 0:
-            return point.w, point.b, it - 1, False, history, hessian
-        if g_norm <= gtol and -slope <= level * max(abs(point.f), 1.0):
-            return point.w, point.b, it - 1, True, history, hessian  # certified by this Hessian
-        if fresh and -slope <= options.rounding_level * max(abs(point.f), 1.0):
-            # The Newton decrement -slope (twice the predicted decrease of E) is below the
-            # rounding error of E itself: no step can improve E measurably. This is the
-            # optimum to working precision, whatever tol asked for.
-            return point.w, point.b, it - 1, True, history, hessian
-        accepted, _ = problem.line_search(point, step_psi, slope)
-        if accepted is None:  # no step decreases E measurably
-            if not fresh:  # a kept Hessian may have gone stale: retry with a new one
-                factor, g_prev = None, np.inf
-                continue
-            # With an exact Newton direction, only rounding error stops every step from
-            # decreasing E: this is the optimum to working precision.
-            return point.w, point.b, it - 1, bool(g_norm <= 10 * gtol), history, hessian
-        point = accepted
-        history.append(point.f)
-    g = problem.pull_back(point.grad_w, point.grad_b)
-    return point.w, point.b, max_iter, bool(np.max(np.abs(g)) <= gtol), history, hessian
+            self.hessian = self.problem.hessian_psi(point.residual)
+            self.kept = _factorize_psd(self.hessian)
+        self.g_prev = g_norm
+        return self.kept, fresh
+
+    def forget(self) -> None:
+        """Drop the kept Hessian: the next `at` forms one."""
+        self.kept, self.g_prev = None, np.inf
 
 
 @_one_blas_thread

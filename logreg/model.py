@@ -216,7 +216,7 @@ def objective(
         1.386294
     """
     w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
-    a = _activation(w, b, X)
+    a = X @ w + b  # the activations
     return _nll_from_activation(a, y, sw) + _penalty_terms(w, b, l2, penalize_bias)
 
 
@@ -257,7 +257,7 @@ def gradient(
         ([-0.5], 0.0)
     """
     w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
-    r = _residual(_activation(w, b, X), y)
+    r = _residual(X @ w + b, y)
     return _gradient_from_residual(X, r if sw is None else sw * r, w, b, l2, penalize_bias)
 
 
@@ -313,7 +313,7 @@ def hessian(
         [[0.25, 0.25], [0.25, 0.5]]
     """
     w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
-    s = sigmoid_derivative(_activation(w, b, X))  # the diagonal of S
+    s = sigmoid_derivative(X @ w + b)  # the diagonal of S
     if sw is not None:
         s *= sw
     Xt = _with_ones(X)  # X~ = [X 1]: the bias as a last column of ones
