@@ -14,7 +14,7 @@ what is computed:
   `thread_count` allows: the user's limits (threadpoolctl's, ``OMP_NUM_THREADS`` and its kin, the
   CPU affinity, a container's CPU quota) or `logreg.fit`'s ``n_threads``. One thread means no
   pool: the blocks run on the calling thread. BLAS's own thread count is left as the user set it
-  (see `blas_note`).
+  (see `logreg._blas.blas_note`).
 * **Small temporaries.** The element-wise work of a block uses block-sized temporaries; a pass
   allocates only its three results of ``n`` elements, not one per operation, which on a million
   rows would cost more than the arithmetic.
@@ -38,7 +38,8 @@ from typing import Callable, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import ThreadpoolController
+
+from ._blas import _LIBRARIES, single_threaded_blas
 
 Array = NDArray[np.float64]
 T = TypeVar("T")
@@ -246,83 +247,16 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def _after_fork_in_child() -> None:
     """A process forked after a fit inherits the pool object but not its threads: work handed to
-    it would wait forever. The child starts a pool of its own instead, and a fresh count of BLAS
-    limits (`single_threaded_blas`): a fork during another thread's fit copies a count that no
-    thread of the child will bring back to zero, and perhaps a held lock."""
-    global _limit_lock, _limit_users, _limiter, _pool_lock, _pool_executor
+    it would wait forever. The child starts a pool of its own instead (and `logreg._blas` a fresh
+    count of BLAS limits)."""
+    global _pool_lock, _pool_executor
     _pool_lock, _pool_executor = threading.Lock(), None
     _container_limit.cache_clear()
-    _limit_lock, _limit_users, _limiter = threading.Lock(), 0, None
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
-
-# The native thread pools (NumPy's BLAS among them), found once, at import (about 10 ms:
-# threadpoolctl scans the loaded libraries), rather than inside the first fit.
-_LIBRARIES = ThreadpoolController()
-_BLAS = _LIBRARIES.select(user_api="blas")
-
-
-_limit_lock = threading.Lock()
-_limit_users = 0
-_limiter = None
-
-
-def blas_note() -> None:
-    """What `logreg` does with BLAS's threads, and why (documentation only).
-
-    A fit does not hold BLAS to one thread while it runs (it used to, for the whole fit,
-    process-wide). It does so only in short windows around the solvers' dense linear algebra,
-    where it cannot be avoided with NumPy's OpenBLAS.
-
-    * The passes over the data (``X v``, ``r^T X`` per block: every L-BFGS iteration, most of
-      a fit's time) call BLAS's ``gemv`` on blocks of `BLOCK_ELEMENTS` numbers, which OpenBLAS
-      runs on the calling thread: it splits a ``gemv`` over its threads only above a size
-      threshold that blocks of 2 MiB stay below (measured with OpenBLAS 0.3.31: its other
-      threads used no CPU time at all during 20,000 products with a 13,107 x 20 block, and
-      as much as the caller with 131,072 x 20). No limit is needed while they run, and none
-      is set: another thread of the program keeps BLAS's threads meanwhile.
-    * The Hessian (`hessian_terms`: a ``syrk`` per block), its Cholesky factorisation and
-      solves, and the L-BFGS Hessian estimate are split by OpenBLAS over its threads at any
-      size (measured: on a 13,107 x 20 block its other threads used as much CPU time as the
-      caller), and its idle threads then spin for a while. On the pool's threads that
-      oversubscribes the cores; measured at 100,000 x 200 on 2 cores, Newton's fit took 2-4x
-      and L-BFGS's 1.5-3x as long without a limit. OpenBLAS's pthreads build, the one NumPy's
-      wheels ship, has a single, process-wide thread count: its
-      ``openblas_set_num_threads_local`` is not local there (called on one thread, it changed
-      the count every other thread sees: tested). So BLAS is held to one thread
-      (`single_threaded_blas`) while these steps run, and only then: for their duration,
-      another thread's BLAS calls run on one thread too. When BLAS already runs on one
-      thread (``threadpool_limits(1)``, ``OMP_NUM_THREADS=1``), nothing is changed at all.
-    """
-
-
-@contextlib.contextmanager
-def single_threaded_blas():
-    """A context in which BLAS uses one thread, so that it does not compete with the pool's threads.
-
-    `hessian_terms` and the solvers' dense linear algebra use it, and nothing else (see `blas_note`).
-
-    The limit is process-wide, so it is shared: the first context in sets it, the last one out
-    restores BLAS's own setting. (One limit per context, each restoring what it found, left BLAS
-    at one thread for good when fits ran in several threads at once: the last to finish restored
-    another's limit.) When every BLAS already runs on one thread, nothing is changed.
-    """
-    global _limit_users, _limiter
-    with _limit_lock:
-        if _limit_users == 0 and _limiter is None and any(lib.num_threads > 1 for lib in _BLAS.lib_controllers):
-            _limiter = _BLAS.limit(limits=1)
-        _limit_users += 1
-    try:
-        yield
-    finally:
-        with _limit_lock:
-            _limit_users -= 1
-            if _limit_users == 0 and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
 
 
 def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: bool = False) -> list[T]:
@@ -332,7 +266,7 @@ def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: b
 
     Each thread takes one contiguous run of blocks (handing each block to the pool separately
     would cost more than a small block's work). With ``blas_limit``, BLAS is held to one thread
-    while the blocks run (`single_threaded_blas`; only the Hessian asks for it, see `blas_note`).
+    while the blocks run (`single_threaded_blas`; only the Hessian asks for it, see `logreg._blas.blas_note`).
     """
     blocks = [slice(i, min(i + rows, n_rows)) for i in range(0, n_rows, rows)]
     with single_threaded_blas() if blas_limit else contextlib.nullcontext():
@@ -638,7 +572,7 @@ def hessian_terms(X: Array, s: Array) -> Array:
     and with the cache-sized blocks of a pass, 262 rows of 1,000 features, the adding and the
     small products took 320 ms where blocks of 1,000 rows take 176 ms (10,000 x 1,000).
 
-    While its blocks run, BLAS is held to one thread (`blas_note` says why).
+    While its blocks run, BLAS is held to one thread (`logreg._blas.blas_note` says why).
     """
     n, d = X.shape
     root = np.sqrt(s)
@@ -648,7 +582,7 @@ def hessian_terms(X: Array, s: Array) -> Array:
         Z = np.multiply(Xb, root[b][:, None])
         return Z.T @ Z, sb @ Xb, float(np.sum(sb))
 
-    parts = map_row_blocks(work, X, min_rows=d, blas_limit=True)  # see `blas_note`
+    parts = map_row_blocks(work, X, min_rows=d, blas_limit=True)  # see `logreg._blas.blas_note`
     xtx, xts = np.zeros((d, d)), np.zeros(d)
     for part in parts:
         xtx += part[0]

@@ -8,7 +8,7 @@ those come in as arguments:
   with its objective ``f`` (and what the other methods need), ``gradient(point)`` the gradient as
   a vector, ``line_search(point, step, slope)`` the accepted point (or ``None``) and the step
   length, ``gtol(tol)`` the gradient tolerance. `logreg.fit` passes one that works in
-  standardised coordinates and searches along the activations (`logreg.fitting._Problem`).
+  standardised coordinates and searches along the activations (`logreg._coordinates._Problem`).
 * ``hessians``, where the Hessian comes from: ``at(point, g_norm)`` returns a solver
   ``v -> H^{-1} v`` and whether it was formed at this point; ``kept`` is the last solver (or
   ``None``) and ``forget()`` drops it. `logreg.fit` passes one that keeps a Hessian while the
@@ -53,7 +53,8 @@ def newton(problem, w, b, *, tol: float, max_iter: int, hessians, options):
         slope = float(g @ step)  # -(Newton decrement): < 0 for a descent direction
         if not slope < 0:
             return point, it - 1, False, history
-        if certified(g_norm, -slope) or (fresh and -slope <= options.rounding_level * max(abs(point.f), 1.0)):
+        at_rounding = fresh and -slope <= options.rounding_level * max(abs(point.f), 1.0)
+        if certified(g_norm, -slope) or at_rounding:
             return point, it - 1, True, history  # certified, or at working precision
         accepted, _ = problem.line_search(point, step, slope)
         if accepted is None:  # no step decreases E measurably

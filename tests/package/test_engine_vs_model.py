@@ -1,7 +1,7 @@
 """The engine's fused kernels compute what the teaching path (`logreg.model`) states.
 
 `logreg.model` is the plain NumPy formula the book prints; the engine (`logreg._passes` for dense
-``X``, `logreg._sparse` for sparse ``X``, `logreg.fitting._Problem` in standardised coordinates)
+``X``, `logreg._sparse` for sparse ``X``, `logreg._coordinates._Problem` in standardised coordinates)
 rearranges the same arithmetic for speed. Each kernel must give `logreg.model`'s value to
 rounding, with and without sample weights, on one block and on many (the larger shape is split
 over the thread pool).
@@ -15,7 +15,8 @@ import scipy.sparse as sp
 
 import logreg
 from logreg import _passes, _sparse
-from logreg.fitting import _objective, _Problem
+from logreg._coordinates import _Problem
+from logreg.fitting import _objective
 
 # The second shape is large enough for several blocks on the thread pool.
 SHAPES = [(60, 3), (150_000, 10)]

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import logreg
+from logreg import _coordinates, _hessians, _lbfgs
 from logreg._options import DEFAULT_OPTIONS
 
 L2_VALUES = [0.0, 0.1, 3.0]
@@ -554,14 +555,14 @@ def test_the_start_pass_is_made_exactly_when_the_solver_starts_on_all_rows(metho
     y[:2] = [0.0, 1.0]
     X = rng.standard_normal((n, d)) + (2 * y[:, None] - 1)
     full_at_start = []
-    evaluate = fitting._Problem.evaluate
+    evaluate = _coordinates._Problem.evaluate
 
     def spy(problem, w, b):
         if problem.n == n and not full_at_start:  # the first full-data evaluation
-            full_at_start.append(not w.any() and b == fitting._start_bias(problem.y))
+            full_at_start.append(not w.any() and b == _coordinates._start_bias(problem.y))
         return evaluate(problem, w, b)
 
-    monkeypatch.setattr(fitting._Problem, "evaluate", spy)
+    monkeypatch.setattr(_coordinates._Problem, "evaluate", spy)
     logreg.fit(X, y, l2=1.0, method=method)
     assert full_at_start == [fitting._first_pass_is_at_start(method, y, d)]
 
@@ -572,7 +573,7 @@ def test_the_start_conditioning_test_sees_collinearity_on_few_rows():
     from logreg import fitting
 
     def verdict(X, y, l2=1e-3):
-        return fitting._ill_conditioned_at_start(fitting._Problem(X, y, l2, False))
+        return _lbfgs._ill_conditioned_at_start(_coordinates._Problem(X, y, l2, False))
 
     rng = np.random.default_rng(4)
     n = 120_000
@@ -616,22 +617,22 @@ def test_hessian_estimate_reads_a_strided_sample_and_is_close():
     50,000 x 100 (k = 8) it is within about sqrt(D/m) of the exact Hessian in every direction."""
     from logreg import fitting
 
-    assert fitting._hessian_stride(3_000, 31) == 1
-    assert fitting._hessian_stride(50_000, 500) == 8
-    assert fitting._hessian_stride(100_000, 200) == DEFAULT_OPTIONS.subsample_stride
-    assert fitting._hessian_stride(1_000_000, 20) == DEFAULT_OPTIONS.subsample_stride
+    assert _coordinates._hessian_stride(3_000, 31) == 1
+    assert _coordinates._hessian_stride(50_000, 500) == 8
+    assert _coordinates._hessian_stride(100_000, 200) == DEFAULT_OPTIONS.subsample_stride
+    assert _coordinates._hessian_stride(1_000_000, 20) == DEFAULT_OPTIONS.subsample_stride
     rng = np.random.default_rng(6)
     n, d = 50_000, 100
     y = (rng.random(n) < 0.3).astype(float)
     X = rng.standard_normal((n, d)) + 0.4 * (2 * y[:, None] - 1)
-    problem = fitting._Problem(X, y, 1.0, False)
+    problem = _coordinates._Problem(X, y, 1.0, False)
     w, b = 0.05 * rng.standard_normal(d), -0.5
-    estimate = fitting._hessian_estimate(problem, w, b)
+    estimate = _hessians._hessian_estimate(problem, w, b)
     exact = problem.hessian_psi(problem.evaluate(w, b).residual)
     L = np.linalg.cholesky(exact)
     Linv = np.linalg.inv(L)
     eig = np.linalg.eigvalsh(Linv @ estimate @ Linv.T)  # estimate relative to exact
-    k = fitting._hessian_stride(n, d)
+    k = _coordinates._hessian_stride(n, d)
     ratio = np.sqrt((d + 1) / len(range(0, n, k)))
     assert (1 - ratio) ** 2 * 0.8 <= eig.min() and eig.max() <= (1 + ratio) ** 2 * 1.2
 
@@ -645,13 +646,13 @@ def test_lbfgs_tests_the_conditioning_late_when_testing_at_the_start_costs_too_m
     n = 3_000
     X_poly, y = _polynomial_features(n, 10, seed=5)
     X = np.hstack([X_poly, np.random.default_rng(6).standard_normal((n, 290))])
-    problem = fitting._Problem(X, y, 1e-3, False)
-    assert not fitting._start_test_is_cheap(problem)
-    assert fitting._start_test_is_cheap(fitting._Problem(X[:, :40], y, 1e-3, False))
+    problem = _coordinates._Problem(X, y, 1e-3, False)
+    assert not _lbfgs._start_test_is_cheap(problem)
+    assert _lbfgs._start_test_is_cheap(_coordinates._Problem(X[:, :40], y, 1e-3, False))
     started, estimates = [], []
-    monkeypatch.setattr(fitting, "_ill_conditioned_at_start", lambda p: started.append(p) or False)
-    estimate = fitting._hessian_estimate
-    monkeypatch.setattr(fitting, "_hessian_estimate", lambda p, w, b: estimates.append(1) or estimate(p, w, b))
+    monkeypatch.setattr(_lbfgs, "_ill_conditioned_at_start", lambda p: started.append(p) or False)
+    estimate = _hessians._hessian_estimate
+    monkeypatch.setattr(_lbfgs, "_hessian_estimate", lambda p, w, b: estimates.append(1) or estimate(p, w, b))
     lbfgs = logreg.fit(X, y, l2=1e-3, method="lbfgs")  # a ConvergenceWarning would fail this test
     newton = logreg.fit(X, y, l2=1e-3, method="newton")
     assert not started and len(estimates) == 2  # at condition_test_iter, and the certificate
@@ -673,7 +674,7 @@ def test_lbfgs_is_not_fooled_by_a_degenerate_hessian_estimate_on_nearly_separabl
     X = rng.standard_normal((n, d)) + 0.5 * (2 * y[:, None] - 1) * rng.standard_normal(d)
     result = logreg.fit(X, y, l2=1e-5)  # a ConvergenceWarning would fail this test
     assert result.converged
-    problem = fitting._Problem(X, y, 1e-5, False)
+    problem = _coordinates._Problem(X, y, 1e-5, False)
     point = problem.evaluate(result.weights, result.bias)
     g = problem.pull_back(point.grad_w, point.grad_b)
     decrement = float(g @ np.linalg.solve(problem.hessian_psi(point.residual), g))  # exact Hessian

@@ -17,7 +17,7 @@ import dataclasses
 
 from logreg import _sparse
 from logreg._options import DEFAULT_OPTIONS
-from logreg.fitting import _Problem
+from logreg._coordinates import _Problem
 
 
 def _data(n: int, d: int, density: float, seed: int, *, values: str = "exponential"):

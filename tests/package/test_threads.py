@@ -23,6 +23,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import logreg
+from logreg import _blas
 from logreg import _passes as P
 from logreg import fitting
 
@@ -235,7 +236,7 @@ class _Watcher:
 def test_blas_thread_count_is_unchanged_during_and_after_the_passes_of_a_fit(monkeypatch, method):
     """Another thread reads BLAS's thread count at every pass over the data of a fit: it is
     what it was before (the fit used to hold BLAS at one thread for all of its duration).
-    Only the dense linear algebra (`fitting._one_blas_thread`) may hold it, and it restores it."""
+    Only the dense linear algebra (`logreg._blas._one_blas_thread`) may hold it, and it restores it."""
     before = blas_threads()
     if max(before) == 1:
         pytest.skip("BLAS runs on one thread here: nothing to tell apart")
@@ -263,7 +264,7 @@ def test_a_fit_under_a_user_limit_leaves_it_alone():
     with threadpool_limits(1):
         logreg.fit(X, y, l2=1.0, method="newton")
         assert blas_threads() == [1] * len(blas_threads())
-        assert P._limiter is None  # nothing to limit: none was set
+        assert _blas._limiter is None  # nothing to limit: none was set
 
 
 # --- float32: converted block by block, the same result -----------------------------------
