@@ -14,8 +14,8 @@ import threading
 
 from threadpoolctl import ThreadpoolController
 
-# The native thread pools (NumPy's BLAS among them), found once, at import (about 10 ms:
-# threadpoolctl scans the loaded libraries), rather than inside the first fit.
+# The native thread pools (NumPy's BLAS among them), found once, at import, rather than inside
+# the first fit: threadpoolctl scans the loaded libraries.
 _LIBRARIES = ThreadpoolController()
 _BLAS = _LIBRARIES.select(user_api="blas")
 
@@ -34,22 +34,19 @@ def blas_note() -> None:
 
     A fit does not hold BLAS to one thread while it runs (it used to, for the whole fit,
     process-wide). It does so only in short windows around the solvers' dense linear algebra,
-    where it cannot be avoided with NumPy's OpenBLAS.
+    where it cannot be avoided with NumPy's OpenBLAS. (The measurements behind each point are in
+    ``benchmarks/NOTES-engine.md``.)
 
     * The passes over the data (``X v``, ``r^T X`` per block: every L-BFGS iteration, most of
-      a fit's time) call BLAS's ``gemv`` on blocks of `BLOCK_ELEMENTS` numbers, which OpenBLAS
-      runs on the calling thread: it splits a ``gemv`` over its threads only above a size
-      threshold that blocks of 2 MiB stay below (measured with OpenBLAS 0.3.31: its other
-      threads used no CPU time at all during 20,000 products with a 13,107 x 20 block, and
-      as much as the caller with 131,072 x 20). No limit is needed while they run, and none
+      a fit's time) call BLAS's ``gemv`` on blocks of ``_passes.BLOCK_ELEMENTS`` numbers, which
+      OpenBLAS runs on the calling thread: it splits a ``gemv`` over its threads only above a size
+      threshold that blocks of 2 MiB stay below. No limit is needed while they run, and none
       is set: another thread of the program keeps BLAS's threads meanwhile.
-    * The Hessian (`hessian_terms`: a ``syrk`` per block), its Cholesky factorisation and
-      solves, and the L-BFGS Hessian estimate are split by OpenBLAS over its threads at any
-      size (measured: on a 13,107 x 20 block its other threads used as much CPU time as the
-      caller), and its idle threads then spin for a while. On the pool's threads that
-      oversubscribes the cores; measured at 100,000 x 200 on 2 cores, Newton's fit took 2-4x
-      and L-BFGS's 1.5-3x as long without a limit. OpenBLAS's pthreads build, the one NumPy's
-      wheels ship, has a single, process-wide thread count: its
+    * The Hessian (``_passes.hessian_terms``: a ``syrk`` per block), its Cholesky factorisation
+      and solves, and the L-BFGS Hessian estimate are split by OpenBLAS over its threads at any
+      size, and its idle threads then spin for a while: on the pool's threads that
+      oversubscribes the cores and slows a fit several-fold. OpenBLAS's pthreads build, the one
+      NumPy's wheels ship, has a single, process-wide thread count: its
       ``openblas_set_num_threads_local`` is not local there (called on one thread, it changed
       the count every other thread sees: tested). So BLAS is held to one thread
       (`single_threaded_blas`) while these steps run, and only then: for their duration,
@@ -89,15 +86,17 @@ def _one_blas_thread(func):
     their factorisations and solves, the Hessian estimate), and nothing else of a fit.
 
     OpenBLAS splits a ``syrk`` or a Cholesky factorisation over its threads even at these
-    sizes, and its idle threads then spin for a while; measured at 100,000 x 200 on 2 cores,
-    that made Newton's fit 2-4x slower (and L-BFGS's 1.5-3x) than with these steps on one
-    BLAS thread. Its thread count is process-wide, so for the duration of these steps only,
-    another thread's BLAS calls run on one thread too (`_passes.blas_note`).
+    sizes, and its idle threads then spin, slowing a fit several-fold on the pool's threads. Its
+    thread count is process-wide, so for the duration of these steps only, another thread's BLAS
+    calls run on one thread too (`blas_note`; the measurements are in
+    ``benchmarks/NOTES-engine.md``).
     """
+
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
         with single_threaded_blas():
             return func(*args, **kwargs)
+
     return wrapped
 
 

@@ -6,7 +6,9 @@ the subsample for the warm starts. `_Problem` is the ``problem`` every solver ta
 from __future__ import annotations
 
 import math
+import types
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +43,7 @@ def _every(sample_weight: Array | None, k: int) -> Array | None:
     return None if sample_weight is None else sample_weight[::k]
 
 
-def _column_stats(X: Array, sample_weight: Array | None, columns: Array | None = None) -> tuple[Array, Array]:
+def _column_stats(X: Array, sample_weight: Array | None, columns: NDArray[Any] | None = None) -> tuple[Array, Array]:
     """Mean and standard deviation of the columns (weighted when there are weights)."""
     if sample_weight is None or not np.any(sample_weight > 0):
         return column_stats(X, columns)
@@ -58,8 +60,9 @@ MAX_COLUMN_MAGNITUDE, MIN_COLUMN_SCALE = 1e100, 1e-100
 def _check_magnitudes(mean: Array, scale: Array) -> None:
     """Raise ``ValueError`` naming every column whose units `fit` cannot work in exactly."""
     magnitude = np.where(scale > 0, np.maximum(scale, np.abs(mean)), np.abs(mean))
-    bad = np.flatnonzero(~np.isfinite(magnitude) | (magnitude > MAX_COLUMN_MAGNITUDE)
-                         | ((scale > 0) & (scale < MIN_COLUMN_SCALE)))
+    bad = np.flatnonzero(
+        ~np.isfinite(magnitude) | (magnitude > MAX_COLUMN_MAGNITUDE) | ((scale > 0) & (scale < MIN_COLUMN_SCALE))
+    )
     if bad.size:
         shown = ", ".join(f"{j} (spread {scale[j]:.3g}, mean {mean[j]:.3g})" for j in bad[:5])
         more = f" and {bad.size - 5} more" if bad.size > 5 else ""
@@ -67,20 +70,30 @@ def _check_magnitudes(mean: Array, scale: Array) -> None:
             f"column(s) {shown}{more} of X are in units too extreme to fit in double precision: "
             f"each column's spread must lie within [{MIN_COLUMN_SCALE:g}, {MAX_COLUMN_MAGNITUDE:g}] "
             f"and its values below {MAX_COLUMN_MAGNITUDE:g} in magnitude. Rescale the column (for "
-            "example divide it by its standard deviation); that changes only its weight's units.")
+            "example divide it by its standard deviation); that changes only its weight's units."
+        )
 
 
 class _Problem:
     """The objective as a function of the standardised parameter vector ``psi = (phi, beta)``."""
 
-    def __init__(self, X: Array, y: Array, l2: float, penalize_bias: bool,
-                 coordinates: tuple[Array, Array] | None = None, first: Pass | None = None,
-                 sample_weight: Array | None = None, options: SolverOptions = DEFAULT_OPTIONS):
+    def __init__(
+        self,
+        X: Array,
+        y: Array,
+        l2: float,
+        penalize_bias: bool,
+        coordinates: tuple[Array, Array] | None = None,
+        first: Pass | None = None,
+        sample_weight: Array | None = None,
+        options: SolverOptions = DEFAULT_OPTIONS,
+    ):
         self.X, self.y, self.l2, self.penalize_bias = X, y, l2, penalize_bias
         self.options = options
         self.n, self.d = X.shape
         # A scipy.sparse X gets sparse passes (`logreg._sparse`: the same functions, sparse products).
         self.sparse = v._describe_sparse(X) is not None
+        self.passes: types.ModuleType
         if self.sparse:
             from . import _sparse
 
@@ -100,7 +113,7 @@ class _Problem:
         # to be about right to condition the problem. On a large X, every 16th row estimates
         # them well at a sixteenth of the cost (X.std alone would cost a full Newton iteration);
         # the solvers warm-start on the same rows (see `_newton`, `_lbfgs`).
-        self.sample: tuple[Array, Array] | None = None
+        self.sample: tuple[Array, Array, Array | None] | None = None
         if coordinates is not None:  # another problem's (mu, c): same psi coordinates as it
             self.mu, self.c = coordinates
             self.hessian_stride = _hessian_stride(self.n, self.d, options)
@@ -114,24 +127,23 @@ class _Problem:
             k = options.subsample_stride
             self.sample = (X[::k], y[::k], None if sample_weight is None else sample_weight[::k])
             rows = self.sample[0]
-        # A constant column has a scale of exactly 0 (`column_stats`). (A rounding-error "scale"
-        # of 1e-14 for a column of 0.1s once made the problem hopelessly ill-conditioned: BFGS
-        # stopped at the start, and with l2 = 0 Newton and L-BFGS stopped 2e-8 above the minimum.)
+        # A constant column has a scale of exactly 0 (`column_stats`): a rounding-error "scale"
+        # would make the problem hopelessly ill-conditioned (``benchmarks/NOTES-engine.md``).
         row_weights = sample_weight if self.sample is None else self.sample[2]
         mean, scale = _column_stats(rows, row_weights)
         self.hessian_stride = _hessian_stride(self.n, self.d, options)
         # Constant on some rows is not constant: a rare event (an amount that is 0 on all but
         # a few rows) can miss every 16th row, which the warm start and the Hessian estimates
-        # read. Those columns are measured on all rows (a scale of 1 in its place once cost
-        # L-BFGS 100 times the iterations, and a false warning), and the fit then reads all
-        # rows: a subsample that cannot see a column cannot warm-start or certify its weight.
+        # read. Those columns are measured on all rows (a scale of 1 in its place would leave
+        # them badly scaled), and the fit then reads all rows: a subsample that cannot see a
+        # column cannot warm-start or certify its weight.
         if self.sample is not None and np.any(scale == 0):
             cols = np.flatnonzero(scale == 0)
             mean[cols], scale[cols] = _column_stats(X, sample_weight, cols)
             blind = bool(np.any(scale[cols] > 0))
         elif self.hessian_stride > 1:  # the estimates' rows, a subset of those measured
             cols = np.flatnonzero(scale > 0)
-            strided = _column_stats(X[::self.hessian_stride], _every(sample_weight, self.hessian_stride), cols)[1]
+            strided = _column_stats(X[:: self.hessian_stride], _every(sample_weight, self.hessian_stride), cols)[1]
             blind = bool(np.any(strided == 0))
         else:
             blind = False
@@ -154,8 +166,7 @@ class _Problem:
         (`_sparse.column_stats`, O(nnz): no subsample is needed): every weight's curvature is
         then $N p(1 - p)$, the bias's. (The standard deviation alone, as for dense data, leaves
         the penalty's curvature $2\lambda / c_j^2$ to vary by orders of magnitude between rare
-        and common features: measured on 20,000 x 100,000 with one value per column, L-BFGS
-        did not converge in 200 iterations.) The subsample is kept for the warm starts.
+        and common features, and L-BFGS to crawl.) The subsample is kept for the warm starts.
         """
         from ._sparse import column_stats as sparse_column_stats
 
@@ -175,8 +186,9 @@ class _Problem:
         self.hessian_stride = _hessian_stride(self.n, self.d, self.options)
         stride = self.options.subsample_stride if self.sample is not None else self.hessian_stride
         if stride > 1:
-            stored = self.X.getnnz(axis=0) > 0
-            if np.any(stored & (self.X[::stride].getnnz(axis=0) == 0)):
+            X: Any = self.X  # a scipy.sparse matrix here
+            stored = X.getnnz(axis=0) > 0
+            if np.any(stored & (X[::stride].getnnz(axis=0) == 0)):
                 self.sample, self.hessian_stride = None, 1
 
     # --- the change of variables theta = T psi, with theta = (w, b) ----------------------
@@ -252,7 +264,7 @@ class _Problem:
         The activations lie on the line ``a + t * direction``; the gradient is left out (see
         `with_gradient`), since a line search may reject this point too.
         """
-        a = point.a + t * full.direction
+        a = point.a + t * cast(Array, full.direction)
         nll, residual = nll_and_residual(a, self.minus_signs, self.sw)
         w, b = point.w + t * dw, point.b + t * db
         return _Point(w, b, a, nll + _penalty_terms(w, b, self.l2, self.penalize_bias), residual)
@@ -261,24 +273,22 @@ class _Problem:
         """``point`` with its gradient, computed (one read of ``X``) if it is not there yet."""
         if point.grad_w is None:
             xtr, sum_r = self.passes.gradient_terms(self.X, point.residual)
-            point.grad_w, point.grad_b = _penalised_gradient(
-                xtr, sum_r, point.w, point.b, self.l2, self.penalize_bias)
+            point.grad_w, point.grad_b = _penalised_gradient(xtr, sum_r, point.w, point.b, self.l2, self.penalize_bias)
         return point
 
     def _point(self, w: Array, b: float, done: Pass) -> _Point:
         f = done.nll + _penalty_terms(w, b, self.l2, self.penalize_bias)
         point = _Point(w, b, done.a, f, done.residual, done.direction)
-        point.grad_w, point.grad_b = _penalised_gradient(
-            done.xtr, done.sum_r, w, b, self.l2, self.penalize_bias)
+        point.grad_w, point.grad_b = _penalised_gradient(done.xtr, done.sum_r, w, b, self.l2, self.penalize_bias)
         return point
 
     def gradient(self, point: _Point) -> Array:
         """The gradient at ``point`` in psi coordinates (`pull_back` of the gradient in (w, b))."""
-        return self.pull_back(point.grad_w, point.grad_b)
+        return self.pull_back(cast(Array, point.grad_w), point.grad_b)
 
     def value_and_grad_psi(self, psi: Array) -> tuple[float, Array]:
         point = self.evaluate(*self.to_theta(psi))
-        return point.f, self.pull_back(point.grad_w, point.grad_b)
+        return point.f, self.gradient(point)
 
     def subproblem(self, copy: bool = True) -> _Problem | None:
         """The same problem on every ``options.subsample_stride``-th row (large data only), in the same
@@ -293,8 +303,15 @@ class _Problem:
             X_sub, y_sub = (X_sub if self.sparse else np.ascontiguousarray(X_sub)), y_sub.copy()
             sw_sub = None if sw_sub is None else sw_sub.copy()
         total_sub = float(len(y_sub)) if sw_sub is None else float(np.sum(sw_sub))
-        return _Problem(X_sub, y_sub, self.l2 * total_sub / self.total, self.penalize_bias,
-                        coordinates=(self.mu, self.c), sample_weight=sw_sub, options=self.options)
+        return _Problem(
+            X_sub,
+            y_sub,
+            self.l2 * total_sub / self.total,
+            self.penalize_bias,
+            coordinates=(self.mu, self.c),
+            sample_weight=sw_sub,
+            options=self.options,
+        )
 
     def hessian_psi(self, residual: Array, stride: int = 1) -> Array:
         """The Hessian in psi coordinates, given the residuals ``sigma(a) - y`` at the point.
@@ -315,8 +332,9 @@ class _Problem:
         """`hessian_psi` given the weights ``s = sigma'(a)`` (of every ``stride``-th row)."""
         X = self.X[::stride]
         if self.sparse:  # psi coordinates directly (no centre): no under/overflow in X^T S X
-            H = self.passes.hessian_psi(X, s * (self.n / X.shape[0] if stride > 1 else 1.0), self.c,
-                                        self.penalty_vector())
+            H = self.passes.hessian_psi(
+                X, s * (self.n / X.shape[0] if stride > 1 else 1.0), self.c, self.penalty_vector()
+            )
             return H
         H = self.passes.hessian_terms(X, s)
         if stride > 1:

@@ -40,8 +40,8 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False
     r"""The Hessian at ``(w, b)`` in psi coordinates, from every k-th row (`_hessian_stride`):
     exact on small data, otherwise an unbiased estimate, scaled up by the fraction of rows read.
 
-    Forming the Hessian costs about $D/4$ passes over the rows it reads; on all of 50,000 x 500
-    that was 0.42 s, more than the rest of the fit. From $m$ rows, the estimate is the exact
+    Forming the Hessian costs about $D/4$ passes over the rows it reads: on all rows, more than
+    the rest of an L-BFGS fit. From $m$ rows, the estimate is the exact
     Hessian up to factors of about $(1 \pm \sqrt{D/m})^2$ in every direction, 0.25 to 2.25 at
     4 rows per parameter (the fewest it reads; below 1,250 features the 5,000-row minimum gives
     more): ample for a certificate whose level is $10^{-5}$ times the tolerance, and for a
@@ -52,8 +52,9 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False
     `_factorize_psd` turns into a conjugate-gradient solver.
     """
     k = problem.hessian_stride
-    _, residual = nll_and_residual(activations(problem.X[::k], w, b), problem.minus_signs[::k],
-                                   None if problem.sw is None else problem.sw[::k])
+    _, residual = nll_and_residual(
+        activations(problem.X[::k], w, b), problem.minus_signs[::k], None if problem.sw is None else problem.sw[::k]
+    )
     if problem.sparse and not dense and not problem.passes.dense_hessian_ok(problem.X, problem.options):
         # Too many features for a dense matrix: the same estimate as an operator (`_sparse`).
         q = np.abs(residual)
@@ -64,8 +65,9 @@ def _hessian_estimate(problem: _Problem, w: Array, b: float, dense: bool = False
             q = np.divide(q, sw, out=np.zeros_like(q), where=sw > 0)
             weights = sw * q * (1.0 - q)
         X = problem.X[::k]
-        return problem.passes.HessianOperator(X, weights, problem.penalty_vector(), problem.c,
-                                              scale=problem.n / X.shape[0], options=problem.options)
+        return problem.passes.HessianOperator(
+            X, weights, problem.penalty_vector(), problem.c, scale=problem.n / X.shape[0], options=problem.options
+        )
     return problem.hessian_psi(residual, stride=k)
 
 

@@ -5,6 +5,7 @@ on a subsample."""
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ def lbfgs(problem: _Problem, tol: float, max_iter: int):
     `_newton`), and keep the curvature it learnt, scaled up to the full data; but only when the
     subsample has at least ``options.warm_start_rows_per_parameter`` rows per parameter. The subsample's
     optimum is off by a relative error of about $\sqrt{D/\text{rows}}$; with fewer rows it
-    saves no full iteration (measured at 100,000 x 200: eight full steps either way).
+    saves no full iteration.
     """
     w, b = problem.start()
     sub = problem.subproblem(copy=False)
@@ -57,20 +58,36 @@ def lbfgs(problem: _Problem, tol: float, max_iter: int):
         # the one near the optimum, where on nearly separable data most sigma' are tiny.
         test_at = options.condition_test_iter
     else:
-        sub = problem.subproblem()  # a contiguous copy: the warm start reads it many times
+        sub = cast(_Problem, problem.subproblem())  # a contiguous copy: the warm start reads it many times
         # The warm start also tells whether the problem is ill-conditioned: if it does not
         # converge within a few dozen cheap iterations, the full run is preconditioned.
         w, b, _, sub_converged, _, pairs = _lbfgs_iterations(
-            sub, w, b, options.warm_start_tol, min(max_iter, options.warm_start_max_iter), pairs=pairs,
-            preconditioner=None, certify=False)
+            sub,
+            w,
+            b,
+            options.warm_start_tol,
+            min(max_iter, options.warm_start_max_iter),
+            pairs=pairs,
+            preconditioner=None,
+            certify=False,
+        )
         scale = problem.total / sub.total  # curvature grows with the number of rows
         pairs = [(s_vec, y_vec * scale, rho / scale) for s_vec, y_vec, rho in pairs]
         if not sub_converged:
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
             pairs = []
-    return _lbfgs_iterations(problem, w, b, tol, max_iter, pairs=pairs,
-                             preconditioner=preconditioner, certify=True, condition_test_at=test_at,
-                             refresh_every=_refresh_interval(problem))[:5]
+    return _lbfgs_iterations(
+        problem,
+        w,
+        b,
+        tol,
+        max_iter,
+        pairs=pairs,
+        preconditioner=preconditioner,
+        certify=True,
+        condition_test_at=test_at,
+        refresh_every=_refresh_interval(problem),
+    )[:5]
 
 
 def _refresh_interval(problem: _Problem) -> int:
@@ -83,9 +100,19 @@ def _refresh_interval(problem: _Problem) -> int:
     return max(problem.options.condition_test_iter, math.ceil(2 * passes))
 
 
-def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_iter: int,
-                      *, pairs: list[tuple[Array, Array, float]], preconditioner, certify: bool,
-                      condition_test_at: int | None = None, refresh_every: int | None = None):
+def _lbfgs_iterations(
+    problem: _Problem,
+    w: Array,
+    b: float,
+    tol: float,
+    max_iter: int,
+    *,
+    pairs: list[tuple[Array, Array, float]],
+    preconditioner,
+    certify: bool,
+    condition_test_at: int | None = None,
+    refresh_every: int | None = None,
+):
     """L-BFGS iterations from ``(w, b)`` with the given (s, y, 1/s^T y) pairs, oldest first, and
     optionally a ``preconditioner`` (a solver for a Hessian estimate); also returns the pairs it
     ends with. At iteration ``condition_test_at``, if there is no preconditioner yet, the Hessian
@@ -94,7 +121,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
     many iterations until the fit converges (the curvature near the optimum can differ from the
     curvature where the estimate was made by orders of magnitude on nearly separable data)."""
     point = problem.evaluate(w, b)
-    g = problem.pull_back(point.grad_w, point.grad_b)
+    g = problem.gradient(point)
     history = [point.f]
     gtol = problem.gtol(tol)
     pairs = list(pairs)
@@ -120,8 +147,7 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
             certificate_solver = _factorize_psd(estimate)
             estimate_at = point
             # An operator's solver (sparse data, many features) runs conjugate gradients: as a
-            # preconditioner it would cost ~20 passes per iteration (measured at 20,000 x 2,000,
-            # 0.5 %: 0.46 s, 21 solves, against ~0.1 s without), so it certifies only.
+            # preconditioner it would cost ~20 passes per iteration, so it certifies only.
             if precondition_from_certificate and isinstance(estimate, np.ndarray):
                 if preconditioner is None:
                     pairs.clear()  # the estimate is the better starting matrix from now on
@@ -165,20 +191,19 @@ def _lbfgs_iterations(problem: _Problem, w: Array, b: float, tol: float, max_ite
                 pairs.clear()
                 continue
             if preconditioner is not None:
-                # A Hessian estimated far from the optimum can be nearly singular: with every
-                # point classified confidently, the bias's curvature sum(sigma') was 1e-31
-                # where the penalised weights' was 2e-4, and its steps 1e26 long. Go on
-                # without it; the next candidate gets a fresh estimate for its certificate.
+                # A Hessian estimated far from the optimum can be nearly singular (every point
+                # classified confidently: the bias's curvature vanishes). Go on without it; the
+                # next candidate gets a fresh estimate for its certificate.
                 preconditioner, estimate_at, precondition_from_certificate = None, None, False
                 continue
             # Rounding error stops every step: done, if the gradient and the certificate agree.
             return point.w, point.b, it - 1, bool(g_norm <= 10 * gtol and certified(level)), history, pairs
-        g_new = problem.pull_back(trial.grad_w, trial.grad_b)
+        g_new = problem.gradient(trial)
         s_vec, y_vec = t * step_psi, g_new - g
         curvature = float(s_vec @ y_vec)
         if curvature > np.finfo(float).eps * float(np.linalg.norm(s_vec) * np.linalg.norm(y_vec)):
             pairs.append((s_vec, y_vec, 1.0 / curvature))
-            del pairs[:-options.lbfgs_memory]
+            del pairs[: -options.lbfgs_memory]
         point, g = trial, g_new
         history.append(point.f)
     g_norm = float(np.max(np.abs(g)))
@@ -204,9 +229,8 @@ def _ill_conditioned_at_start(problem: _Problem) -> bool:
     There every $\sigma'(a_n)$ is $p(1 - p)$, $p$ the class balance, so the Hessian is
     $p(1 - p)\,\tilde X^\top \tilde X$ plus the penalty, and every $k$-th row estimates it, with
     $k$ chosen for about ``options.condition_test_rows_per_parameter`` rows per parameter: a column that is
-    nearly a combination of others is nearly one on any rows. (Measured on the benchmark's
-    100,000 x 200 data: a ratio of 1.26 from the 1,613 rows it reads, 1.04 from 6,250; the
-    threshold is 10.) Reading all rows would cost a Newton iteration's Hessian.
+    nearly a combination of others is nearly one on any rows. Reading all rows would cost a
+    Newton iteration's Hessian.
     """
     options = problem.options
     stride = max(1, problem.n // (options.condition_test_rows_per_parameter * (problem.d + 1)))
@@ -237,7 +261,7 @@ def _two_loop(g: Array, pairs: list[tuple[Array, Array, float]], preconditioner,
         q *= 1.0 / (rho * float(y_vec @ y_vec))
     else:
         q *= first_scale
-    for (s_vec, y_vec, rho), alpha in zip(pairs, reversed(alphas)):
+    for (s_vec, y_vec, rho), alpha in zip(pairs, reversed(alphas), strict=True):
         beta = rho * float(y_vec @ q)
         q += (alpha - beta) * s_vec
     return q

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SolverOptions", "DEFAULT_OPTIONS"]
+__all__ = ["DEFAULT_OPTIONS", "SolverOptions"]
 
 
 @dataclass(frozen=True)
@@ -104,23 +104,46 @@ class SolverOptions:
     separation_subset_per_parameter: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("warm_start_min_samples", "subsample_stride", "warm_start_rows_per_parameter",
-                     "warm_start_max_iter", "lbfgs_memory", "condition_test_rows_per_parameter",
-                     "condition_test_iter", "hessian_rows_per_parameter", "hessian_min_rows",
-                     "dense_hessian_max_features", "cg_max_iter", "separation_subset_min",
-                     "separation_subset_per_parameter"):
+        for name in (
+            "warm_start_min_samples",
+            "subsample_stride",
+            "warm_start_rows_per_parameter",
+            "warm_start_max_iter",
+            "lbfgs_memory",
+            "condition_test_rows_per_parameter",
+            "condition_test_iter",
+            "hessian_rows_per_parameter",
+            "hessian_min_rows",
+            "dense_hessian_max_features",
+            "cg_max_iter",
+            "separation_subset_min",
+            "separation_subset_per_parameter",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"SolverOptions.{name} must be a positive integer, got {value!r}")
         stride = self.subsample_stride
         if stride & (stride - 1):
             raise ValueError(f"SolverOptions.subsample_stride must be a power of two, got {stride!r}")
-        for name in ("warm_start_tol", "certified_gap_per_tol", "rounding_level", "hessian_reuse_shrink",
-                     "armijo", "min_step", "well_conditioned", "condition_test_max_passes",
-                     "dense_hessian_max_passes", "cg_rtol", "cg_decrement_rtol"):
+        for name in (
+            "warm_start_tol",
+            "certified_gap_per_tol",
+            "rounding_level",
+            "hessian_reuse_shrink",
+            "armijo",
+            "min_step",
+            "well_conditioned",
+            "condition_test_max_passes",
+            "dense_hessian_max_passes",
+            "cg_rtol",
+            "cg_decrement_rtol",
+        ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-                    or not value >= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.floating, np.integer))
+                or not value >= 0
+            ):
                 raise ValueError(f"SolverOptions.{name} must be a non-negative number, got {value!r}")
 
 

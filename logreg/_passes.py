@@ -32,9 +32,10 @@ import math
 import numbers
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,8 +70,14 @@ def block_rows(n_features: int) -> int:
 #: The environment variables that limit the threads of a numerical library (OpenMP, OpenBLAS,
 #: MKL, BLIS, Apple's Accelerate, numexpr); joblib's worker processes set them, so a fit inside a
 #: ``GridSearchCV(n_jobs=...)`` worker takes its share of the machine and no more.
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def check_n_threads(n_threads: object) -> int | None:
@@ -78,11 +85,15 @@ def check_n_threads(n_threads: object) -> int | None:
     if n_threads is None:
         return None
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"n_threads must be None (follow the limits the environment sets) or a positive "
-                        f"integer, got {type(n_threads).__name__} {n_threads!r}")
+        raise TypeError(
+            f"n_threads must be None (follow the limits the environment sets) or a positive "
+            f"integer, got {type(n_threads).__name__} {n_threads!r}"
+        )
     if int(n_threads) < 1:
-        raise ValueError(f"n_threads must be None (follow the limits the environment sets) or a positive "
-                         f"integer, got {n_threads!r}; for 'all the cores allowed' pass None")
+        raise ValueError(
+            f"n_threads must be None (follow the limits the environment sets) or a positive "
+            f"integer, got {n_threads!r}; for 'all the cores allowed' pass None"
+        )
     return int(n_threads)
 
 
@@ -114,7 +125,9 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def cgroup_cpu_limit(root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: str | os.PathLike = "/proc/self/cgroup") -> int | None:
+def cgroup_cpu_limit(
+    root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: str | os.PathLike = "/proc/self/cgroup"
+) -> int | None:
     """The container's CPU quota, rounded up to whole CPUs, or ``None`` if there is none.
 
     cgroup v2: ``cpu.max`` holds ``"<quota> <period>"`` or ``"max <period>"``; cgroup v1:
@@ -149,10 +162,8 @@ def cgroup_cpu_limit(root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: st
             if text:
                 fields = text.split()
                 if len(fields) == 2 and fields[0] != "max":
-                    try:
+                    with contextlib.suppress(ValueError, ZeroDivisionError):
                         quotas.append(int(fields[0]) / int(fields[1]))
-                    except (ValueError, ZeroDivisionError):
-                        pass
     for controllers, rel in v1 or [("cpu", "")]:
         for mount in {root / controllers, root / "cpu", root / "cpu,cpuacct", root / "cpuacct,cpu"}:
             for directory in with_parents(mount, rel):
@@ -258,7 +269,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-
 def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: bool = False) -> list[T]:
     """``[func(block) for block in blocks]`` over blocks of ``rows`` rows, in order, on
     `current_threads` threads: the calling thread takes the first run of blocks, the pool's
@@ -294,8 +304,13 @@ def _map_blocks(func: Callable[[slice], T], blocks: list[slice]) -> list[T]:
     return [result for run in results for result in run]
 
 
-def map_row_blocks(func: Callable[[slice], T], X: Array, threading_min: int = THREADING_MIN_ELEMENTS,
-                   min_rows: int = 0, blas_limit: bool = False) -> list[T]:
+def map_row_blocks(
+    func: Callable[[slice], T],
+    X: Array,
+    threading_min: int = THREADING_MIN_ELEMENTS,
+    min_rows: int = 0,
+    blas_limit: bool = False,
+) -> list[T]:
     """`map_blocks` over the rows of ``X``, in blocks of `block_rows` rows (at least ``min_rows``);
     one call on the calling thread when ``X`` has fewer than ``threading_min`` elements."""
     n, d = X.shape
@@ -397,8 +412,11 @@ def _weighted_loss_and_residual(a: Array, minus_signs: Array, residual: Array, w
 def nll_and_residual(a: Array, minus_signs: Array, weights: Array | None = None) -> tuple[float, Array]:
     """`loss_and_residual` over all of ``a``, on all cores: the loss and the residuals."""
     residual = np.empty_like(a)
-    parts = map_blocks(lambda b: loss_and_residual(a[b], minus_signs[b], residual[b],
-                                                   None if weights is None else weights[b]), a.size, VECTOR_BLOCK)
+    parts = map_blocks(
+        lambda b: loss_and_residual(a[b], minus_signs[b], residual[b], None if weights is None else weights[b]),
+        a.size,
+        VECTOR_BLOCK,
+    )
     return math.fsum(parts), residual
 
 
@@ -411,15 +429,16 @@ class Pass:
     along it without touching ``X``).
     """
 
-    __slots__ = ("a", "direction", "nll", "residual", "xtr", "sum_r")
+    __slots__ = ("a", "direction", "nll", "residual", "sum_r", "xtr")
 
     def __init__(self, a, direction, nll, residual, xtr, sum_r):
         self.a, self.direction, self.nll = a, direction, nll
         self.residual, self.xtr, self.sum_r = residual, xtr, sum_r
 
 
-def step_pass(X: Array, minus_signs: Array, v: Array, c: float, base: Array | None = None,
-              weights: Array | None = None) -> Pass:
+def step_pass(
+    X: Array, minus_signs: Array, v: Array, c: float, base: Array | None = None, weights: Array | None = None
+) -> Pass:
     """Move the activations to ``base + X v + c`` (or ``X v + c``) and evaluate there, in one read of X
     (with sample ``weights``, the weighted loss and residuals: see `loss_and_residual`).
 
@@ -455,6 +474,7 @@ def first_pass(X: Array, residual: Array) -> tuple[Array, bool]:
     So a fit's first gradient comes with the check that ``X`` is finite, for little more than
     the cost of the check alone.
     """
+
     def work(b: slice) -> tuple[bool, Array]:
         Xb = as_float64(X[b])
         with np.errstate(over="ignore", invalid="ignore"):
@@ -566,15 +586,14 @@ def hessian_terms(X: Array, s: Array) -> Array:
 
     Per block of rows, ``Z = sqrt(s) * X_b`` turns ``X_b^T diag(s) X_b`` into ``Z^T Z``, a product
     of an array with its own transpose, for which BLAS (``syrk``) computes one triangle: half the
-    work of a general product. (Measured: blocks on the pool beat one BLAS call with BLAS's own
-    threads on these tall, narrow blocks, whose small output BLAS does not split well.) A block
-    has at least ``D`` rows: its product costs (rows) x D^2 and adding up its D x D result D^2,
-    and with the cache-sized blocks of a pass, 262 rows of 1,000 features, the adding and the
-    small products took 320 ms where blocks of 1,000 rows take 176 ms (10,000 x 1,000).
+    work of a general product. Blocks on the pool beat one BLAS call with BLAS's own threads on
+    these tall, narrow blocks, whose small output BLAS does not split well. A block has at least
+    ``D`` rows: its product costs (rows) x D^2 and adding up its D x D result D^2, so fewer rows
+    would spend more on the adding than on the products (``benchmarks/NOTES-engine.md``).
 
     While its blocks run, BLAS is held to one thread (`logreg._blas.blas_note` says why).
     """
-    n, d = X.shape
+    _, d = X.shape
     root = np.sqrt(s)
 
     def work(b: slice) -> tuple[Array, Array, float]:

@@ -83,8 +83,13 @@ def _is_separable_sparse(X, signs: Array, linprog) -> bool:
     _, scale = sparse_column_stats(X)
     Xs = sp.csr_matrix(X @ sp.diags(1.0 / np.where(scale > 0, scale, 1.0)))
     margins = sp.csr_matrix(sp.diags(signs) @ sp.hstack([Xs, sp.csr_matrix(np.ones((X.shape[0], 1)))]))
-    res = linprog(c=-np.asarray(margins.sum(axis=0)).ravel(), A_ub=-margins, b_ub=np.zeros(X.shape[0]),
-                  bounds=[(-1.0, 1.0)] * margins.shape[1], method="highs")
+    res = linprog(
+        c=-np.asarray(margins.sum(axis=0)).ravel(),
+        A_ub=-margins,
+        b_ub=np.zeros(X.shape[0]),
+        bounds=[(-1.0, 1.0)] * margins.shape[1],
+        method="highs",
+    )
     if res.status != 0:  # pragma: no cover - HiGHS solves this bounded, feasible LP
         raise RuntimeError(f"separability check failed: {res.message}")
     row_scale = float(np.sum(abs(margins).max(axis=1).toarray()))

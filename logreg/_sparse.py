@@ -52,19 +52,23 @@ def check_sparse_X(X, name: str = "X", *, finite: bool = True) -> sp.csr_matrix 
     """
     fmt = X.format
     if X.ndim != 2:  # sparse arrays can be 1-D
-        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got a {X.ndim}-D "
-                         f"scipy.sparse {type(X).__name__} with shape {X.shape}")
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features), got a {X.ndim}-D "
+            f"scipy.sparse {type(X).__name__} with shape {X.shape}"
+        )
     dtype = X.dtype
     if np.issubdtype(dtype, np.complexfloating):
         raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of complex values")
-    if dtype == object or not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
+    if dtype.kind == "O" or not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
         raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of dtype {dtype}")
     if fmt not in NATIVE_FORMATS:
         try:
             X = X.tocsr()  # a new matrix: COO, BSR, DIA, LIL and DOK all convert
         except Exception as exc:  # pragma: no cover - every scipy format converts
-            raise TypeError(f"{name} is a scipy.sparse {type(X).__name__} ({fmt}), which could not be "
-                            f"converted to CSR ({exc}); pass {name}.tocsr()") from None
+            raise TypeError(
+                f"{name} is a scipy.sparse {type(X).__name__} ({fmt}), which could not be "
+                f"converted to CSR ({exc}); pass {name}.tocsr()"
+            ) from None
         copied = True
     else:
         copied = False
@@ -97,7 +101,7 @@ def check_finite(X, name: str = "X") -> None:
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")
 
 
-def _columns_of_entries(X) -> tuple[Array, Array | None]:
+def _columns_of_entries(X) -> tuple[NDArray[np.intp], NDArray[np.intp] | None]:
     """For each stored value of ``X`` (in storage order): its column, and its row (``None`` for
     CSR, where only the columns are needed unless rows carry weights; see `_rows_of_entries`)."""
     if X.format == "csr":
@@ -105,7 +109,7 @@ def _columns_of_entries(X) -> tuple[Array, Array | None]:
     return np.repeat(np.arange(X.shape[1]), np.diff(X.indptr)), X.indices
 
 
-def _rows_of_entries(X) -> Array:
+def _rows_of_entries(X) -> NDArray[np.intp]:
     if X.format == "csr":
         return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     return X.indices
@@ -154,7 +158,7 @@ def column_stats(X, weights: Array | None = None) -> tuple[Array, Array]:
     if entry_w is not None:
         dev *= entry_w
     # (np.bincount of no values is an integer array: the sum below makes a float one.)
-    squares = np.bincount(cols, weights=dev, minlength=d) + np.maximum(mass - col_mass, 0.0) * mean_scaled ** 2
+    squares = np.bincount(cols, weights=dev, minlength=d) + np.maximum(mass - col_mass, 0.0) * mean_scaled**2
     std = unit * np.sqrt(np.maximum(squares, 0.0) / mass)
     # A column equal to one value on every (counted) row has an exact scale of 0.
     full = col_mass >= mass
@@ -168,8 +172,9 @@ def column_stats(X, weights: Array | None = None) -> tuple[Array, Array]:
     return mean_scaled * unit, std
 
 
-def step_pass(X, minus_signs: Array, v: Array, c: float, base: Array | None = None,
-              weights: Array | None = None) -> Pass:
+def step_pass(
+    X, minus_signs: Array, v: Array, c: float, base: Array | None = None, weights: Array | None = None
+) -> Pass:
     """`logreg._passes.step_pass` for a sparse ``X``: two sparse products, ``X v`` and ``X^T r``."""
     direction = X @ v
     direction += c
@@ -223,12 +228,14 @@ def refuse_dense_hessian(method: str, X, options: SolverOptions = DEFAULT_OPTION
     (``options.dense_hessian_max_features``)."""
     d = X.shape[1]
     if d > options.dense_hessian_max_features:
+        what = "the Hessian" if method == "newton" else "the inverse-Hessian approximation"
         raise ValueError(
-            f"method={method!r} needs a dense (D+1) x (D+1) matrix ({'the Hessian' if method == 'newton' else 'the inverse-Hessian approximation'}), "
+            f"method={method!r} needs a dense (D+1) x (D+1) matrix ({what}), "
             f"and this sparse X has D = {d:,} features: {hessian_bytes(d) / 1e9:.2g} GB and "
             f"~{(d + 1) ** 3 / 3:.1e} operations per factorisation. Use method='lbfgs', which "
             f"works on sparse X with any number of features (sparse input allows {method!r} up to "
-            f"{options.dense_hessian_max_features:,} features)")
+            f"{options.dense_hessian_max_features:,} features)"
+        )
 
 
 def scale_columns(X, factors: Array):
@@ -262,12 +269,13 @@ class HessianOperator:
     relative residual of ``options.cg_rtol``, or until the Newton decrement $g^\top x_k$ it builds
     up (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
     ``options.cg_decrement_rtol`` of itself in a step. The certificate needs that decrement to a few
-    per cent, not $H^{-1} g$ to many digits: measured at 20,000 x 2,000 (0.5 %), the residual
-    test alone took ~200 Hessian-vector products per certificate.
+    per cent, not $H^{-1} g$ to many digits, which the residual test alone would spend many
+    times the products on (``benchmarks/NOTES-engine.md``).
     """
 
-    def __init__(self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0,
-                 options: SolverOptions = DEFAULT_OPTIONS):
+    def __init__(
+        self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0, options: SolverOptions = DEFAULT_OPTIONS
+    ):
         d = X.shape[1]
         self.options = options
         self.Xc = scale_columns(X, 1.0 / c)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -39,7 +39,7 @@ from .model import _nll_from_activation, _penalty_terms, _sigmoid
 from .newton import newton
 from .warnings import ConvergenceWarning, SeparationWarning
 
-__all__ = ["fit", "FitResult", "METHODS", "is_separable", "predict_proba", "predict", "gradient_descent"]
+__all__ = ["METHODS", "FitResult", "fit", "gradient_descent", "is_separable", "predict", "predict_proba"]
 
 Array = NDArray[np.float64]
 Method = Literal["newton", "bfgs", "lbfgs"]
@@ -88,7 +88,7 @@ class FitResult:
     training_data: tuple[Array, Array] | None = field(default=None, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def covariance(self, kind: str = "laplace") -> Array:
+    def covariance(self, kind: Literal["laplace", "sandwich"] = "laplace") -> Array:
         r"""$H^{-1}$ at the fit, shape ``(D + 1, D + 1)``, bias last (`logreg.inference.covariance`).
 
         Examples:
@@ -129,8 +129,13 @@ class FitResult:
 
         return inference.summary(self, feature_names=feature_names, level=level)
 
-    def predictive_proba(self, X: ArrayLike, method: str = "probit", n_draws: int = 10_000,
-                         seed: int | None = 0) -> Array:
+    def predictive_proba(
+        self,
+        X: ArrayLike,
+        method: Literal["probit", "monte-carlo"] = "probit",
+        n_draws: int = 10_000,
+        seed: int | None = 0,
+    ) -> Array:
         r"""$p(y{=}1 \mid x)$ averaged over the Laplace posterior (`logreg.inference.predictive_proba`)."""
         from . import inference
 
@@ -143,10 +148,12 @@ class FitResult:
         if not isinstance(other, FitResult):
             return NotImplemented
         return all(
-            np.array_equal(np.asarray(getattr(self, f.name)), np.asarray(getattr(other, f.name)),
-                           equal_nan=True)
-            if f.name in ("weights", "history") else _same(getattr(self, f.name), getattr(other, f.name))
-            for f in fields(self) if f.compare)
+            np.array_equal(np.asarray(getattr(self, f.name)), np.asarray(getattr(other, f.name)), equal_nan=True)
+            if f.name in ("weights", "history")
+            else _same(getattr(self, f.name), getattr(other, f.name))
+            for f in fields(self)
+            if f.compare
+        )
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, and holds an array: unhashable
 
@@ -154,9 +161,7 @@ class FitResult:
         r"""The activation $a = Xw + b$ for new data ``X`` of shape ``(n, n_features)``."""
         Xa = v.check_X(X, n_features=self.weights.shape[0], sparse=True)
         if Xa.shape[1] != self.weights.shape[0]:
-            raise ValueError(
-                f"X has {Xa.shape[1]} features but the model was fitted with {self.weights.shape[0]}"
-            )
+            raise ValueError(f"X has {Xa.shape[1]} features but the model was fitted with {self.weights.shape[0]}")
         return _activation(Xa, self.weights, self.bias)
 
     def predict_proba(self, X: ArrayLike) -> Array:
@@ -199,21 +204,25 @@ def _activation(X: Array, w: Array, b: float) -> Array:
                 row = int(np.flatnonzero(bad)[np.flatnonzero(~np.isfinite(scaled))[0]])
                 raise ValueError(
                     f"the activation X @ weights + bias of row {row} cannot be computed in floating "
-                    "point: it overflows even with the weights rescaled")
+                    "point: it overflows even with the weights rescaled"
+                )
             a[bad] = scaled * scale  # +-inf where it overflows, which the sigmoid maps to 0 or 1
     return a
 
 
-def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool,
-               sample_weight: Array | None = None) -> float:
+def _objective(
+    w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool, sample_weight: Array | None = None
+) -> float:
     """`logreg.objective` on checked arrays, as `fit` reports it: on a large dense ``X`` in blocks
     of rows on the thread pool (`_passes.map_row_blocks`), summed with ``fsum`` in block order, so
     the value is the same on any number of cores (tested against `logreg.objective`)."""
     sw = sample_weight
     if v._describe_sparse(X) is not None:  # a sparse X: one sparse product
         return _nll_from_activation(_model_activation(w, b, X), y, sw) + _penalty_terms(w, b, l2, penalize_bias)
-    parts = _passes.map_row_blocks(lambda rows: _nll_from_activation(
-        _model_activation(w, b, X[rows]), y[rows], None if sw is None else sw[rows]), X)
+    parts = _passes.map_row_blocks(
+        lambda rows: _nll_from_activation(_model_activation(w, b, X[rows]), y[rows], None if sw is None else sw[rows]),
+        X,
+    )
     return math.fsum(parts) + _penalty_terms(w, b, l2, penalize_bias)
 
 
@@ -259,10 +268,9 @@ def predict(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
     return (predict_proba(weights, bias, X) > 0.5).astype(np.float64)
 
 
-
-
-def _first_pass_is_at_start(method: str, y: Array, n_features: int, sample_weight: Array | None = None,
-                            options: SolverOptions = DEFAULT_OPTIONS) -> bool:
+def _first_pass_is_at_start(
+    method: str, y: Array, n_features: int, sample_weight: Array | None = None, options: SolverOptions = DEFAULT_OPTIONS
+) -> bool:
     """Whether ``method``'s first pass over all of ``X`` is at `_Problem.start`: yes unless it
     warm-starts on the subsample (`_newton`, `_lbfgs`; tested against them)."""
     if method == "bfgs" or y.shape[0] < options.warm_start_min_samples:
@@ -273,7 +281,6 @@ def _first_pass_is_at_start(method: str, y: Array, n_features: int, sample_weigh
     if not 0.0 < sample_rate < 1.0:  # no subproblem (`_Problem.subproblem`)
         return True
     return method == "lbfgs" and sample.shape[0] < options.warm_start_rows_per_parameter * (n_features + 1)
-
 
 
 def fit(
@@ -429,6 +436,8 @@ def fit(
         raise ValueError(f"y holds only one class (all {int(ya[0])}); both 0 and 1 must appear")
     start = None
     if init is not None:
+        w0: ArrayLike
+        b0: float
         if isinstance(init, FitResult):
             w0, b0 = init.weights, init.bias
         elif isinstance(init, tuple) and len(init) == 2:
@@ -440,16 +449,27 @@ def fit(
     if sw is not None:
         for label in (0.0, 1.0):
             if not np.any(sw[ya == label] > 0):
-                raise ValueError(f"every row of class {int(label)} has sample_weight 0, so y holds "
-                                 "only one class where it counts; both classes need a positive weight")
+                raise ValueError(
+                    f"every row of class {int(label)} has sample_weight 0, so y holds "
+                    "only one class where it counts; both classes need a positive weight"
+                )
     with using_threads(threads):
-        return _fit(Xa, ya, l2, penalize_bias, method, tol, max_iter, start, sw, bool(check_separation),
-                    options)
+        return _fit(Xa, ya, l2, penalize_bias, method, tol, max_iter, start, sw, bool(check_separation), options)
 
 
-def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol: float, max_iter: int,
-         start: tuple[Array, float] | None, sw: Array | None, check_separation: bool,
-         options: SolverOptions) -> FitResult:
+def _fit(
+    Xa: Array,
+    ya: Array,
+    l2: float,
+    penalize_bias: bool,
+    method: str,
+    tol: float,
+    max_iter: int,
+    start: tuple[Array, float] | None,
+    sw: Array | None,
+    check_separation: bool,
+    options: SolverOptions,
+) -> FitResult:
     """`fit` on checked arguments, inside its `using_threads` context."""
     if _first_pass_is_at_start(method, ya, Xa.shape[1], sw, options):
         first = _start_pass(Xa, ya, sw)  # checks that X is finite too
@@ -486,9 +506,11 @@ def _fit(Xa: Array, ya: Array, l2: float, penalize_bias: bool, method: str, tol:
         if n_iter >= max_iter:
             why = f"did not converge within max_iter={max_iter} iterations; raise max_iter"
         else:
-            why = (f"stopped after {n_iter} iterations without meeting tol={tol:g}: no step it "
-                   "tried decreased the objective measurably (rounding error, or a problem too "
-                   "ill-conditioned for this method); use a larger tol or method='newton'")
+            why = (
+                f"stopped after {n_iter} iterations without meeting tol={tol:g}: no step it "
+                "tried decreased the objective measurably (rounding error, or a problem too "
+                "ill-conditioned for this method); use a larger tol or method='newton'"
+            )
         warnings.warn(f"{method} {why}. The result may be inaccurate.", ConvergenceWarning, stacklevel=3)
     return FitResult(
         weights=w,
@@ -526,14 +548,14 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     sub = problem.subproblem()
     if sub is not None:
         on_sub = _NewtonHessians(sub, reuse=False)
-        point, *_ = newton(sub, w, b, tol=options.warm_start_tol, max_iter=max_iter, hessians=on_sub,
-                           options=options)
+        point, *_ = newton(sub, w, b, tol=options.warm_start_tol, max_iter=max_iter, hessians=on_sub, options=options)
         w, b = point.w, point.b
         if on_sub.hessian is not None:  # the subsample's Hessian, scaled up, starts the full run
             hessian = on_sub.hessian * (problem.total / sub.total)
     hessians = _NewtonHessians(problem, reuse=sub is not None, hessian=hessian)
-    point, n_iter, converged, history = newton(problem, w, b, tol=tol, max_iter=max_iter,
-                                               hessians=hessians, options=options)
+    point, n_iter, converged, history = newton(
+        problem, w, b, tol=tol, max_iter=max_iter, hessians=hessians, options=options
+    )
     return point.w, point.b, n_iter, bool(converged), history
 
 
@@ -542,8 +564,8 @@ class _NewtonHessians:
     point, or, with ``reuse``, the last one kept while the gradient's largest component keeps
     shrinking by ``options.hessian_reuse_shrink`` per step (a chord step, still with a line
     search); a given ``hessian`` starts as the kept one. ``hessian`` is the last one formed.
-    (Measured: each chord step shrinks the gradient 25- to 40-fold at 1,000,000 x 20, 3- to
-    4-fold at 100,000 x 200; see ``benchmarks/NOTES-engine.md``.)"""
+    Near the optimum a kept Hessian shrinks the gradient many-fold per step at a gradient's cost
+    (``benchmarks/NOTES-engine.md``)."""
 
     def __init__(self, problem: _Problem, *, reuse: bool, hessian: Array | None = None):
         self.problem, self.reuse, self.hessian = problem, reuse, hessian
@@ -563,7 +585,6 @@ class _NewtonHessians:
     def forget(self) -> None:
         """Drop the kept Hessian: the next `at` forms one."""
         self.kept, self.g_prev = None, np.inf
-
 
 
 def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
@@ -592,26 +613,36 @@ def _scipy_bfgs(problem: _Problem, tol: float, max_iter: int):
     n_iter, converged = 0, False
     while True:
         # A restart goes on until rounding stops it (gtol=0): its gradient test has passed already.
-        res = minimize(problem.value_and_grad_psi, psi, jac=True, method="BFGS", callback=record,
-                       options={"maxiter": min(chunk, max_iter - n_iter), "norm": np.inf,
-                                "gtol": gtol if hess_inv0 is None else 0.0, "hess_inv0": hess_inv0})
+        res = minimize(
+            problem.value_and_grad_psi,
+            psi,
+            jac=True,
+            method="BFGS",
+            callback=record,
+            options={
+                "maxiter": min(chunk, max_iter - n_iter),
+                "norm": np.inf,
+                "gtol": gtol if hess_inv0 is None else 0.0,
+                "hess_inv0": hess_inv0,
+            },
+        )
         n_iter += int(res.nit)
         f, g = problem.value_and_grad_psi(res.x)
         w, b = problem.to_theta(res.x)
         estimate = _hessian_estimate(problem, w, b, dense=True)  # also for hess_inv0 below
         solve = _factorize_psd(estimate)
         decrement = float(g @ solve(g))
-        converged = bool(np.max(np.abs(g)) <= gtol and decrement <= level * max(abs(f), 1.0)
-                         # below the rounding error of E (as Newton's test): working precision,
-                         # e.g. a start that is already optimal, where BFGS takes no step
-                         or decrement <= problem.options.rounding_level * max(abs(f), 1.0))
+        converged = bool(
+            (np.max(np.abs(g)) <= gtol and decrement <= level * max(abs(f), 1.0))
+            # below the rounding error of E (as Newton's test): working precision,
+            # e.g. a start that is already optimal, where BFGS takes no step
+            or decrement <= problem.options.rounding_level * max(abs(f), 1.0)
+        )
         if converged or n_iter >= max_iter or res.nit == 0:
             return w, b, n_iter, converged, history
         psi = res.x
         hess_inv0 = solve(np.eye(problem.d + 1))
         hess_inv0 = (hess_inv0 + hess_inv0.T) / 2  # symmetric to rounding, as BFGS requires
-
-
 
 
 def gradient_descent(
@@ -646,6 +677,7 @@ def gradient_descent(
     point = problem.evaluate(*problem.start())
     history = [point.f]
     for _ in range(n_iter):
-        point = problem.evaluate(point.w - point.grad_w / lipschitz, point.b - point.grad_b / lipschitz)
+        grad_w = cast(Array, point.grad_w)
+        point = problem.evaluate(point.w - grad_w / lipschitz, float(point.b - point.grad_b / lipschitz))
         history.append(point.f)
     return point.w, point.b, history

@@ -43,12 +43,12 @@ from scipy.special import expit, log_expit
 from ._validation import as_float_array, check_problem
 
 __all__ = [
-    "sigmoid",
-    "sigmoid_derivative",
-    "log_sigmoid",
-    "objective",
     "gradient",
     "hessian",
+    "log_sigmoid",
+    "objective",
+    "sigmoid",
+    "sigmoid_derivative",
 ]
 
 Array = NDArray[np.float64]

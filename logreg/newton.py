@@ -40,13 +40,13 @@ def newton(problem, w, b, *, tol: float, max_iter: int, hessians, options):
     history = [point.f]
     gtol, level = problem.gtol(tol), 2 * options.certified_gap_per_tol * tol
 
-    def certified(g_norm: float, decrement: float) -> bool:
-        return g_norm <= gtol and decrement <= level * max(abs(point.f), 1.0)
+    def certified(g_norm: float, decrement: float, f: float) -> bool:
+        return g_norm <= gtol and decrement <= level * max(abs(f), 1.0)
 
     for it in range(1, max_iter + 1):
         g = problem.gradient(point)
         g_norm = float(np.max(np.abs(g)))
-        if hessians.kept is not None and certified(g_norm, float(g @ hessians.kept(g))):
+        if hessians.kept is not None and certified(g_norm, float(g @ hessians.kept(g)), point.f):
             return point, it - 1, True, history  # certified by the Hessian at hand
         solve, fresh = hessians.at(point, g_norm)  # H^-1: formed here, or kept while it works
         step = solve(-g)  # the inner solve, H step = -g
@@ -54,7 +54,7 @@ def newton(problem, w, b, *, tol: float, max_iter: int, hessians, options):
         if not slope < 0:
             return point, it - 1, False, history
         at_rounding = fresh and -slope <= options.rounding_level * max(abs(point.f), 1.0)
-        if certified(g_norm, -slope) or at_rounding:
+        if certified(g_norm, -slope, point.f) or at_rounding:
             return point, it - 1, True, history  # certified, or at working precision
         accepted, _ = problem.line_search(point, step, slope)
         if accepted is None:  # no step decreases E measurably
