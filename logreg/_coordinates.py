@@ -27,13 +27,14 @@ Array = NDArray[np.float64]
 @dataclass(eq=False)
 class _Point:
     """A point ``(w, b)`` with its activations ``a``, objective ``f`` and residuals ``sigma(a) - y``;
-    the gradient (in (w, b)) once computed; the activation change of the step that led here."""
+    the gradient (in (w, b)) once computed; the activation change of the step that led here, while
+    the line search that made the point may still need it (``None`` once it is accepted)."""
 
     w: Array
     b: float
     a: Array
     f: float
-    residual: Array
+    residual: Array | None  # None once a solver that needs it no more has dropped it
     direction: Array | None = None
     grad_w: Array | None = None
     grad_b: float = math.nan
@@ -256,6 +257,7 @@ class _Problem:
             trial = self.shorter_step(point, full, dw, db, t)
         if not trial.f <= point.f + armijo * t * slope:
             return None, t
+        full.direction = None  # the line is done with: one length-N vector less held from here on
         return self.with_gradient(trial), t
 
     def shorter_step(self, point: _Point, full: _Point, dw: Array, db: float, t: float) -> _Point:
@@ -272,7 +274,7 @@ class _Problem:
     def with_gradient(self, point: _Point) -> _Point:
         """``point`` with its gradient, computed (one read of ``X``) if it is not there yet."""
         if point.grad_w is None:
-            xtr, sum_r = self.passes.gradient_terms(self.X, point.residual)
+            xtr, sum_r = self.passes.gradient_terms(self.X, cast(Array, point.residual))
             point.grad_w, point.grad_b = _penalised_gradient(xtr, sum_r, point.w, point.b, self.l2, self.penalize_bias)
         return point
 

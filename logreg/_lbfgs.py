@@ -72,6 +72,7 @@ def lbfgs(problem: _Problem, tol: float, max_iter: int):
             certify=False,
         )
         scale = problem.total / sub.total  # curvature grows with the number of rows
+        sub = None  # its copy of the rows is not held through the full iterations
         pairs = [(s_vec, y_vec * scale, rho / scale) for s_vec, y_vec, rho in pairs]
         if not sub_converged:
             preconditioner = _factorize_psd(_hessian_estimate(problem, w, b))
@@ -185,6 +186,9 @@ def _lbfgs_iterations(
                 return point.w, point.b, it - 1, False, history, pairs
             pairs.clear()
             continue
+        # The point's residuals are not needed again (its gradient is known; a Hessian estimate
+        # recomputes them): one length-N vector less held while the step reads X.
+        point.residual = None
         trial, t = problem.line_search(point, step_psi, slope)
         if trial is None:  # no step decreases E measurably
             if pairs:  # the approximation may be poor: forget it and retry

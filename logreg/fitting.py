@@ -546,13 +546,15 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     w, b = problem.start()
     hessian = None
     sub = problem.subproblem()
+    warm = sub is not None
     if sub is not None:
         on_sub = _NewtonHessians(sub, reuse=False)
         point, *_ = newton(sub, w, b, tol=options.warm_start_tol, max_iter=max_iter, hessians=on_sub, options=options)
         w, b = point.w, point.b
         if on_sub.hessian is not None:  # the subsample's Hessian, scaled up, starts the full run
             hessian = on_sub.hessian * (problem.total / sub.total)
-    hessians = _NewtonHessians(problem, reuse=sub is not None, hessian=hessian)
+        del sub, on_sub, point  # the subsample's rows are not held through the full iterations
+    hessians = _NewtonHessians(problem, reuse=warm, hessian=hessian)
     point, n_iter, converged, history = newton(
         problem, w, b, tol=tol, max_iter=max_iter, hessians=hessians, options=options
     )
@@ -577,7 +579,7 @@ class _NewtonHessians:
         shrink = self.problem.options.hessian_reuse_shrink
         fresh = self.kept is None or not self.reuse or g_norm > shrink * self.g_prev
         if fresh:
-            self.hessian = self.problem.hessian_psi(point.residual)
+            self.hessian = self.problem.hessian_psi(cast(Array, point.residual))
             self.kept = _factorize_psd(self.hessian)
         self.g_prev = g_norm
         return self.kept, fresh

@@ -315,3 +315,24 @@ def test_the_estimator_keeps_float32_and_agrees_with_float64():
     m64 = logreg.LogisticRegression(l2=1.0).fit(X32.astype(np.float64), y)
     assert m32.result_.training_data[0].dtype == np.float32  # kept, not copied
     np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("method, vectors", [("lbfgs", 6.5), ("newton", 7.5)])
+def test_the_solver_state_holds_few_length_n_vectors(method, vectors):
+    """On the large-data path (warm start on a subsample) the solvers' state holds few float64
+    vectors of length n: the point being left keeps its activations only (L-BFGS) or its
+    activations and residuals (Newton, for a retry with a fresh Hessian), a point's step direction
+    is dropped once the line search accepts it, and the subsample's copy of the rows is released
+    before the full iterations. It used to be 8.3 vectors for both (67 MiB at 1,000,000 x 20);
+    now about 5.9 (L-BFGS) and 6.9 (Newton) here, one converted block of X included."""
+    n, d = 400_000, 5
+    X32, y = _data(n, d, dtype=np.float32)
+    logreg.fit(X32[:2_000], y[:2_000], l2=1.0, method=method)  # imports, outside the count
+    tracemalloc.start()
+    try:
+        result = logreg.fit(X32, y, l2=1.0, method=method, n_threads=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.converged
+    assert peak <= vectors * 8 * n, (method, peak / (8 * n))
