@@ -21,12 +21,20 @@ Executed blocks with their source hidden and a text result show no Python, so th
 The marks are made in two steps: :func:`mark` puts an HTML comment before each fence in the
 Markdown (``on_page_markdown``), and :func:`attributes` moves it onto the ``<div
 class="highlight">`` that the fence became (``on_page_content``).
+
+The package source that chapters print is taken with :func:`source`, which names its function
+explicitly (never by discovering functions whose names share a prefix, which would let any new
+helper join the book silently), so a printed listing cannot drift from the package.
 """
 
 from __future__ import annotations
 
+import ast
 import html
+import inspect
 import re
+import textwrap
+from collections.abc import Callable
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 OPTION = re.compile(r'(?P<key>[\w-]+)="(?P<value>[^"]*)"')
@@ -104,3 +112,16 @@ def attributes(page_html: str, page: str) -> str:
     if stray:
         raise ListingError(f"{page}: {stray.group(0)} is not followed by a code block")
     return out
+
+
+def source(func: Callable, *, docstring: bool = True) -> str:
+    """The source of ``func`` as it is in the package; without its docstring if ``docstring`` is
+    false (the API reference has it)."""
+    lines = inspect.getsource(func).splitlines()
+    if not docstring:
+        body = ast.parse(textwrap.dedent("\n".join(lines))).body[0]
+        first = body.body[0] if isinstance(body, (ast.FunctionDef, ast.ClassDef)) else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                and isinstance(first.value.value, str):
+            del lines[first.lineno - 1 : first.end_lineno]
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ from importlib.metadata import version
 import numpy as np
 
 import logreg
-import logreg.fitting
+from logreg._options import DEFAULT_OPTIONS
 from logreg.fitting import gradient_descent
 
 #: The data of the story: the seed and size are the only "choices" the book makes.
@@ -170,13 +170,13 @@ def values() -> dict[str, str]:
         "sigma_zero_below": fmt(sigma_rounds_to_zero_below(), 4),
         "one_minus_sigma_zero_above": fmt(one_minus_sigma_rounds_to_zero_above(), 4),
         # the L-BFGS settings "Beyond the post" describes, read from the package
-        "lbfgs_memory": str(logreg.fitting.LBFGS_MEMORY),
-        "subsample_stride": str(logreg.fitting.SUBSAMPLE_STRIDE),
-        "certified_gap_per_tol": fmt(logreg.fitting.CERTIFIED_GAP_PER_TOL),
-        "condition_test_rows": str(logreg.fitting.CONDITION_TEST_ROWS_PER_PARAMETER),
-        "condition_test_iter": str(logreg.fitting.CONDITION_TEST_ITER),
-        "hessian_rows": str(logreg.fitting.HESSIAN_ROWS_PER_PARAMETER),
-        "hessian_min_rows": f"{logreg.fitting.HESSIAN_MIN_ROWS:,}",
+        "lbfgs_memory": str(DEFAULT_OPTIONS.lbfgs_memory),
+        "subsample_stride": str(DEFAULT_OPTIONS.subsample_stride),
+        "certified_gap_per_tol": fmt(DEFAULT_OPTIONS.certified_gap_per_tol),
+        "condition_test_rows": str(DEFAULT_OPTIONS.condition_test_rows_per_parameter),
+        "condition_test_iter": str(DEFAULT_OPTIONS.condition_test_iter),
+        "hessian_rows": str(DEFAULT_OPTIONS.hessian_rows_per_parameter),
+        "hessian_min_rows": f"{DEFAULT_OPTIONS.hessian_min_rows:,}",
     }
     for method in logreg.METHODS:
         out[f"fit_{method}_n_iter"] = str(blobs_fit(method).n_iter)

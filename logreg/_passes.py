@@ -14,7 +14,7 @@ what is computed:
   `thread_count` allows: the user's limits (threadpoolctl's, ``OMP_NUM_THREADS`` and its kin, the
   CPU affinity, a container's CPU quota) or `logreg.fit`'s ``n_threads``. One thread means no
   pool: the blocks run on the calling thread. BLAS's own thread count is left as the user set it
-  (see `blas_note`).
+  (see `logreg._blas.blas_note`).
 * **Small temporaries.** The element-wise work of a block uses block-sized temporaries; a pass
   allocates only its three results of ``n`` elements, not one per operation, which on a million
   rows would cost more than the arithmetic.
@@ -32,13 +32,15 @@ import math
 import numbers
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import ThreadpoolController
+
+from ._blas import _LIBRARIES, single_threaded_blas
 
 Array = NDArray[np.float64]
 T = TypeVar("T")
@@ -68,8 +70,14 @@ def block_rows(n_features: int) -> int:
 #: The environment variables that limit the threads of a numerical library (OpenMP, OpenBLAS,
 #: MKL, BLIS, Apple's Accelerate, numexpr); joblib's worker processes set them, so a fit inside a
 #: ``GridSearchCV(n_jobs=...)`` worker takes its share of the machine and no more.
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def check_n_threads(n_threads: object) -> int | None:
@@ -77,11 +85,15 @@ def check_n_threads(n_threads: object) -> int | None:
     if n_threads is None:
         return None
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"n_threads must be None (follow the limits the environment sets) or a positive "
-                        f"integer, got {type(n_threads).__name__} {n_threads!r}")
+        raise TypeError(
+            f"n_threads must be None (follow the limits the environment sets) or a positive "
+            f"integer, got {type(n_threads).__name__} {n_threads!r}"
+        )
     if int(n_threads) < 1:
-        raise ValueError(f"n_threads must be None (follow the limits the environment sets) or a positive "
-                         f"integer, got {n_threads!r}; for 'all the cores allowed' pass None")
+        raise ValueError(
+            f"n_threads must be None (follow the limits the environment sets) or a positive "
+            f"integer, got {n_threads!r}; for 'all the cores allowed' pass None"
+        )
     return int(n_threads)
 
 
@@ -113,7 +125,9 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def cgroup_cpu_limit(root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: str | os.PathLike = "/proc/self/cgroup") -> int | None:
+def cgroup_cpu_limit(
+    root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: str | os.PathLike = "/proc/self/cgroup"
+) -> int | None:
     """The container's CPU quota, rounded up to whole CPUs, or ``None`` if there is none.
 
     cgroup v2: ``cpu.max`` holds ``"<quota> <period>"`` or ``"max <period>"``; cgroup v1:
@@ -148,10 +162,8 @@ def cgroup_cpu_limit(root: str | os.PathLike = "/sys/fs/cgroup", self_cgroup: st
             if text:
                 fields = text.split()
                 if len(fields) == 2 and fields[0] != "max":
-                    try:
+                    with contextlib.suppress(ValueError, ZeroDivisionError):
                         quotas.append(int(fields[0]) / int(fields[1]))
-                    except (ValueError, ZeroDivisionError):
-                        pass
     for controllers, rel in v1 or [("cpu", "")]:
         for mount in {root / controllers, root / "cpu", root / "cpu,cpuacct", root / "cpuacct,cpu"}:
             for directory in with_parents(mount, rel):
@@ -246,83 +258,15 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def _after_fork_in_child() -> None:
     """A process forked after a fit inherits the pool object but not its threads: work handed to
-    it would wait forever. The child starts a pool of its own instead, and a fresh count of BLAS
-    limits (`single_threaded_blas`): a fork during another thread's fit copies a count that no
-    thread of the child will bring back to zero, and perhaps a held lock."""
-    global _limit_lock, _limit_users, _limiter, _pool_lock, _pool_executor
+    it would wait forever. The child starts a pool of its own instead (and `logreg._blas` a fresh
+    count of BLAS limits)."""
+    global _pool_lock, _pool_executor
     _pool_lock, _pool_executor = threading.Lock(), None
     _container_limit.cache_clear()
-    _limit_lock, _limit_users, _limiter = threading.Lock(), 0, None
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-# The native thread pools (NumPy's BLAS among them), found once, at import (about 10 ms:
-# threadpoolctl scans the loaded libraries), rather than inside the first fit.
-_LIBRARIES = ThreadpoolController()
-_BLAS = _LIBRARIES.select(user_api="blas")
-
-
-_limit_lock = threading.Lock()
-_limit_users = 0
-_limiter = None
-
-
-def blas_note() -> None:
-    """What `logreg` does with BLAS's threads, and why (documentation only).
-
-    A fit does not hold BLAS to one thread while it runs (it used to, for the whole fit,
-    process-wide). It does so only in short windows around the solvers' dense linear algebra,
-    where it cannot be avoided with NumPy's OpenBLAS.
-
-    * The passes over the data (``X v``, ``r^T X`` per block: every L-BFGS iteration, most of
-      a fit's time) call BLAS's ``gemv`` on blocks of `BLOCK_ELEMENTS` numbers, which OpenBLAS
-      runs on the calling thread: it splits a ``gemv`` over its threads only above a size
-      threshold that blocks of 2 MiB stay below (measured with OpenBLAS 0.3.31: its other
-      threads used no CPU time at all during 20,000 products with a 13,107 x 20 block, and
-      as much as the caller with 131,072 x 20). No limit is needed while they run, and none
-      is set: another thread of the program keeps BLAS's threads meanwhile.
-    * The Hessian (`hessian_terms`: a ``syrk`` per block), its Cholesky factorisation and
-      solves, and the L-BFGS Hessian estimate are split by OpenBLAS over its threads at any
-      size (measured: on a 13,107 x 20 block its other threads used as much CPU time as the
-      caller), and its idle threads then spin for a while. On the pool's threads that
-      oversubscribes the cores; measured at 100,000 x 200 on 2 cores, Newton's fit took 2-4x
-      and L-BFGS's 1.5-3x as long without a limit. OpenBLAS's pthreads build, the one NumPy's
-      wheels ship, has a single, process-wide thread count: its
-      ``openblas_set_num_threads_local`` is not local there (called on one thread, it changed
-      the count every other thread sees: tested). So BLAS is held to one thread
-      (`single_threaded_blas`) while these steps run, and only then: for their duration,
-      another thread's BLAS calls run on one thread too. When BLAS already runs on one
-      thread (``threadpool_limits(1)``, ``OMP_NUM_THREADS=1``), nothing is changed at all.
-    """
-
-
-@contextlib.contextmanager
-def single_threaded_blas():
-    """A context in which BLAS uses one thread, so that it does not compete with the pool's threads.
-
-    `hessian_terms` and the solvers' dense linear algebra use it, and nothing else (see `blas_note`).
-
-    The limit is process-wide, so it is shared: the first context in sets it, the last one out
-    restores BLAS's own setting. (One limit per context, each restoring what it found, left BLAS
-    at one thread for good when fits ran in several threads at once: the last to finish restored
-    another's limit.) When every BLAS already runs on one thread, nothing is changed.
-    """
-    global _limit_users, _limiter
-    with _limit_lock:
-        if _limit_users == 0 and _limiter is None and any(lib.num_threads > 1 for lib in _BLAS.lib_controllers):
-            _limiter = _BLAS.limit(limits=1)
-        _limit_users += 1
-    try:
-        yield
-    finally:
-        with _limit_lock:
-            _limit_users -= 1
-            if _limit_users == 0 and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
 
 
 def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: bool = False) -> list[T]:
@@ -332,7 +276,7 @@ def map_blocks(func: Callable[[slice], T], n_rows: int, rows: int, blas_limit: b
 
     Each thread takes one contiguous run of blocks (handing each block to the pool separately
     would cost more than a small block's work). With ``blas_limit``, BLAS is held to one thread
-    while the blocks run (`single_threaded_blas`; only the Hessian asks for it, see `blas_note`).
+    while the blocks run (`single_threaded_blas`; only the Hessian asks for it, see `logreg._blas.blas_note`).
     """
     blocks = [slice(i, min(i + rows, n_rows)) for i in range(0, n_rows, rows)]
     with single_threaded_blas() if blas_limit else contextlib.nullcontext():
@@ -360,8 +304,13 @@ def _map_blocks(func: Callable[[slice], T], blocks: list[slice]) -> list[T]:
     return [result for run in results for result in run]
 
 
-def map_row_blocks(func: Callable[[slice], T], X: Array, threading_min: int = THREADING_MIN_ELEMENTS,
-                   min_rows: int = 0, blas_limit: bool = False) -> list[T]:
+def map_row_blocks(
+    func: Callable[[slice], T],
+    X: Array,
+    threading_min: int = THREADING_MIN_ELEMENTS,
+    min_rows: int = 0,
+    blas_limit: bool = False,
+) -> list[T]:
     """`map_blocks` over the rows of ``X``, in blocks of `block_rows` rows (at least ``min_rows``);
     one call on the calling thread when ``X`` has fewer than ``threading_min`` elements."""
     n, d = X.shape
@@ -463,8 +412,11 @@ def _weighted_loss_and_residual(a: Array, minus_signs: Array, residual: Array, w
 def nll_and_residual(a: Array, minus_signs: Array, weights: Array | None = None) -> tuple[float, Array]:
     """`loss_and_residual` over all of ``a``, on all cores: the loss and the residuals."""
     residual = np.empty_like(a)
-    parts = map_blocks(lambda b: loss_and_residual(a[b], minus_signs[b], residual[b],
-                                                   None if weights is None else weights[b]), a.size, VECTOR_BLOCK)
+    parts = map_blocks(
+        lambda b: loss_and_residual(a[b], minus_signs[b], residual[b], None if weights is None else weights[b]),
+        a.size,
+        VECTOR_BLOCK,
+    )
     return math.fsum(parts), residual
 
 
@@ -477,15 +429,16 @@ class Pass:
     along it without touching ``X``).
     """
 
-    __slots__ = ("a", "direction", "nll", "residual", "xtr", "sum_r")
+    __slots__ = ("a", "direction", "nll", "residual", "sum_r", "xtr")
 
     def __init__(self, a, direction, nll, residual, xtr, sum_r):
         self.a, self.direction, self.nll = a, direction, nll
         self.residual, self.xtr, self.sum_r = residual, xtr, sum_r
 
 
-def step_pass(X: Array, minus_signs: Array, v: Array, c: float, base: Array | None = None,
-              weights: Array | None = None) -> Pass:
+def step_pass(
+    X: Array, minus_signs: Array, v: Array, c: float, base: Array | None = None, weights: Array | None = None
+) -> Pass:
     """Move the activations to ``base + X v + c`` (or ``X v + c``) and evaluate there, in one read of X
     (with sample ``weights``, the weighted loss and residuals: see `loss_and_residual`).
 
@@ -521,6 +474,7 @@ def first_pass(X: Array, residual: Array) -> tuple[Array, bool]:
     So a fit's first gradient comes with the check that ``X`` is finite, for little more than
     the cost of the check alone.
     """
+
     def work(b: slice) -> tuple[bool, Array]:
         Xb = as_float64(X[b])
         with np.errstate(over="ignore", invalid="ignore"):
@@ -632,15 +586,14 @@ def hessian_terms(X: Array, s: Array) -> Array:
 
     Per block of rows, ``Z = sqrt(s) * X_b`` turns ``X_b^T diag(s) X_b`` into ``Z^T Z``, a product
     of an array with its own transpose, for which BLAS (``syrk``) computes one triangle: half the
-    work of a general product. (Measured: blocks on the pool beat one BLAS call with BLAS's own
-    threads on these tall, narrow blocks, whose small output BLAS does not split well.) A block
-    has at least ``D`` rows: its product costs (rows) x D^2 and adding up its D x D result D^2,
-    and with the cache-sized blocks of a pass, 262 rows of 1,000 features, the adding and the
-    small products took 320 ms where blocks of 1,000 rows take 176 ms (10,000 x 1,000).
+    work of a general product. Blocks on the pool beat one BLAS call with BLAS's own threads on
+    these tall, narrow blocks, whose small output BLAS does not split well. A block has at least
+    ``D`` rows: its product costs (rows) x D^2 and adding up its D x D result D^2, so fewer rows
+    would spend more on the adding than on the products (``benchmarks/NOTES-engine.md``).
 
-    While its blocks run, BLAS is held to one thread (`blas_note` says why).
+    While its blocks run, BLAS is held to one thread (`logreg._blas.blas_note` says why).
     """
-    n, d = X.shape
+    _, d = X.shape
     root = np.sqrt(s)
 
     def work(b: slice) -> tuple[Array, Array, float]:
@@ -648,7 +601,7 @@ def hessian_terms(X: Array, s: Array) -> Array:
         Z = np.multiply(Xb, root[b][:, None])
         return Z.T @ Z, sb @ Xb, float(np.sum(sb))
 
-    parts = map_row_blocks(work, X, min_rows=d, blas_limit=True)  # see `blas_note`
+    parts = map_row_blocks(work, X, min_rows=d, blas_limit=True)  # see `logreg._blas.blas_note`
     xtx, xts = np.zeros((d, d)), np.zeros(d)
     for part in parts:
         xtx += part[0]

@@ -29,19 +29,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from ._options import DEFAULT_OPTIONS, SolverOptions
 from ._passes import Pass, loss_and_residual
 
 Array = NDArray[np.float64]
-
-#: Newton's method and BFGS, which need a dense (D+1) x (D+1) matrix, accept sparse data with at
-#: most this many features (a 4,097 x 4,097 float64 matrix is 134 MB, and its Cholesky
-#: factorisation about 2e10 multiply-adds); L-BFGS takes any number.
-DENSE_HESSIAN_MAX_FEATURES = 4096
-
-#: L-BFGS forms dense Hessian estimates of sparse data only if one costs at most this many
-#: passes over the data (a factorisation ~(D+1)^3 / 3, a pass ~4 nnz); otherwise it uses
-#: `HessianOperator`.
-DENSE_HESSIAN_MAX_PASSES = 50
 
 #: The formats used as they are; every other sparse format is converted to CSR.
 NATIVE_FORMATS = ("csr", "csc")
@@ -61,19 +52,23 @@ def check_sparse_X(X, name: str = "X", *, finite: bool = True) -> sp.csr_matrix 
     """
     fmt = X.format
     if X.ndim != 2:  # sparse arrays can be 1-D
-        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got a {X.ndim}-D "
-                         f"scipy.sparse {type(X).__name__} with shape {X.shape}")
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features), got a {X.ndim}-D "
+            f"scipy.sparse {type(X).__name__} with shape {X.shape}"
+        )
     dtype = X.dtype
     if np.issubdtype(dtype, np.complexfloating):
         raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of complex values")
-    if dtype == object or not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
+    if dtype.kind == "O" or not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
         raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of dtype {dtype}")
     if fmt not in NATIVE_FORMATS:
         try:
             X = X.tocsr()  # a new matrix: COO, BSR, DIA, LIL and DOK all convert
         except Exception as exc:  # pragma: no cover - every scipy format converts
-            raise TypeError(f"{name} is a scipy.sparse {type(X).__name__} ({fmt}), which could not be "
-                            f"converted to CSR ({exc}); pass {name}.tocsr()") from None
+            raise TypeError(
+                f"{name} is a scipy.sparse {type(X).__name__} ({fmt}), which could not be "
+                f"converted to CSR ({exc}); pass {name}.tocsr()"
+            ) from None
         copied = True
     else:
         copied = False
@@ -106,7 +101,7 @@ def check_finite(X, name: str = "X") -> None:
         raise ValueError(f"{name} contains {bad} values; remove or impute them first")
 
 
-def _columns_of_entries(X) -> tuple[Array, Array | None]:
+def _columns_of_entries(X) -> tuple[NDArray[np.intp], NDArray[np.intp] | None]:
     """For each stored value of ``X`` (in storage order): its column, and its row (``None`` for
     CSR, where only the columns are needed unless rows carry weights; see `_rows_of_entries`)."""
     if X.format == "csr":
@@ -114,7 +109,7 @@ def _columns_of_entries(X) -> tuple[Array, Array | None]:
     return np.repeat(np.arange(X.shape[1]), np.diff(X.indptr)), X.indices
 
 
-def _rows_of_entries(X) -> Array:
+def _rows_of_entries(X) -> NDArray[np.intp]:
     if X.format == "csr":
         return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     return X.indices
@@ -163,7 +158,7 @@ def column_stats(X, weights: Array | None = None) -> tuple[Array, Array]:
     if entry_w is not None:
         dev *= entry_w
     # (np.bincount of no values is an integer array: the sum below makes a float one.)
-    squares = np.bincount(cols, weights=dev, minlength=d) + np.maximum(mass - col_mass, 0.0) * mean_scaled ** 2
+    squares = np.bincount(cols, weights=dev, minlength=d) + np.maximum(mass - col_mass, 0.0) * mean_scaled**2
     std = unit * np.sqrt(np.maximum(squares, 0.0) / mass)
     # A column equal to one value on every (counted) row has an exact scale of 0.
     full = col_mass >= mass
@@ -177,8 +172,9 @@ def column_stats(X, weights: Array | None = None) -> tuple[Array, Array]:
     return mean_scaled * unit, std
 
 
-def step_pass(X, minus_signs: Array, v: Array, c: float, base: Array | None = None,
-              weights: Array | None = None) -> Pass:
+def step_pass(
+    X, minus_signs: Array, v: Array, c: float, base: Array | None = None, weights: Array | None = None
+) -> Pass:
     """`logreg._passes.step_pass` for a sparse ``X``: two sparse products, ``X v`` and ``X^T r``."""
     direction = X @ v
     direction += c
@@ -218,25 +214,28 @@ def hessian_bytes(n_features: int) -> int:
     return 8 * (n_features + 1) ** 2
 
 
-def dense_hessian_ok(X) -> bool:
-    """Whether L-BFGS may form dense Hessian estimates of the sparse ``X`` (see
-    `DENSE_HESSIAN_MAX_PASSES`)."""
+def dense_hessian_ok(X, options: SolverOptions = DEFAULT_OPTIONS) -> bool:
+    """Whether L-BFGS may form dense Hessian estimates of the sparse ``X``: a factorisation costs
+    ~(D+1)^3 / 3, a pass ~4 nnz (``options.dense_hessian_max_passes``)."""
     d = X.shape[1]
-    if d > DENSE_HESSIAN_MAX_FEATURES:
+    if d > options.dense_hessian_max_features:
         return False
-    return (d + 1) ** 3 / 3 <= DENSE_HESSIAN_MAX_PASSES * 4 * max(X.nnz, 1)
+    return (d + 1) ** 3 / 3 <= options.dense_hessian_max_passes * 4 * max(X.nnz, 1)
 
 
-def refuse_dense_hessian(method: str, X) -> None:
-    """Raise for a method that needs a dense (D+1) x (D+1) matrix when D is too large."""
+def refuse_dense_hessian(method: str, X, options: SolverOptions = DEFAULT_OPTIONS) -> None:
+    """Raise for a method that needs a dense (D+1) x (D+1) matrix when D is too large
+    (``options.dense_hessian_max_features``)."""
     d = X.shape[1]
-    if d > DENSE_HESSIAN_MAX_FEATURES:
+    if d > options.dense_hessian_max_features:
+        what = "the Hessian" if method == "newton" else "the inverse-Hessian approximation"
         raise ValueError(
-            f"method={method!r} needs a dense (D+1) x (D+1) matrix ({'the Hessian' if method == 'newton' else 'the inverse-Hessian approximation'}), "
+            f"method={method!r} needs a dense (D+1) x (D+1) matrix ({what}), "
             f"and this sparse X has D = {d:,} features: {hessian_bytes(d) / 1e9:.2g} GB and "
             f"~{(d + 1) ** 3 / 3:.1e} operations per factorisation. Use method='lbfgs', which "
             f"works on sparse X with any number of features (sparse input allows {method!r} up to "
-            f"{DENSE_HESSIAN_MAX_FEATURES:,} features)")
+            f"{options.dense_hessian_max_features:,} features)"
+        )
 
 
 def scale_columns(X, factors: Array):
@@ -267,19 +266,18 @@ class HessianOperator:
 
     ``solve(g)`` approximates $H^{-1} g$ by conjugate gradients, preconditioned by the exact
     diagonal of $H$ (from the squares of the stored values, one more sparse product), to a
-    relative residual of `CG_RTOL`, or until the Newton decrement $g^\top x_k$ it builds up
-    (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
-    `CG_DECREMENT_RTOL` of itself in a step. The certificate needs that decrement to a few
-    per cent, not $H^{-1} g$ to many digits: measured at 20,000 x 2,000 (0.5 %), the residual
-    test alone took ~200 Hessian-vector products per certificate.
+    relative residual of ``options.cg_rtol``, or until the Newton decrement $g^\top x_k$ it builds
+    up (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
+    ``options.cg_decrement_rtol`` of itself in a step. The certificate needs that decrement to a few
+    per cent, not $H^{-1} g$ to many digits, which the residual test alone would spend many
+    times the products on (``benchmarks/NOTES-engine.md``).
     """
 
-    CG_RTOL = 1e-4
-    CG_DECREMENT_RTOL = 1e-4
-    CG_MAX_ITER = 500
-
-    def __init__(self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0):
+    def __init__(
+        self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0, options: SolverOptions = DEFAULT_OPTIONS
+    ):
         d = X.shape[1]
+        self.options = options
         self.Xc = scale_columns(X, 1.0 / c)
         self.s, self.scale = s, scale
         self.penalty = np.append(penalty[:d] / c / c, penalty[d])
@@ -304,9 +302,9 @@ class HessianOperator:
         z = r / self.diag
         p = z.copy()
         rz = float(r @ z)
-        stop = self.CG_RTOL * float(np.linalg.norm(g))
+        stop = self.options.cg_rtol * float(np.linalg.norm(g))
         decrement = 0.0
-        for _ in range(self.CG_MAX_ITER):
+        for _ in range(self.options.cg_max_iter):
             if float(np.linalg.norm(r)) <= stop:
                 break
             Hp = self.matvec(p)
@@ -316,7 +314,7 @@ class HessianOperator:
             alpha = rz / curvature
             x += alpha * p
             decrement += alpha * rz
-            if alpha * rz <= self.CG_DECREMENT_RTOL * decrement:
+            if alpha * rz <= self.options.cg_decrement_rtol * decrement:
                 break
             r -= alpha * Hp
             z = r / self.diag

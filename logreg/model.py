@@ -21,6 +21,11 @@ $$
 and each function below sits next to its derivative, micrograd-style: the sigmoid with its
 derivative, the objective with its gradient and Hessian.
 
+This is the teaching path: plain single-threaded NumPy, a few lines per formula, and what the
+chapters print. ``X`` may also be a ``scipy.sparse`` matrix (``X @ w`` and ``X.T @ r`` are then
+sparse products). The fast block-parallel versions that `logreg.fit` runs at every iteration are
+in the engine (`logreg._passes`, `logreg._sparse`), tested against these functions.
+
 Why no epsilon: $\log\sigma(a) = -\log(1 + e^{-a})$ is evaluated as ``log_sigmoid``,
 which is exact for every finite ``a``, so nothing ever takes the log of 0 and no offset is
 needed. The post's offset, ``log(p + delta)`` with ``delta = 1e-9``, changes the objective: it
@@ -30,22 +35,20 @@ caps each point's loss at $-\log\delta$ and makes the loss of a confidently righ
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
-from ._passes import hessian_terms, map_row_blocks
-from ._validation import _describe_sparse, as_float_array
+from ._validation import as_float_array, check_problem
 
 __all__ = [
-    "sigmoid",
-    "sigmoid_derivative",
-    "log_sigmoid",
-    "objective",
     "gradient",
     "hessian",
+    "log_sigmoid",
+    "objective",
+    "sigmoid",
+    "sigmoid_derivative",
 ]
 
 Array = NDArray[np.float64]
@@ -212,24 +215,9 @@ def objective(
         >>> round(objective(np.zeros(1), 0.0, X, y), 6)  # two points at p = 1/2: 2 log 2
         1.386294
     """
-    from ._validation import check_problem
-
     w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
-    return _objective(w, b, X, y, l2, penalize_bias, sw)
-
-
-def _objective(w: Array, b: float, X: Array, y: Array, l2: float, penalize_bias: bool,
-               sample_weight: Array | None = None) -> float:
-    """`objective` on arrays already checked; what `logreg.fit` reports too.
-
-    On a large ``X``, in blocks of rows on all cores (`logreg._passes.map_row_blocks`).
-    """
-    sw = sample_weight
-    if _describe_sparse(X) is not None:  # a sparse X: one sparse product (`logreg._sparse`)
-        return _nll_from_activation(_activation(w, b, X), y, sw) + _penalty_terms(w, b, l2, penalize_bias)
-    parts = map_row_blocks(lambda rows: _nll_from_activation(
-        _activation(w, b, X[rows]), y[rows], None if sw is None else sw[rows]), X)
-    return math.fsum(parts) + _penalty_terms(w, b, l2, penalize_bias)
+    a = X @ w + b  # the activations
+    return _nll_from_activation(a, y, sw) + _penalty_terms(w, b, l2, penalize_bias)
 
 
 def gradient(
@@ -268,10 +256,8 @@ def gradient(
         >>> gw.tolist(), gb
         ([-0.5], 0.0)
     """
-    from ._validation import check_problem
-
     w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
-    r = _residual(_activation(w, b, X), y)
+    r = _residual(X @ w + b, y)
     return _gradient_from_residual(X, r if sw is None else sw * r, w, b, l2, penalize_bias)
 
 
@@ -326,17 +312,20 @@ def hessian(
         >>> hessian(np.zeros(1), 0.0, X, y).tolist()
         [[0.25, 0.25], [0.25, 0.5]]
     """
-    from ._validation import check_problem
-
     w, b, X, y, l2, sw = check_problem(weights, bias, X, y, l2, sample_weight)
-    s = sigmoid_derivative(_activation(w, b, X))
+    s = sigmoid_derivative(X @ w + b)  # the diagonal of S
     if sw is not None:
         s *= sw
-    if _describe_sparse(X) is not None:
-        from ._sparse import hessian_terms as sparse_hessian_terms
+    Xt = _with_ones(X)  # X~ = [X 1]: the bias as a last column of ones
+    H = Xt.T @ (sp.diags(s) @ Xt)  # X~^T S X~, with S never formed as a dense N x N matrix
+    H = H.toarray() if sp.issparse(H) else H
+    return H + _penalty_diagonal(X.shape[1], l2, penalize_bias)
 
-        return sparse_hessian_terms(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
-    return hessian_terms(X, s) + _penalty_diagonal(X.shape[1], l2, penalize_bias)
+
+def _with_ones(X: Array) -> Array:
+    r"""$\tilde X = [X \;\; \mathbf 1]$, sparse if ``X`` is."""
+    ones = np.ones((X.shape[0], 1))
+    return sp.hstack([X, ones], format="csr") if sp.issparse(X) else np.hstack([X, ones])
 
 
 def _penalty_diagonal(n_features: int, l2: float, penalize_bias: bool) -> Array:

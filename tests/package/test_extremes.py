@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import logreg
-from logreg import fitting
+from logreg import _coordinates, _separation
+from logreg._options import DEFAULT_OPTIONS
 
 METHODS = ["lbfgs", "newton", "bfgs"]
 
@@ -86,7 +87,7 @@ def test_a_rare_large_feature_gets_its_true_scale_and_converges_without_warning(
     crawled and ended with a warning blaming rounding error, Newton's warm start could not see
     the column. Now its scale is measured on all rows and the fit converges, silently."""
     X, y = rare_feature_data()
-    problem = fitting._Problem(X, y, 0.0, False)
+    problem = _coordinates._Problem(X, y, 0.0, False)
     assert problem.c[2] == pytest.approx(X[:, 2].std(), rel=1e-12)
     from sklearn.linear_model import LogisticRegression
 
@@ -103,8 +104,8 @@ def test_hessian_stride_rows_include_the_subsample():
     """The Hessian estimates read every k-th row with k a power of two up to 16, so a column the
     subsample sees is seen by the estimates too."""
     for n, d in [(20_000, 3), (50_000, 100), (80_000, 10), (100_000, 200), (10**6, 20)]:
-        k = fitting._hessian_stride(n, d)
-        assert k & (k - 1) == 0 and fitting.SUBSAMPLE_STRIDE % k == 0
+        k = _coordinates._hessian_stride(n, d)
+        assert k & (k - 1) == 0 and DEFAULT_OPTIONS.subsample_stride % k == 0
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -135,17 +136,17 @@ def test_the_separability_lp_runs_on_a_few_rows_when_the_fit_shows_overlap(monke
     """With the default l2 = 0 the exact LP on every row took 34 s at 1,000,000 x 20 against
     0.4 s for the fit. Decided after the fit, the rows nearest its boundary prove overlap."""
     sizes = []
-    real = fitting.is_separable
+    real = _separation.is_separable
 
     def spy(X, y):
         sizes.append(len(X))
         return real(X, y)
 
-    monkeypatch.setattr(fitting, "is_separable", spy)
+    monkeypatch.setattr(_separation, "is_separable", spy)
     X, y = overlapping(200_000, 5)
     res = logreg.fit(X, y)
     assert res.separable is False and res.converged
-    assert sizes == [fitting.SEPARATION_SUBSET_MIN]
+    assert sizes == [DEFAULT_OPTIONS.separation_subset_min]
 
 
 def test_separable_data_are_still_found_exactly(monkeypatch):
@@ -157,7 +158,7 @@ def test_separable_data_are_still_found_exactly(monkeypatch):
 
 def test_the_separability_check_can_be_switched_off(monkeypatch):
     calls = []
-    monkeypatch.setattr(fitting, "is_separable", lambda X, y: calls.append(1) or True)
+    monkeypatch.setattr(_separation, "is_separable", lambda X, y: calls.append(1) or True)
     X, y = overlapping(2_000, 3)
     res = logreg.fit(X, y, check_separation=False)
     assert res.separable is None and calls == []

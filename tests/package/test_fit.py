@@ -4,6 +4,7 @@ prediction, and how inputs are treated."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import subprocess
 import sys
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 
 import logreg
+from logreg import _coordinates, _hessians, _lbfgs
+from logreg._options import DEFAULT_OPTIONS
 
 L2_VALUES = [0.0, 0.1, 3.0]
 
@@ -449,19 +452,17 @@ def test_public_api():
 
 @pytest.mark.parametrize("method", ["newton", "lbfgs"])
 @pytest.mark.parametrize("scales", [(1.0, 1.0, 1.0), (1e-3, 1.0, 1e3)], ids=["unit", "badly-scaled"])
-def test_large_data_path_reaches_the_same_optimum(monkeypatch, scales, method):
-    """Above WARM_START_MIN_SAMPLES the solvers warm-start on a subsample (Newton also reuses
+def test_large_data_path_reaches_the_same_optimum(scales, method):
+    """Above ``warm_start_min_samples`` rows the solvers warm-start on a subsample (Newton also reuses
     Hessians, L-BFGS certifies with the subsample's Hessian); that may change only the work done,
     not the answer."""
-    import logreg.fitting as fitting
-
     rng = np.random.default_rng(7)
-    n = fitting.WARM_START_MIN_SAMPLES + 3
+    n = DEFAULT_OPTIONS.warm_start_min_samples + 3
     y = (rng.random(n) < 0.3).astype(float)
     X = (rng.standard_normal((n, 3)) + 0.4 * (2 * y[:, None] - 1)) * np.array(scales)
     fast = logreg.fit(X, y, l2=1.0, method=method)
-    monkeypatch.setattr(fitting, "WARM_START_MIN_SAMPLES", 10 * n)
-    plain = logreg.fit(X, y, l2=1.0, method="newton")
+    plain = logreg.fit(X, y, l2=1.0, method="newton",
+                       options=dataclasses.replace(DEFAULT_OPTIONS, warm_start_min_samples=10 * n))
     assert fast.converged and plain.converged
     assert abs(fast.objective - plain.objective) <= 1e-12 * abs(plain.objective)
     coef_fast = np.append(fast.weights, fast.bias)
@@ -492,22 +493,20 @@ def test_lbfgs_certified_on_ill_conditioned_data(n, l2):
     assert abs(lbfgs.objective - newton.objective) <= 1e-11 * abs(newton.objective)
 
 
-def test_lbfgs_certificate_catches_a_small_gradient_far_from_the_minimum(monkeypatch):
+def test_lbfgs_certificate_catches_a_small_gradient_far_from_the_minimum():
     """Without the certificate, L-BFGS stops on the gradient test about 1e-10 (relative) above the
     minimum on nearly collinear columns (measured); with it, it goes on to Newton's answer."""
-    import logreg.fitting as fitting
-
     rng = np.random.default_rng(1)
     n = 3000
     common = rng.standard_normal((n, 1))
     X = 0.999999 * common + np.sqrt(1 - 0.999999**2) * rng.standard_normal((n, 30))
     y = (rng.random(n) < 1 / (1 + np.exp(-3 * (X[:, 0] - X[:, 1])))).astype(float)
     newton = logreg.fit(X, y, l2=1e-8, method="newton")
-    monkeypatch.setattr(fitting, "WELL_CONDITIONED", np.inf)  # no preconditioner from the start
-    certified = logreg.fit(X, y, l2=1e-8, method="lbfgs")
+    no_preconditioner = dataclasses.replace(DEFAULT_OPTIONS, well_conditioned=np.inf)  # from the start
+    certified = logreg.fit(X, y, l2=1e-8, method="lbfgs", options=no_preconditioner)
     assert abs(certified.objective - newton.objective) <= 1e-12 * abs(newton.objective)
-    monkeypatch.setattr(fitting, "CERTIFIED_GAP_PER_TOL", np.inf)  # and no certificate
-    uncertified = logreg.fit(X, y, l2=1e-8, method="lbfgs")
+    plain = dataclasses.replace(no_preconditioner, certified_gap_per_tol=np.inf)  # and no certificate
+    uncertified = logreg.fit(X, y, l2=1e-8, method="lbfgs", options=plain)
     assert uncertified.objective - newton.objective > 1e-11 * abs(newton.objective)
 
 
@@ -531,13 +530,11 @@ def test_lbfgs_without_warm_start_on_large_wide_ill_conditioned_data():
     """Large data with too few subsample rows per parameter for a useful warm start: L-BFGS checks
     the conditioning with the subsample's Hessian instead, and still reaches Newton's optimum on
     polynomial features padded with noise columns."""
-    import logreg.fitting as fitting
-
-    n = fitting.WARM_START_MIN_SAMPLES + 3
+    n = DEFAULT_OPTIONS.warm_start_min_samples + 3
     X_poly, y = _polynomial_features(n, 10, seed=2)
     X = np.hstack([X_poly, np.random.default_rng(3).standard_normal((n, 30))])
-    sub_rows = len(range(0, n, fitting.SUBSAMPLE_STRIDE))
-    assert sub_rows < fitting.WARM_START_ROWS_PER_PARAMETER * (X.shape[1] + 1)  # the path under test
+    sub_rows = len(range(0, n, DEFAULT_OPTIONS.subsample_stride))
+    assert sub_rows < DEFAULT_OPTIONS.warm_start_rows_per_parameter * (X.shape[1] + 1)  # the path under test
     newton = logreg.fit(X, y, l2=1e-3, method="newton")
     lbfgs = logreg.fit(X, y, l2=1e-3, method="lbfgs")
     assert newton.converged and lbfgs.converged
@@ -558,14 +555,14 @@ def test_the_start_pass_is_made_exactly_when_the_solver_starts_on_all_rows(metho
     y[:2] = [0.0, 1.0]
     X = rng.standard_normal((n, d)) + (2 * y[:, None] - 1)
     full_at_start = []
-    evaluate = fitting._Problem.evaluate
+    evaluate = _coordinates._Problem.evaluate
 
     def spy(problem, w, b):
         if problem.n == n and not full_at_start:  # the first full-data evaluation
-            full_at_start.append(not w.any() and b == fitting._start_bias(problem.y))
+            full_at_start.append(not w.any() and b == _coordinates._start_bias(problem.y))
         return evaluate(problem, w, b)
 
-    monkeypatch.setattr(fitting._Problem, "evaluate", spy)
+    monkeypatch.setattr(_coordinates._Problem, "evaluate", spy)
     logreg.fit(X, y, l2=1.0, method=method)
     assert full_at_start == [fitting._first_pass_is_at_start(method, y, d)]
 
@@ -576,7 +573,7 @@ def test_the_start_conditioning_test_sees_collinearity_on_few_rows():
     from logreg import fitting
 
     def verdict(X, y, l2=1e-3):
-        return fitting._ill_conditioned_at_start(fitting._Problem(X, y, l2, False))
+        return _lbfgs._ill_conditioned_at_start(_coordinates._Problem(X, y, l2, False))
 
     rng = np.random.default_rng(4)
     n = 120_000
@@ -620,46 +617,46 @@ def test_hessian_estimate_reads_a_strided_sample_and_is_close():
     50,000 x 100 (k = 8) it is within about sqrt(D/m) of the exact Hessian in every direction."""
     from logreg import fitting
 
-    assert fitting._hessian_stride(3_000, 31) == 1
-    assert fitting._hessian_stride(50_000, 500) == 8
-    assert fitting._hessian_stride(100_000, 200) == fitting.SUBSAMPLE_STRIDE
-    assert fitting._hessian_stride(1_000_000, 20) == fitting.SUBSAMPLE_STRIDE
+    assert _coordinates._hessian_stride(3_000, 31) == 1
+    assert _coordinates._hessian_stride(50_000, 500) == 8
+    assert _coordinates._hessian_stride(100_000, 200) == DEFAULT_OPTIONS.subsample_stride
+    assert _coordinates._hessian_stride(1_000_000, 20) == DEFAULT_OPTIONS.subsample_stride
     rng = np.random.default_rng(6)
     n, d = 50_000, 100
     y = (rng.random(n) < 0.3).astype(float)
     X = rng.standard_normal((n, d)) + 0.4 * (2 * y[:, None] - 1)
-    problem = fitting._Problem(X, y, 1.0, False)
+    problem = _coordinates._Problem(X, y, 1.0, False)
     w, b = 0.05 * rng.standard_normal(d), -0.5
-    estimate = fitting._hessian_estimate(problem, w, b)
+    estimate = _hessians._hessian_estimate(problem, w, b)
     exact = problem.hessian_psi(problem.evaluate(w, b).residual)
     L = np.linalg.cholesky(exact)
     Linv = np.linalg.inv(L)
     eig = np.linalg.eigvalsh(Linv @ estimate @ Linv.T)  # estimate relative to exact
-    k = fitting._hessian_stride(n, d)
+    k = _coordinates._hessian_stride(n, d)
     ratio = np.sqrt((d + 1) / len(range(0, n, k)))
     assert (1 - ratio) ** 2 * 0.8 <= eig.min() and eig.max() <= (1 + ratio) ** 2 * 1.2
 
 
 def test_lbfgs_tests_the_conditioning_late_when_testing_at_the_start_costs_too_much(monkeypatch):
     """With many features for the rows (here 3,000 x 300) the start's conditioning test would
-    cost more than a well-conditioned fit; it is made at `CONDITION_TEST_ITER` instead, only if
+    cost more than a well-conditioned fit; it is made at ``condition_test_iter`` instead, only if
     L-BFGS has not converged by then, and still brings polynomial features to Newton's optimum."""
     from logreg import fitting
 
     n = 3_000
     X_poly, y = _polynomial_features(n, 10, seed=5)
     X = np.hstack([X_poly, np.random.default_rng(6).standard_normal((n, 290))])
-    problem = fitting._Problem(X, y, 1e-3, False)
-    assert not fitting._start_test_is_cheap(problem)
-    assert fitting._start_test_is_cheap(fitting._Problem(X[:, :40], y, 1e-3, False))
+    problem = _coordinates._Problem(X, y, 1e-3, False)
+    assert not _lbfgs._start_test_is_cheap(problem)
+    assert _lbfgs._start_test_is_cheap(_coordinates._Problem(X[:, :40], y, 1e-3, False))
     started, estimates = [], []
-    monkeypatch.setattr(fitting, "_ill_conditioned_at_start", lambda p: started.append(p) or False)
-    estimate = fitting._hessian_estimate
-    monkeypatch.setattr(fitting, "_hessian_estimate", lambda p, w, b: estimates.append(1) or estimate(p, w, b))
+    monkeypatch.setattr(_lbfgs, "_ill_conditioned_at_start", lambda p: started.append(p) or False)
+    estimate = _hessians._hessian_estimate
+    monkeypatch.setattr(_lbfgs, "_hessian_estimate", lambda p, w, b: estimates.append(1) or estimate(p, w, b))
     lbfgs = logreg.fit(X, y, l2=1e-3, method="lbfgs")  # a ConvergenceWarning would fail this test
     newton = logreg.fit(X, y, l2=1e-3, method="newton")
-    assert not started and len(estimates) == 2  # at CONDITION_TEST_ITER, and the certificate
-    assert lbfgs.converged and lbfgs.n_iter > fitting.CONDITION_TEST_ITER
+    assert not started and len(estimates) == 2  # at condition_test_iter, and the certificate
+    assert lbfgs.converged and lbfgs.n_iter > DEFAULT_OPTIONS.condition_test_iter
     assert abs(lbfgs.objective - newton.objective) <= 1e-11 * abs(newton.objective)
 
 
@@ -677,7 +674,7 @@ def test_lbfgs_is_not_fooled_by_a_degenerate_hessian_estimate_on_nearly_separabl
     X = rng.standard_normal((n, d)) + 0.5 * (2 * y[:, None] - 1) * rng.standard_normal(d)
     result = logreg.fit(X, y, l2=1e-5)  # a ConvergenceWarning would fail this test
     assert result.converged
-    problem = fitting._Problem(X, y, 1e-5, False)
+    problem = _coordinates._Problem(X, y, 1e-5, False)
     point = problem.evaluate(result.weights, result.bias)
     g = problem.pull_back(point.grad_w, point.grad_b)
     decrement = float(g @ np.linalg.solve(problem.hessian_psi(point.residual), g))  # exact Hessian

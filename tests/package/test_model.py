@@ -584,26 +584,6 @@ def test_check_gradient_on_logistic_objective_blobs(blobs):
             assert not logreg.check_gradient(f, lambda t: g(t) * (1 + 1e-6), t).passed
 
 
-def test_objective_on_a_large_x_is_the_formula_on_any_number_of_cores(monkeypatch):
-    """On a large X the objective is summed in blocks of rows on the thread pool: the same value
-    as the one-line formula, to rounding, and bit-for-bit the same on 1, 2 or 8 cores."""
-    from scipy.special import log_expit
-
-    from logreg import _passes
-
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((150_000, 10))
-    y = (rng.random(150_000) < 0.3).astype(float)
-    w, b = 0.5 * rng.standard_normal(10), -0.4
-    direct = -np.sum(log_expit((2 * y - 1) * (X @ w + b))) + 0.7 * (w @ w)
-    values = set()
-    for cores in (1, 2, 8):
-        with _passes.using_threads(cores):
-            values.add(logreg.objective(w, b, X, y, l2=0.7))
-    assert len(values) == 1
-    assert values.pop() == pytest.approx(direct, rel=1e-13)
-
-
 @pytest.mark.parametrize("w", [1e200, 1e300])
 def test_objective_of_huge_weights_without_a_penalty_is_not_nan(w):
     """With l2 = 0 the penalty is 0 whatever the weights (0 * inf used to make E NaN)."""

@@ -13,8 +13,11 @@ import pytest
 import scipy.sparse as sp
 
 import logreg
+import dataclasses
+
 from logreg import _sparse
-from logreg.fitting import _Problem
+from logreg._options import DEFAULT_OPTIONS
+from logreg._coordinates import _Problem
 
 
 def _data(n: int, d: int, density: float, seed: int, *, values: str = "exponential"):
@@ -179,13 +182,11 @@ def test_scales_only_and_from_every_row_even_on_large_data():
 
 
 @pytest.mark.parametrize("method", ["newton", "lbfgs"])
-def test_warm_start_on_the_subsample(method, monkeypatch):
+def test_warm_start_on_the_subsample(method):
     """The solvers' warm start on every 16th row (large data) works on sparse rows too."""
-    import logreg.fitting as fitting
-
-    monkeypatch.setattr(fitting, "WARM_START_MIN_SAMPLES", 2000)
     X, y = _data(8000, 10, 0.3, seed=11)
-    ours = logreg.fit(X, y, l2=0.5, method=method)
+    ours = logreg.fit(X, y, l2=0.5, method=method,
+                      options=dataclasses.replace(DEFAULT_OPTIONS, warm_start_min_samples=2000))
     _assert_same_optimum(ours, _reference(X, y, l2=0.5))
 
 
@@ -210,23 +211,23 @@ def test_hessian_operator_matches_the_dense_hessian():
 
 @pytest.mark.parametrize("l2", [1e-3, 0.5])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_lbfgs_certificate_by_conjugate_gradients_when_too_wide_for_a_dense_hessian(l2, weighted, monkeypatch):
-    """Above `DENSE_HESSIAN_MAX_FEATURES`, L-BFGS certifies with Hessian-vector products; the
+def test_lbfgs_certificate_by_conjugate_gradients_when_too_wide_for_a_dense_hessian(l2, weighted):
+    """Above ``dense_hessian_max_features``, L-BFGS certifies with Hessian-vector products; the
     answer is the same optimum."""
-    monkeypatch.setattr(_sparse, "DENSE_HESSIAN_MAX_FEATURES", 8)
+    narrow = dataclasses.replace(DEFAULT_OPTIONS, dense_hessian_max_features=8)
     X, y = _data(1500, 60, 0.05, seed=13)
     sw = np.random.default_rng(2).integers(0, 3, 1500).astype(float) if weighted else None
-    assert not _sparse.dense_hessian_ok(X)
-    ours = logreg.fit(X, y, l2=l2, sample_weight=sw)
+    assert _sparse.dense_hessian_ok(X) and not _sparse.dense_hessian_ok(X, narrow)
+    ours = logreg.fit(X, y, l2=l2, sample_weight=sw, options=narrow)
     _assert_same_optimum(ours, _reference(X, y, l2=l2, sample_weight=sw))
 
 
 @pytest.mark.parametrize("method", ["newton", "bfgs"])
-def test_methods_needing_a_dense_matrix_refuse_too_many_features(method, monkeypatch):
-    monkeypatch.setattr(_sparse, "DENSE_HESSIAN_MAX_FEATURES", 8)
+def test_methods_needing_a_dense_matrix_refuse_too_many_features(method):
+    narrow = dataclasses.replace(DEFAULT_OPTIONS, dense_hessian_max_features=8)
     X, y = _data(200, 20, 0.1, seed=14)
     with pytest.raises(ValueError, match=rf"method='{method}' needs a dense .*D = 20 features.*method='lbfgs'"):
-        logreg.fit(X, y, l2=0.5, method=method)
+        logreg.fit(X, y, l2=0.5, method=method, options=narrow)
 
 
 def test_no_dense_copy_is_made():

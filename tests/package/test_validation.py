@@ -130,7 +130,7 @@ def no_optimisation(monkeypatch):
         raise OptimisationStarted("optimisation started before the input was validated")
 
     monkeypatch.setattr(logreg.fitting, "_Problem", boom)
-    monkeypatch.setattr(logreg.fitting, "is_separable", boom)
+    monkeypatch.setattr(logreg._separation, "is_separable", boom)
     monkeypatch.setattr("scipy.optimize.linprog", boom)
     monkeypatch.setattr("scipy.optimize.minimize", boom)
     return OptimisationStarted
