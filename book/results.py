@@ -171,6 +171,7 @@ def values() -> dict[str, str]:
         "one_minus_sigma_zero_above": fmt(one_minus_sigma_rounds_to_zero_above(), 4),
         # the L-BFGS settings "Beyond the post" describes, read from the package
         "lbfgs_memory": str(DEFAULT_OPTIONS.lbfgs_memory),
+        "auto_newton_max_work": fmt(DEFAULT_OPTIONS.auto_newton_max_work),
         "subsample_stride": str(DEFAULT_OPTIONS.subsample_stride),
         "certified_gap_per_tol": fmt(DEFAULT_OPTIONS.certified_gap_per_tol),
         "condition_test_rows": str(DEFAULT_OPTIONS.condition_test_rows_per_parameter),

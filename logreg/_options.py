@@ -21,6 +21,12 @@ __all__ = ["DEFAULT_OPTIONS", "SolverOptions"]
 class SolverOptions:
     """Every tunable of `logreg.fit`'s solvers, each with the reason for its value."""
 
+    # --- the default method ------------------------------------------------------------
+    #: ``method="auto"`` runs Newton when rows x features^2 is at most this, L-BFGS above:
+    #: Newton's Hessian costs N D^2 per iteration, and below this it was as fast as L-BFGS or
+    #: faster, on every real data set tried (``benchmarks/bench_default.py``, NOTES.md section 4).
+    auto_newton_max_work: float = 2e6
+
     # --- warm start on a subsample (Newton and L-BFGS) ---------------------------------
     #: Above this many rows, solve on a subsample first: most iterations are spent far from the
     #: optimum, where a step from a fraction of the rows is as good as one from all of them.
@@ -126,6 +132,7 @@ class SolverOptions:
         if stride & (stride - 1):
             raise ValueError(f"SolverOptions.subsample_stride must be a power of two, got {stride!r}")
         for name in (
+            "auto_newton_max_work",
             "warm_start_tol",
             "certified_gap_per_tol",
             "rounding_level",

@@ -24,13 +24,15 @@ The estimator only translates: scikit-learn's conventions in, `logreg.fit` under
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .fitting import METHODS, fit
+from .fitting import METHODS, Method, fit
 
 __all__ = ["LogisticRegression"]
 
@@ -51,7 +53,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             ``l2 = 0`` is unpenalised maximum likelihood (with a `SeparationWarning` on
             separable data).
         penalize_bias: also penalise the bias (``False``, as in scikit-learn).
-        method: ``"lbfgs"``, ``"newton"`` or ``"bfgs"`` (see `logreg.fit`).
+        method: ``"auto"`` (Newton on small dense data, L-BFGS otherwise), ``"newton"``,
+            ``"lbfgs"`` or ``"bfgs"`` (see `logreg.fit`).
         tol: the convergence tolerance of `logreg.fit`.
         max_iter: the iteration limit of `logreg.fit`.
         n_threads: the threads `logreg.fit` runs its passes on: ``None`` (the default) follows
@@ -92,7 +95,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         l2: float = 0.5,
         *,
         penalize_bias: bool = False,
-        method: str = "lbfgs",
+        method: str = "auto",
         tol: float = 1e-8,
         max_iter: int = 200,
         n_threads: int | None = None,
@@ -116,8 +119,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``sample_weight``: one non-negative, finite weight per row; an integer weight counts
         the row that many times. Returns ``self``.
         """
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; choose one of {', '.join(map(repr, METHODS))}")
+        if self.method != "auto" and self.method not in METHODS:
+            choices = ", ".join(map(repr, ("auto", *METHODS)))
+            raise ValueError(f"unknown method {self.method!r}; choose one of {choices}")
         X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32], y_numeric=False)
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y", raise_unknown=True)
@@ -136,7 +140,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             encoded.astype(np.float64),
             l2=self.l2,
             penalize_bias=self.penalize_bias,
-            method=self.method,
+            method=cast(Method, self.method),  # checked above
             tol=self.tol,
             max_iter=self.max_iter,
             sample_weight=sample_weight,

@@ -39,12 +39,13 @@ from .model import _nll_from_activation, _penalty_terms, _sigmoid
 from .newton import newton
 from .warnings import ConvergenceWarning, SeparationWarning
 
-__all__ = ["METHODS", "FitResult", "fit", "gradient_descent", "is_separable", "predict", "predict_proba"]
+__all__ = ["METHODS", "FitResult", "auto_method", "fit", "gradient_descent", "is_separable", "predict", "predict_proba"]
 
 Array = NDArray[np.float64]
-Method = Literal["newton", "bfgs", "lbfgs"]
+Method = Literal["auto", "newton", "bfgs", "lbfgs"]
 
-#: The available ``method`` names for `fit`.
+#: The solvers `fit` can run, by ``method`` name (``method="auto"``, the default, picks one of
+#: the first and last: `auto_method`).
 METHODS: tuple[str, ...] = ("newton", "bfgs", "lbfgs")
 
 
@@ -268,6 +269,19 @@ def predict(weights: ArrayLike, bias: float, X: ArrayLike) -> Array:
     return (predict_proba(weights, bias, X) > 0.5).astype(np.float64)
 
 
+def auto_method(shape: tuple[int, int], *, sparse: bool = False, options: SolverOptions = DEFAULT_OPTIONS) -> Method:
+    """The method ``fit(method="auto")`` runs on data of this ``(n_samples, n_features)`` shape.
+
+    Newton when $N D^2$ (the cost of one Hessian) is at most ``options.auto_newton_max_work``
+    and ``X`` is dense, L-BFGS otherwise (see `fit`'s ``method``).
+
+    >>> auto_method((569, 30)), auto_method((1_000_000, 20))
+    ('newton', 'lbfgs')
+    """
+    n, d = shape
+    return "newton" if not sparse and n * d * d <= options.auto_newton_max_work else "lbfgs"
+
+
 def _first_pass_is_at_start(
     method: str, y: Array, n_features: int, sample_weight: Array | None = None, options: SolverOptions = DEFAULT_OPTIONS
 ) -> bool:
@@ -289,7 +303,7 @@ def fit(
     *,
     l2: float = 0.0,
     penalize_bias: bool = False,
-    method: Method = "lbfgs",
+    method: Method = "auto",
     tol: float = 1e-8,
     max_iter: int = 200,
     init: FitResult | tuple[ArrayLike, float] | None = None,
@@ -318,18 +332,19 @@ def fit(
             of the features is (shift every ``x`` by a constant and the predictions change), and the prior
             reading of the penalty ("weights are probably small") says nothing about the base rate.
             The post folds the bias into ``w`` and so penalises it; pass ``True`` to reproduce it.
-        method: ``"lbfgs"`` (the default: limited-memory BFGS, one pass over the data per
-            iteration and no ``(D+1) x (D+1)`` Hessian; its answer is certified with a Hessian
-            estimate, see ``tol``), ``"newton"`` (Newton's method, i.e. IRLS, with the exact
-            Hessian and a backtracking line search: the fewest iterations and the answer to
-            working precision, but each iteration forms the Hessian, $O(ND^2)$) or ``"bfgs"``
-            (the post's choice: scipy's BFGS with the analytic gradient). L-BFGS is the default
-            because it was the fastest on large data in ``benchmarks/bench_fit.py`` (at 100,000 x
-            200 Newton's Hessians cost more than all of L-BFGS's passes), and because its
-            certificate and preconditioner make it reach Newton's optimum on badly scaled,
-            imbalanced, collinear and polynomial features (tested). On a few thousand rows the
-            two take a few milliseconds either way; Newton needs fewer iterations on
-            ill-conditioned data.
+        method: ``"auto"`` (the default: ``"newton"`` when ``n_samples * n_features**2`` is at
+            most ``options.auto_newton_max_work``, 2e6, and ``X`` is dense; ``"lbfgs"``
+            otherwise), ``"newton"`` (Newton's method, i.e. IRLS, `logreg.newton.newton`, with the
+            exact Hessian and a backtracking line search: the fewest iterations and the answer to
+            working precision, but each iteration forms the Hessian, $O(ND^2)$), ``"lbfgs"``
+            (limited-memory BFGS, one pass over the data per iteration and no ``(D+1) x (D+1)``
+            Hessian; its answer is certified with a Hessian estimate, see ``tol``) or ``"bfgs"``
+            (the post's choice: scipy's BFGS with the analytic gradient). The rule of ``"auto"``
+            is measured (``benchmarks/bench_default.py``): below it Newton was as fast as
+            L-BFGS or faster, and on every real data set tried faster; above it Newton's
+            Hessians cost more than all of L-BFGS's passes. Both reach the same optimum (tested
+            on real data in other units and across ``l2``). The result's ``method`` says which
+            one ran.
         tol: stop when the gradient in standardised coordinates has
             $\lVert T^\top\nabla E_\lambda\rVert_\infty \le \mathrm{tol}\cdot N$. Newton's method also
             stops, converged, when its predicted decrease of $E_\lambda$ is below the rounding error of
@@ -414,13 +429,15 @@ def fit(
         >>> model.converged, model.predict_proba(X[:3]).shape
         (True, (3,))
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))}")
+    if method != "auto" and method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, ('auto', *METHODS)))}")
     Xa = v.check_X(X, finite=False, keep_dtype=True, sparse=True)  # finiteness: below, with the first gradient
     if options is None:
         options = DEFAULT_OPTIONS
     elif not isinstance(options, SolverOptions):
         raise TypeError(f"options must be a SolverOptions (logreg._options), got {type(options).__name__}")
+    if method == "auto":
+        method = auto_method(Xa.shape, sparse=v._describe_sparse(Xa) is not None, options=options)
     if method in ("newton", "bfgs") and v._describe_sparse(Xa) is not None:
         from ._sparse import refuse_dense_hessian
 

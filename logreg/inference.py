@@ -258,7 +258,7 @@ def summary(
         >>> from logreg import fit, make_blobs
         >>> from logreg.inference import summary
         >>> print(summary(fit(*make_blobs(100, seed=0)), feature_names=["x1", "x2"]))
-        Logistic regression (maximum likelihood): N = 100, D = 2, method lbfgs, converged
+        Logistic regression (maximum likelihood): N = 100, D = 2, method newton, converged
         E(w, b) = 24.3563 (l2 = 0)
         ================================================================================
                         coef     std err           z       P>|z|      [0.025      0.975]

@@ -17,7 +17,6 @@ Three small functions for the book's chapter *Choosing lambda*:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,10 +27,16 @@ from . import _validation as v
 from .model import _nll_from_activation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .fitting import FitResult
+    from .fitting import FitResult, Method
 
-__all__ = ["regularization_path", "kfold_indices", "cross_validate", "CrossValidation", "log_loss",
-           "log_evidence"]
+__all__ = [
+    "CrossValidation",
+    "cross_validate",
+    "kfold_indices",
+    "log_evidence",
+    "log_loss",
+    "regularization_path",
+]
 
 Array = NDArray[np.float64]
 
@@ -47,9 +52,17 @@ def _check_grid(l2s: ArrayLike) -> Array:
     return grid
 
 
-def regularization_path(X: ArrayLike, y: ArrayLike, l2s: ArrayLike, *, warm_start: bool = True,
-                        penalize_bias: bool = False, method: str = "lbfgs", tol: float = 1e-8,
-                        max_iter: int = 200) -> list[FitResult]:
+def regularization_path(
+    X: ArrayLike,
+    y: ArrayLike,
+    l2s: ArrayLike,
+    *,
+    warm_start: bool = True,
+    penalize_bias: bool = False,
+    method: Method = "auto",
+    tol: float = 1e-8,
+    max_iter: int = 200,
+) -> list[FitResult]:
     r"""`logreg.fit` at every penalty in ``l2s``, returned in the order given (eq. ``path``).
 
     The fits run from the largest penalty to the smallest. With ``warm_start`` (default) each
@@ -72,8 +85,16 @@ def regularization_path(X: ArrayLike, y: ArrayLike, l2s: ArrayLike, *, warm_star
     out: dict[int, FitResult] = {}
     previous = None
     for i in np.argsort(-grid, kind="stable"):
-        previous = fit(Xa, ya, l2=float(grid[i]), penalize_bias=penalize_bias, method=method, tol=tol,
-                       max_iter=max_iter, init=previous if warm_start else None)
+        previous = fit(
+            Xa,
+            ya,
+            l2=float(grid[i]),
+            penalize_bias=penalize_bias,
+            method=method,
+            tol=tol,
+            max_iter=max_iter,
+            init=previous if warm_start else None,
+        )
         out[int(i)] = previous
     return [out[i] for i in range(grid.shape[0])]
 
@@ -96,8 +117,9 @@ def kfold_indices(y: ArrayLike, k: int = 5, *, seed: int | None = 0) -> list[tup
         raise ValueError(f"k must be an integer >= 2, got {k!r}")
     counts = [int((ya == c).sum()) for c in (0.0, 1.0)]
     if min(counts) < k:
-        raise ValueError(f"k = {k} folds need at least k points of each class; y has {counts[0]} zeros "
-                         f"and {counts[1]} ones")
+        raise ValueError(
+            f"k = {k} folds need at least k points of each class; y has {counts[0]} zeros and {counts[1]} ones"
+        )
     rng = np.random.default_rng(seed)
     fold = np.empty(ya.shape[0], dtype=np.intp)
     offset = 0
@@ -111,7 +133,8 @@ def kfold_indices(y: ArrayLike, k: int = 5, *, seed: int | None = 0) -> list[tup
 
 def log_loss(result: FitResult, X: ArrayLike, y: ArrayLike) -> float:
     r"""The mean negative log-likelihood $-\frac1N \sum_n \log p(y_n \mid x_n)$ of ``result``
-    on (new) data: $E/N$, the negative log-likelihood without the penalty (eq. ``testloss``). scikit-learn's ``log_loss``."""
+    on (new) data: $E/N$, the negative log-likelihood without the penalty (eq. ``testloss``).
+    scikit-learn's ``log_loss``."""
     Xa, ya = v.check_Xy(X, y)
     a = result.decision_function(Xa)
     return _nll_from_activation(a, ya) / ya.shape[0]
@@ -141,9 +164,18 @@ class CrossValidation:
     iterations: int
 
 
-def cross_validate(X: ArrayLike, y: ArrayLike, l2s: ArrayLike, *, k: int = 5, seed: int | None = 0,
-                   penalize_bias: bool = False, method: str = "lbfgs", tol: float = 1e-8,
-                   warm_start: bool = True) -> CrossValidation:
+def cross_validate(
+    X: ArrayLike,
+    y: ArrayLike,
+    l2s: ArrayLike,
+    *,
+    k: int = 5,
+    seed: int | None = 0,
+    penalize_bias: bool = False,
+    method: Method = "auto",
+    tol: float = 1e-8,
+    warm_start: bool = True,
+) -> CrossValidation:
     r"""k-fold cross-validation of the held-out log-loss over the penalties ``l2s`` (eq. ``cv``).
 
     For each fold $j$, the regularisation path is fitted on the other folds and scored on fold
@@ -166,17 +198,24 @@ def cross_validate(X: ArrayLike, y: ArrayLike, l2s: ArrayLike, *, k: int = 5, se
     losses = np.empty((k, grid.shape[0]))
     iterations = 0
     for j, (train, test) in enumerate(folds):
-        path = regularization_path(Xa[train], ya[train], grid, warm_start=warm_start,
-                                   penalize_bias=penalize_bias, method=method, tol=tol)
+        path = regularization_path(
+            Xa[train], ya[train], grid, warm_start=warm_start, penalize_bias=penalize_bias, method=method, tol=tol
+        )
         losses[j] = [log_loss(res, Xa[test], ya[test]) for res in path]
         iterations += sum(res.n_iter for res in path)
     mean = losses.mean(axis=0)
     se = losses.std(axis=0, ddof=1) / math.sqrt(k)
     best = int(np.argmin(mean))
     within = mean <= mean[best] + se[best]
-    return CrossValidation(l2s=grid, fold_losses=losses, mean=mean, standard_error=se,
-                           best_l2=float(grid[best]), one_se_l2=float(grid[within].max()),
-                           iterations=iterations)
+    return CrossValidation(
+        l2s=grid,
+        fold_losses=losses,
+        mean=mean,
+        standard_error=se,
+        best_l2=float(grid[best]),
+        one_se_l2=float(grid[within].max()),
+        iterations=iterations,
+    )
 
 
 def log_evidence(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | None = None) -> float:
@@ -215,10 +254,16 @@ def log_evidence(result: FitResult, X: ArrayLike | None = None, y: ArrayLike | N
     try:
         L = np.linalg.cholesky(H)
     except np.linalg.LinAlgError:
-        raise ValueError("the Hessian at the fit is singular, so the Laplace evidence is undefined; "
-                         "with the bias unpenalised, every point may be fitted with certainty") from None
+        raise ValueError(
+            "the Hessian at the fit is singular, so the Laplace evidence is undefined; "
+            "with the bias unpenalised, every point may be fitted with certainty"
+        ) from None
     logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
     d = result.weights.shape[0]
     k = d + 1 if result.penalize_bias else d
-    return (-result.objective + 0.5 * k * math.log(2.0 * result.l2)
-            + 0.5 * (d + 1 - k) * math.log(2.0 * math.pi) - 0.5 * logdet)
+    return (
+        -result.objective
+        + 0.5 * k * math.log(2.0 * result.l2)
+        + 0.5 * (d + 1 - k) * math.log(2.0 * math.pi)
+        - 0.5 * logdet
+    )

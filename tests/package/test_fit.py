@@ -17,6 +17,7 @@ import pytest
 import logreg
 from logreg import _coordinates, _hessians, _lbfgs
 from logreg._options import DEFAULT_OPTIONS
+from logreg.fitting import auto_method
 
 L2_VALUES = [0.0, 0.1, 3.0]
 
@@ -54,10 +55,30 @@ def test_fit_result_fields(blobs, method, l2, penalize_bias):
     assert hist[0] > hist[-1]
 
 
-def test_default_method_is_lbfgs(blobs):
+def test_default_method_is_newton_on_small_dense_data_and_lbfgs_beyond(blobs):
+    """``method="auto"`` (the default) follows the measured rule N D^2 <= 2e6 (bench_default.py)."""
     X, y = blobs
-    assert logreg.fit(X, y).method == "lbfgs"
+    assert logreg.fit(X, y).method == "newton"
     assert set(logreg.METHODS) == {"newton", "bfgs", "lbfgs"}
+    limit = DEFAULT_OPTIONS.auto_newton_max_work
+    assert auto_method((int(limit) // 100, 10)) == "newton"  # N D^2 = limit exactly
+    assert auto_method((int(limit) // 100 + 1, 10)) == "lbfgs"
+    assert auto_method((1_000, 10), sparse=True) == "lbfgs"  # Newton refuses wide sparse data
+    wide = np.random.default_rng(0).standard_normal((3_000, 30))  # N D^2 = 2.7e6
+    labels = (wide[:, 0] + np.random.default_rng(1).logistic(size=3_000) > 0).astype(float)
+    assert logreg.fit(wide, labels, l2=1.0).method == "lbfgs"
+    raised = dataclasses.replace(DEFAULT_OPTIONS, auto_newton_max_work=3e6)
+    assert logreg.fit(wide, labels, l2=1.0, options=raised).method == "newton"
+
+
+def test_auto_and_explicit_method_reach_the_same_optimum(blobs):
+    X, y = blobs
+    auto = logreg.fit(X, y, l2=0.1)
+    assert auto.method == "newton"
+    explicit = logreg.fit(X, y, l2=0.1, method="newton")
+    assert auto == explicit
+    with pytest.raises(ValueError, match="'auto', 'newton', 'bfgs', 'lbfgs'"):
+        logreg.fit(X, y, method="irls")
 
 
 # --------------------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def test_fit_leaves_the_blas_thread_count_as_it_found_it(monkeypatch):
 
     monkeypatch.setattr(fitting, "_lbfgs", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        logreg.fit(X, y, l2=1.0)
+        logreg.fit(X, y, l2=1.0, method="lbfgs")
     assert seen == [before]
     assert blas_threads() == before
 
