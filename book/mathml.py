@@ -424,6 +424,44 @@ SCALED_FENCE_MAX = 1.7
 FENCE_CENTRE_EM = 0.25
 
 
+#: Latin Modern Math's vertical variants of each bracket (from its OpenType MATH table): the
+#: variants' heights and advances in em, smallest first; past the last one the font builds the
+#: bracket from parts, as wide as the widest variant. ``book.js`` holds the same table.
+FENCE_VARIANTS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "()": ((0.997, 1.095, 1.195, 1.445, 1.793, 2.093, 2.393, 2.991),
+           (0.389, 0.422, 0.458, 0.523, 0.597, 0.663, 0.736, 0.875)),
+    "[]": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+           (0.278, 0.340, 0.417, 0.444, 0.472, 0.499, 0.528, 0.667)),
+    "{}": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+           (0.500, 0.540, 0.583, 0.624, 0.667, 0.707, 0.750, 0.902)),
+    "⟨⟩": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+           (0.389, 0.428, 0.472, 0.537, 0.611, 0.677, 0.750, 0.908)),
+    "⌊⌋⌈⌉": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+             (0.444, 0.458, 0.472, 0.499, 0.528, 0.555, 0.583, 0.667)),
+    "‖": ((1.001, 1.203, 1.445, 1.735, 2.085, 2.503, 3.005, 3.607),
+          (0.398, 0.354, 0.364, 0.372, 0.386, 0.396, 0.410, 0.424)),
+}
+
+
+def fence_trim(char: str, size: float) -> float:
+    r"""How much of a stretchy bracket's box, on each side, is empty, in em, at ``size`` em.
+
+    Chromium gives a stretchy bracket a box as wide as the widest variant the font has of it
+    (0.875 em for a parenthesis) and centres the variant it draws there, so ``\left( ... \right)``
+    and ``\biggl(`` stood apart from what they enclose. The variant drawn is the first one at
+    least ``size`` tall; a negative margin of this much on each side leaves its own advance.
+
+    >>> fence_trim("(", 2.047), fence_trim(")", 2.3), fence_trim("(", 5.0), fence_trim("x", 2)
+    (0.106, 0.0695, 0.0, 0.0)
+    """
+    for chars, (heights, advances) in FENCE_VARIANTS.items():
+        if char in chars:
+            widest = max(advances)
+            advance = next((a for h, a in zip(heights, advances) if h >= size - 0.02), widest)
+            return round((widest - advance) / 2, 4)
+    return 0.0
+
+
 def _size_fences(el: ET.Element) -> None:
     """A sized bracket (``\bigl(``) as the ordinary glyph scaled, centred on the axis.
 
@@ -447,6 +485,13 @@ def _size_fences(el: ET.Element) -> None:
             pad.tail = kid.tail
             el.remove(kid)
             el.insert(i, pad)
+        elif _fence(kid) and size.endswith("em") and size == kid.get("maxsize"):
+            # \biggl( and up: the stretchy variant, with the empty sides of its box taken off
+            # (book.js does the same, in the browser, for \left...\right and matrices, whose
+            # size depends on what they enclose).
+            trim = fence_trim(kid.text or "", float(size[:-2]))
+            if trim:
+                kid.set("style", f"margin:0 -{trim:g}em")
         else:
             _size_fences(kid)
 
