@@ -707,8 +707,8 @@ def us_spellings(text: str) -> set[str]:
     return out
 
 
-#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ;
-#: Material's search box does not search a query of one character, such as "λ" alone).
+#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ). The
+#: search index gets the names; book.js searches a symbol typed alone ("λ") as its name.
 SYMBOL_NAMES = {"λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
                 "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"}
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -52,6 +53,7 @@ from tests.book._browser import (
     write_summary,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = nav_pages()
 NOTEBOOKS = [p for p in PAGES if p.is_notebook]
 each_page = pytest.mark.parametrize("nav_page", PAGES, ids=[p.id for p in PAGES])
@@ -585,7 +587,9 @@ MATH_ALPHABETS = re.compile("[\U0001d400-\U0001d7ff]")
 
 @pytest.mark.parametrize("query,want", [
     ("regularization", "/regularisation/"),  # the US spelling finds the British chapter
-    ("λ =", "/regularisation/"),               # Material searches from two characters on
+    ("λ =", "/regularisation/"),
+    ("λ", "/regularisation/"),                 # one symbol, typed without a keyup (book.js)
+    ("σ", "/sigmoid/"),
     ("lambda", "/regularisation/"),
     ("(4.2)", None),                          # an equation number: its page
     ("Hessian", "/likelihood/"),              # the chapter first, not the API
@@ -602,6 +606,16 @@ def test_search_finds_what_a_reader_types(query, want, light, site):
         assert not paths[0].startswith("/api"), f"searching 'Hessian' ranks the API first: {paths}"
     gibberish = [r["text"][:120] for r in results if MATH_ALPHABETS.search(r["text"])]
     assert not gibberish, f"snippets show MathML text (glued math letters):\n" + _lines(gibberish)
+
+
+def test_book_js_spells_the_symbols_hooks_py_indexes():
+    """book.js searches a symbol typed alone ("λ") as the name book/hooks.py indexes it by."""
+    from book.hooks import SYMBOL_NAMES
+
+    js = (ROOT / "docs" / "assets" / "javascripts" / "book.js").read_text(encoding="utf-8")
+    block = re.search(r"var NAMES = \{(.*?)\};", js, re.S)
+    assert block, "no NAMES table in book.js"
+    assert dict(re.findall(r'"([^"]+)": "([^"]+)"', block[1])) == SYMBOL_NAMES
 
 
 def test_search_snippets_show_formulas_as_text(site):

@@ -226,3 +226,49 @@
     window.addEventListener("load", function () { fit(); });
   }
 })();
+
+/* Searching for a symbol: "λ" alone finds the sections that use λ. Two things stood in the way.
+ * Material reads the search box on "keyup", and a "λ" that comes without one (pasted, picked
+ * from an input method or a character palette) was never searched: here every "input" in the
+ * box is followed by a keyup for Material to read it. And Material's search drops what its
+ * tokenizer cannot index (a lone Greek letter is not a word to it), so a query of one symbol
+ * found nothing: book/hooks.py indexes each symbol's name (SYMBOL_NAMES, in a field the
+ * snippets do not show), and here a symbol typed as a word of the query is searched as that
+ * name. The box keeps what the reader typed: only the message to the search worker changes
+ * (Material's query message is {type: 2, data: query}; book/README.md lists the ties to Material).
+ */
+(function () {
+  "use strict";
+
+  var NAMES = {  // the same as SYMBOL_NAMES in book/hooks.py
+    "λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
+    "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"
+  };
+  var QUERY = 2;
+
+  function spell(query) {
+    return query.split(/(\s+)/).map(function (word) {
+      return Object.prototype.hasOwnProperty.call(NAMES, word) ? NAMES[word] : word;
+    }).join("");
+  }
+  window.bookSpellSymbols = spell;
+
+  document.addEventListener("input", function (e) {
+    var box = e.target;
+    if (box instanceof HTMLInputElement && box.matches("input.md-search__input") && !e.isComposing) {
+      box.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true}));
+    }
+  });
+
+  // The offline edition's stand-in for Worker (iframe-worker.js) is in place by now, so this
+  // reaches whichever one Material's search uses.
+  if (typeof Worker === "undefined" || !Worker.prototype.postMessage) return;
+  var post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message) {
+    var args = Array.prototype.slice.call(arguments);
+    if (message && message.type === QUERY && typeof message.data === "string") {
+      args[0] = {type: QUERY, data: spell(message.data)};
+    }
+    return post.apply(this, args);
+  };
+})();
