@@ -535,14 +535,11 @@ WIDE_BOXES_JS = r"""() => {
 }"""
 
 
-CHAPTERS = [p for p in PAGES if not p.src.startswith("api")]
-
-
-@pytest.mark.parametrize("nav_page", CHAPTERS, ids=[p.id for p in CHAPTERS])
+@each_page
 def test_listings_and_tables_fit_their_column_at_desktop_width(nav_page, light):
-    """At 1280 px no code listing, output or table in a chapter (or the notebook) needs sideways
-    scrolling: what the prose discusses (a table's last column, the end of a line of output) is
-    in view. (The API pages' signatures and doctests come from the docstrings.)"""
+    """At 1280 px no code listing, output or table in a chapter, the notebook or the API pages
+    (signatures, doctests) needs sideways scrolling: what the prose discusses (a table's last
+    column, the end of a line of output) is in view."""
     with light.visit(nav_page.path, settle=False, eager=False):
         wide = light.page.evaluate(WIDE_BOXES_JS)
     assert not wide, f"/{nav_page.path} at {DESKTOP['width']} px, wider than the column:\n" + _lines(wide)
