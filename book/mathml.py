@@ -401,7 +401,27 @@ def _prime_row(el: ET.Element) -> ET.Element | None:
     return None
 
 
+#: Signs that are binary operators when they open a continued row of an aligned display.
+ROW_SIGNS = "+−-±∓"
+#: TeX's medium math space, around a binary operator.
+MEDIUM_SPACE = "0.2222em"
+
+
+def _binary_sign_in_aligned_cell(cell: ET.Element) -> None:
+    r"""``b = &-\tfrac12\dots`` and ``&\quad + \lambda\dots``: amsmath's ``aligned`` starts
+    each left-aligned cell with ``{}``, so a sign there is a binary operator, set apart from
+    what follows and from the ``=`` before it. math-core writes it as a prefix sign, glued to
+    its neighbours ("=−½", "+λ"); here it gets the binary operator's space on each side."""
+    if cell.tag != "mtd" or "justify-items: start" not in cell.get("style", ""):
+        return
+    first = next((k for k in cell if k.tag != "mspace"), None)
+    if first is not None and first.tag == "mo" and (first.text or "").strip() in tuple(ROW_SIGNS):
+        first.set("lspace", MEDIUM_SPACE)
+        first.set("rspace", MEDIUM_SPACE)
+
+
 def _tidy(el: ET.Element) -> None:
+    _binary_sign_in_aligned_cell(el)
     for i, kid in enumerate(list(el)):
         if (row := _prime_row(kid)) is not None:
             el.remove(kid)

@@ -51,6 +51,8 @@ CASES = {
     "left-fraction": r"\left(\frac{\alpha}{2\pi}\right)^{D/2} \exp\Bigl(-\frac{\alpha}{2}\lVert\vw\rVert^2\Bigr)",
     "bigg": r"\biggl(\sum_{n=1}^{N} x_n\biggr)^2 + \Biggl[\frac{a}{b}\Biggr]",
     "column-vectors": r"\tilde\vx_n = \begin{pmatrix} \vx_n \\ 1 \end{pmatrix}, \quad \tilde\vw = \begin{pmatrix} \vw \\ b \end{pmatrix}",
+    # A sign opening an aligned row's cell is a binary operator (amsmath's {}), not glued on.
+    "aligned-signs": r"\begin{aligned} b = &-\tfrac12\boldsymbol\mu^\T\boldsymbol\mu \\ &+ \log\frac{\pi}{1 - \pi}, \\ E_\lambda &= -\ell \\ &\quad + \lambda\lVert\vw\rVert^2 \end{aligned}",
     "block-matrix": r"2\lambda\begin{pmatrix} \mathbf I_D & \mathbf 0 \\ \mathbf 0^\T & 0 \end{pmatrix} + \begin{bmatrix} a \\ b \\ c \end{bmatrix}",
 }
 
@@ -214,3 +216,26 @@ def test_book_js_holds_the_same_bracket_variants_as_mathml_py():
     text = re.sub(r"//[^\n]*", "", block[1])
     in_js = {k: (tuple(v[0]), tuple(v[1])) for k, v in json.loads(text).items()}
     assert in_js == FENCE_VARIANTS
+
+
+def test_signs_opening_an_aligned_row_are_binary(gallery):
+    r"""``b = &-\tfrac12...`` and ``&+ \log...``: the sign stands apart from the ``=`` before it
+    and from what follows (a medium space, 0.22 em, each side), as in TeX, not "=−½" or "+log"."""
+    gaps = gallery.evaluate("""() => {
+      const em = parseFloat(getComputedStyle(document.querySelector('#aligned-signs math')).fontSize);
+      const out = [];
+      for (const td of document.querySelectorAll('#aligned-signs mtd')) {
+        const sign = [...td.children].find(k => k.tagName.toLowerCase() !== 'mspace');
+        if (!sign || !/^[+\u2212]$/.test(sign.textContent.trim())) continue;
+        const s = sign.getBoundingClientRect(), next = sign.nextElementSibling.getBoundingClientRect();
+        const prev = td.previousElementSibling.lastElementChild;
+        out.push({sign: sign.textContent.trim(), after: (next.left - s.right) / em,
+                  before: prev ? (s.left - prev.getBoundingClientRect().right) / em : null});
+      }
+      return out;
+    }""")
+    assert len(gaps) == 3, gaps
+    for g in gaps:
+        assert g["after"] > 0.15, f"{g['sign']} glued to what follows it: {g}"
+        if g["before"] is not None:
+            assert g["before"] > 0.15, f"{g['sign']} glued to the = before it: {g}"
