@@ -260,9 +260,11 @@ class _MathInline(InlineProcessor):
         self.display = display
 
     def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
-        mathml = convert(m.group(1), self.display, "a docstring")
-        if self.display:  # the chapters' layout: its own scroller, focusable when it overflows
-            mathml = display_html(mathml)
+        if self.display:  # the chapters' layout: its own scroller, focusable when it overflows,
+            # and statements side by side (a top-level \qquad) wrap one under the other
+            mathml = display_html("".join(convert(part, True, "a docstring") for part in split_qquad(m.group(1))))
+        else:
+            mathml = convert(m.group(1), False, "a docstring")
         return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
 
 
