@@ -443,7 +443,7 @@ def test_no_sideways_scrolling_on_a_phone(nav_page, phone):
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 @each_page
 def test_equations_fit_and_keep_their_number_in_view(width, nav_page, request):
-    """At 1280 px and at 390 px: landing on a numbered equation's anchor shows its number inside
+    r"""At 1280 px and at 390 px: landing on a numbered equation's anchor shows its number inside
     the viewport; no formula is clipped at the top or bottom by its box; and a formula wider than
     the column scrolls in a box that takes keyboard focus. No formula needs to scroll at 1280 px,
     nor in a chapter at 390 px (long ones break at a relation or wrap at a \qquad); the API
