@@ -416,14 +416,32 @@ def _binary_sign_in_aligned_cell(cell: ET.Element) -> None:
     its neighbours ("=−½", "+λ"); here it gets the binary operator's space on each side."""
     if cell.tag != "mtd" or "justify-items: start" not in cell.get("style", ""):
         return
+    # What opens a formula (``&-\log p`` on the first row, nothing to its left) is a sign.
+    if cell.get("data-row") == "0" and cell.get("data-after-empty") == "1":
+        return
     first = next((k for k in cell if k.tag != "mspace"), None)
     if first is not None and first.tag == "mo" and (first.text or "").strip() in tuple(ROW_SIGNS):
         first.set("lspace", MEDIUM_SPACE)
         first.set("rspace", MEDIUM_SPACE)
 
 
+def _mark_aligned_cells(table: ET.Element) -> None:
+    """Note on each cell of an ``mtable`` whether it is on the first row with an empty cell
+    before it (removed again by :func:`_tidy`): there a sign opens the formula, and stays one."""
+    for r, row in enumerate(kid for kid in table if kid.tag == "mtr"):
+        before = None
+        for cell in row:
+            cell.set("data-row", str(r))
+            cell.set("data-after-empty", "1" if before is not None and len(before) == 0 else "0")
+            before = cell
+
+
 def _tidy(el: ET.Element) -> None:
+    if el.tag == "mtable":
+        _mark_aligned_cells(el)
     _binary_sign_in_aligned_cell(el)
+    el.attrib.pop("data-row", None)
+    el.attrib.pop("data-after-empty", None)
     for i, kid in enumerate(list(el)):
         if (row := _prime_row(kid)) is not None:
             el.remove(kid)

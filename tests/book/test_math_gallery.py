@@ -239,3 +239,12 @@ def test_signs_opening_an_aligned_row_are_binary(gallery):
         assert g["after"] > 0.15, f"{g['sign']} glued to what follows it: {g}"
         if g["before"] is not None:
             assert g["before"] > 0.15, f"{g['sign']} glued to the = before it: {g}"
+
+
+def test_a_sign_that_opens_an_aligned_formula_stays_a_sign():
+    r"""``&-\log p \\ &= \dots``: on the first row, with nothing to its left, the minus is the
+    formula's sign and keeps to its operand; only continued rows get the binary space."""
+    mathml = convert(r"\begin{aligned} &-\log p \\ &\quad= -x \\ &\qquad + y \end{aligned}", True, "t")
+    assert "<mo>−</mo><mo" in mathml, mathml
+    assert mathml.count('lspace="0.2222em"') == 1, mathml
+    assert "data-row" not in mathml and "data-after-empty" not in mathml
