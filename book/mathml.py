@@ -497,7 +497,7 @@ def fence_trim(char: str, size: float) -> float:
     for chars, (heights, advances) in FENCE_VARIANTS.items():
         if char in chars:
             widest = max(advances)
-            advance = next((a for h, a in zip(heights, advances) if h >= size - 0.02), widest)
+            advance = next((a for h, a in zip(heights, advances, strict=True) if h >= size - 0.02), widest)
             return round((widest - advance) / 2, 4)
     return 0.0
 

@@ -48,12 +48,17 @@ CASES = {
     "bracket-square": r"\bigl[-4, 0\bigr]^2 \times \{x\}^2",
     "number": r"\epsilon = 2^{-52} \approx 2.22 \times 10^{-16}",
     # Stretchy brackets larger than \Bigl: their box was as wide as the font's widest variant.
-    "left-fraction": r"\left(\frac{\alpha}{2\pi}\right)^{D/2} \exp\Bigl(-\frac{\alpha}{2}\lVert\vw\rVert^2\Bigr)",
+    "left-fraction": (r"\left(\frac{\alpha}{2\pi}\right)^{D/2}"
+                      r" \exp\Bigl(-\frac{\alpha}{2}\lVert\vw\rVert^2\Bigr)"),
     "bigg": r"\biggl(\sum_{n=1}^{N} x_n\biggr)^2 + \Biggl[\frac{a}{b}\Biggr]",
-    "column-vectors": r"\tilde\vx_n = \begin{pmatrix} \vx_n \\ 1 \end{pmatrix}, \quad \tilde\vw = \begin{pmatrix} \vw \\ b \end{pmatrix}",
+    "column-vectors": (r"\tilde\vx_n = \begin{pmatrix} \vx_n \\ 1 \end{pmatrix}, \quad"
+                       r" \tilde\vw = \begin{pmatrix} \vw \\ b \end{pmatrix}"),
     # A sign opening an aligned row's cell is a binary operator (amsmath's {}), not glued on.
-    "aligned-signs": r"\begin{aligned} b = &-\tfrac12\boldsymbol\mu^\T\boldsymbol\mu \\ &+ \log\frac{\pi}{1 - \pi}, \\ E_\lambda &= -\ell \\ &\quad + \lambda\lVert\vw\rVert^2 \end{aligned}",
-    "block-matrix": r"2\lambda\begin{pmatrix} \mathbf I_D & \mathbf 0 \\ \mathbf 0^\T & 0 \end{pmatrix} + \begin{bmatrix} a \\ b \\ c \end{bmatrix}",
+    "aligned-signs": (r"\begin{aligned} b = &-\tfrac12\boldsymbol\mu^\T\boldsymbol\mu \\"
+                      r" &+ \log\frac{\pi}{1 - \pi}, \\ E_\lambda &= -\ell \\"
+                      r" &\quad + \lambda\lVert\vw\rVert^2 \end{aligned}"),
+    "block-matrix": (r"2\lambda\begin{pmatrix} \mathbf I_D & \mathbf 0 \\ \mathbf 0^\T & 0 \end{pmatrix}"
+                     r" + \begin{bmatrix} a \\ b \\ c \end{bmatrix}"),
 }
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
@@ -172,7 +177,8 @@ def test_math_looks_as_reviewed(gallery, name):
 STRETCHY_FENCES_JS = r"""name => {
   const out = [];
   for (const mo of document.getElementById(name).querySelectorAll('mo')) {
-    if (mo.getAttribute('stretchy') === 'false' || !/^[()\[\]{}\u27e8\u27e9\u2016]$/.test(mo.textContent.trim())) continue;
+    const fence = /^[()\[\]{}\u27e8\u27e9\u2016]$/.test(mo.textContent.trim());
+    if (mo.getAttribute('stretchy') === 'false' || !fence) continue;
     const r = mo.getBoundingClientRect(), cs = getComputedStyle(mo);
     const left = r.left - parseFloat(cs.marginLeft), right = r.right + parseFloat(cs.marginRight);
     out.push({text: mo.textContent.trim(), x: left, y: r.top, width: right - left, height: r.height,
@@ -195,7 +201,8 @@ def test_stretchy_fences_are_as_wide_as_their_glyph(gallery, name):
     for f in fences:
         tall = f["height"] / f["em"]
         want = next(adv for chars, (heights, advances) in FENCE_VARIANTS.items() if f["text"] in chars
-                    for h, adv in [*zip(heights, advances), (math.inf, max(advances))] if h >= tall - 0.02)
+                    for h, adv in [*zip(heights, advances, strict=True), (math.inf, max(advances))]
+                    if h >= tall - 0.02)
         if f["width"] / f["em"] > want + 0.02:
             problems.append(f"{f['text']} {tall:.2f} em tall takes {f['width'] / f['em']:.3f} em, "
                             f"its glyph {want:.3f} em")
