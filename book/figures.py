@@ -121,19 +121,70 @@ def _fitted(fig: MplFigure) -> None:
 SEPARABLE_LABEL_PT = 8
 
 
+#: Room kept free around each contour label, in points: a label closer than this to another is
+#: left out (the one nearer the boundary goes first).
+LABEL_ROOM_PT = 2.0
+
+
+def _uncrowd_labels(fig: MplFigure, labels: list) -> None:
+    """Leave out the contour labels that would touch another one, once the layout is final.
+
+    In a narrow band (the λ = 0.1 panel on the desktop, where the sigmoid is steep) the labels
+    of neighbouring lines ran into each other. The outer levels (1/8, 7/8) keep their labels
+    first: they say how wide the band is; inner ones follow where they have room.
+    """
+    fig.draw_without_rendering()  # the constrained layout, and each label's final place
+    room = LABEL_ROOM_PT * fig.dpi / 72
+    kept: list[np.ndarray] = []
+    for label in sorted(labels, key=lambda t: -abs(float(t.get_text()) - 0.5)):
+        corners = _label_corners(label, room)
+        if any(_rectangles_meet(corners, other) for other in kept):
+            label.remove()
+        else:
+            kept.append(corners)
+
+
+def _label_corners(label, room: float) -> np.ndarray:
+    """The four corners, in display pixels, of a (rotated) label's box grown by ``room``."""
+    centre = label.get_window_extent().get_points().mean(axis=0)
+    angle = label.get_rotation()
+    label.set_rotation(0)
+    w, h = label.get_window_extent().size + 2 * room
+    label.set_rotation(angle)
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    half = np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2
+    return centre + half @ np.array([[c, s], [-s, c]])
+
+
+def _rectangles_meet(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two convex quadrilaterals overlap (no edge direction separates them)."""
+    for quad in (a, b):
+        for i in range(4):
+            edge = quad[(i + 1) % 4] - quad[i]
+            axis = np.array([-edge[1], edge[0]])
+            pa, pb = a @ axis, b @ axis
+            if pa.max() < pb.min() or pb.max() < pa.min():
+                return False
+    return True
+
+
 def _separable(fig: MplFigure, rows: int = 1) -> None:
     """The three penalties side by side (``rows=1``) or one under the other (``rows=3``)."""
     axes = fig.subplots(rows, 3 // rows, sharex=rows > 1, sharey=rows == 1).ravel()
+    labels = []
     for ax, l2 in zip(axes, r.SEPARABLE_L2):
         res = r.separable_fit(l2)
         drawn = plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.separable(), resolution=150)
         for label in drawn["labels"]:
             label.set_fontsize(SEPARABLE_LABEL_PT)
+        labels.append(drawn["labels"])
         ax.set_title(rf"$\lambda = {l2:g}$")
         if rows == 1 and ax is not axes[0]:
             ax.set_ylabel("")
         if rows > 1 and ax is not axes[-1]:
             ax.set_xlabel("")
+    for panel in labels:
+        _uncrowd_labels(fig, panel)
 
 
 def _separable_narrow(fig: MplFigure) -> None:

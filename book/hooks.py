@@ -806,8 +806,8 @@ def us_spellings(text: str) -> set[str]:
     return out
 
 
-#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ;
-#: Material's search box does not search a query of one character, such as "λ" alone).
+#: Symbols by the names a reader types for them ("lambda" finds the sections that use λ). The
+#: search index gets the names; book.js searches a symbol typed alone ("λ") as its name.
 SYMBOL_NAMES = {"λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
                 "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"}
 
@@ -823,6 +823,12 @@ def add_us_spellings(index_path: Path) -> None:
         if words:
             doc["spellings"] = " ".join(sorted(words))
     index_path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    # The offline edition reads the same index as a script (Material's offline plugin writes it
+    # from the JSON before this hook runs): it gets the spellings too, or "regularization",
+    # "lambda" and "λ" find nothing in a page opened from disk.
+    script = index_path.with_name("search_index.js")
+    if script.exists():
+        script.write_text("var __index = " + json.dumps(data, separators=(",", ":")), encoding="utf-8")
 
 
 @event_priority(-100)  # last, after mkdocs-jupyter has pruned its cache: then release the lock

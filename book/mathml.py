@@ -260,9 +260,11 @@ class _MathInline(InlineProcessor):
         self.display = display
 
     def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
-        mathml = convert(m.group(1), self.display, "a docstring")
-        if self.display:  # the chapters' layout: its own scroller, focusable when it overflows
-            mathml = display_html(mathml)
+        if self.display:  # the chapters' layout: its own scroller, focusable when it overflows,
+            # and statements side by side (a top-level \qquad) wrap one under the other
+            mathml = display_html("".join(convert(part, True, "a docstring") for part in split_qquad(m.group(1))))
+        else:
+            mathml = convert(m.group(1), False, "a docstring")
         return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
 
 
@@ -401,7 +403,45 @@ def _prime_row(el: ET.Element) -> ET.Element | None:
     return None
 
 
+#: Signs that are binary operators when they open a continued row of an aligned display.
+ROW_SIGNS = "+−-±∓"
+#: TeX's medium math space, around a binary operator.
+MEDIUM_SPACE = "0.2222em"
+
+
+def _binary_sign_in_aligned_cell(cell: ET.Element) -> None:
+    r"""``b = &-\tfrac12\dots`` and ``&\quad + \lambda\dots``: amsmath's ``aligned`` starts
+    each left-aligned cell with ``{}``, so a sign there is a binary operator, set apart from
+    what follows and from the ``=`` before it. math-core writes it as a prefix sign, glued to
+    its neighbours ("=−½", "+λ"); here it gets the binary operator's space on each side."""
+    if cell.tag != "mtd" or "justify-items: start" not in cell.get("style", ""):
+        return
+    # What opens a formula (``&-\log p`` on the first row, nothing to its left) is a sign.
+    if cell.get("data-row") == "0" and cell.get("data-after-empty") == "1":
+        return
+    first = next((k for k in cell if k.tag != "mspace"), None)
+    if first is not None and first.tag == "mo" and (first.text or "").strip() in tuple(ROW_SIGNS):
+        first.set("lspace", MEDIUM_SPACE)
+        first.set("rspace", MEDIUM_SPACE)
+
+
+def _mark_aligned_cells(table: ET.Element) -> None:
+    """Note on each cell of an ``mtable`` whether it is on the first row with an empty cell
+    before it (removed again by :func:`_tidy`): there a sign opens the formula, and stays one."""
+    for r, row in enumerate(kid for kid in table if kid.tag == "mtr"):
+        before = None
+        for cell in row:
+            cell.set("data-row", str(r))
+            cell.set("data-after-empty", "1" if before is not None and len(before) == 0 else "0")
+            before = cell
+
+
 def _tidy(el: ET.Element) -> None:
+    if el.tag == "mtable":
+        _mark_aligned_cells(el)
+    _binary_sign_in_aligned_cell(el)
+    el.attrib.pop("data-row", None)
+    el.attrib.pop("data-after-empty", None)
     for i, kid in enumerate(list(el)):
         if (row := _prime_row(kid)) is not None:
             el.remove(kid)
@@ -422,6 +462,44 @@ SCALED_FENCE_MAX = 1.7
 #: Where the font's ordinary brackets have their middle, in em above the baseline: the math
 #: axis of Latin Modern Math, around which TeX centres a \big bracket.
 FENCE_CENTRE_EM = 0.25
+
+
+#: Latin Modern Math's vertical variants of each bracket (from its OpenType MATH table): the
+#: variants' heights and advances in em, smallest first; past the last one the font builds the
+#: bracket from parts, as wide as the widest variant. ``book.js`` holds the same table.
+FENCE_VARIANTS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "()": ((0.997, 1.095, 1.195, 1.445, 1.793, 2.093, 2.393, 2.991),
+           (0.389, 0.422, 0.458, 0.523, 0.597, 0.663, 0.736, 0.875)),
+    "[]": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+           (0.278, 0.340, 0.417, 0.444, 0.472, 0.499, 0.528, 0.667)),
+    "{}": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+           (0.500, 0.540, 0.583, 0.624, 0.667, 0.707, 0.750, 0.902)),
+    "⟨⟩": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+           (0.389, 0.428, 0.472, 0.537, 0.611, 0.677, 0.750, 0.908)),
+    "⌊⌋⌈⌉": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+             (0.444, 0.458, 0.472, 0.499, 0.528, 0.555, 0.583, 0.667)),
+    "‖": ((1.001, 1.203, 1.445, 1.735, 2.085, 2.503, 3.005, 3.607),
+          (0.398, 0.354, 0.364, 0.372, 0.386, 0.396, 0.410, 0.424)),
+}
+
+
+def fence_trim(char: str, size: float) -> float:
+    r"""How much of a stretchy bracket's box, on each side, is empty, in em, at ``size`` em.
+
+    Chromium gives a stretchy bracket a box as wide as the widest variant the font has of it
+    (0.875 em for a parenthesis) and centres the variant it draws there, so ``\left( ... \right)``
+    and ``\biggl(`` stood apart from what they enclose. The variant drawn is the first one at
+    least ``size`` tall; a negative margin of this much on each side leaves its own advance.
+
+    >>> fence_trim("(", 2.047), fence_trim(")", 2.3), fence_trim("(", 5.0), fence_trim("x", 2)
+    (0.106, 0.0695, 0.0, 0.0)
+    """
+    for chars, (heights, advances) in FENCE_VARIANTS.items():
+        if char in chars:
+            widest = max(advances)
+            advance = next((a for h, a in zip(heights, advances, strict=True) if h >= size - 0.02), widest)
+            return round((widest - advance) / 2, 4)
+    return 0.0
 
 
 def _size_fences(el: ET.Element) -> None:
@@ -447,6 +525,13 @@ def _size_fences(el: ET.Element) -> None:
             pad.tail = kid.tail
             el.remove(kid)
             el.insert(i, pad)
+        elif _fence(kid) and size.endswith("em") and size == kid.get("maxsize"):
+            # \biggl( and up: the stretchy variant, with the empty sides of its box taken off
+            # (book.js does the same, in the browser, for \left...\right and matrices, whose
+            # size depends on what they enclose).
+            trim = fence_trim(kid.text or "", float(size[:-2]))
+            if trim:
+                kid.set("style", f"margin:0 -{trim:g}em")
         else:
             _size_fences(kid)
 

@@ -10,7 +10,9 @@ the browser tests use (Playwright). Every page of the nav, in reading order, is 
 as a prefix so they stay unique, and every link to a page of the book (an equation, an exercise,
 a section) becomes a link inside the PDF. Figures are the light palette's, interactive figures
 are replaced by a pointer to the web edition, exercise solutions are printed open. Chromium
-prints it with an outline (bookmarks) of the headings.
+prints it with an outline (bookmarks) of the headings. The contents give each chapter's and
+section's page: Chromium has no ``target-counter``, so a first print is read with ``pypdf``
+(where each entry's link lands) and the numbers are written in before the final print.
 
 Strict, like the build: any console error, failed request, image that does not decode, link to
 a place that is not in the document, or formula that did not render stops it with an error, and
@@ -116,18 +118,28 @@ async (pages) => {
     chapter.append(...article.childNodes);
     book.appendChild(chapter);
     const h1 = chapter.querySelector("h1");
+    // An entry of the contents: the title, a dotted leader and the page number, which
+    // book/pdf.py fills in once a first print has said where each target starts.
+    const entry = (target, text) => {
+      const row = document.createElement("div");
+      row.className = "book-print-entry";
+      const a = document.createElement("a");
+      a.href = "#" + target;
+      a.textContent = text;
+      const leader = document.createElement("span");
+      leader.className = "book-print-leader";
+      const number = document.createElement("span");
+      number.className = "book-print-page";
+      number.dataset.target = target;
+      row.append(a, leader, number);
+      return row;
+    };
     const li = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = "#" + s;
-    link.textContent = h1 ? h1.textContent.trim() : p.title;
-    li.appendChild(link);
+    li.appendChild(entry(s, h1 ? h1.textContent.trim() : p.title));
     const sub = document.createElement("ol");
     chapter.querySelectorAll("h2[id]").forEach(h2 => {
       const item = document.createElement("li");
-      const a = document.createElement("a");
-      a.href = "#" + h2.id;
-      a.textContent = h2.textContent.trim();
-      item.appendChild(a);
+      item.appendChild(entry(h2.id, h2.textContent.trim()));
       sub.appendChild(item);
     });
     if (sub.children.length) li.appendChild(sub);
@@ -161,6 +173,10 @@ PRINT_CSS = """
 .md-typeset .book-print-toc ol { list-style: none; padding-left: 0; margin-left: 0; }
 .md-typeset .book-print-toc ol ol { padding-left: 1.5em; font-size: 0.9em; }
 .md-typeset .book-print-toc li { margin: 0.1em 0; }
+.md-typeset .book-print-entry { display: flex; align-items: baseline; gap: 0.4em; }
+.md-typeset .book-print-leader { flex: 1 1 auto; border-bottom: 0.1em dotted currentColor; opacity: 0.5; }
+/* Wide enough for any page number from the start, so filling them in moves nothing. */
+.md-typeset .book-print-page { flex: 0 0 2.2em; text-align: right; font-variant-numeric: tabular-nums; }
 .md-typeset .equation > .equation-body { overflow: visible !important; background: none !important; }
 .md-typeset pre > code { white-space: pre-wrap !important; overflow: visible !important; }
 .md-typeset h1, .md-typeset h2, .md-typeset h3 { break-after: avoid; }
@@ -172,6 +188,51 @@ PRINT_CSS = """
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
+
+
+PDF_OPTIONS = dict(format="A4", print_background=True, outline=True, tagged=True,
+                   display_header_footer=True, header_template="<span></span>",
+                   footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+                                   '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+
+#: Prints at most this many times until the contents' page numbers agree with the pages.
+MAX_PRINTS = 4
+
+
+def target_pages(pdf: Path, targets: list[str]) -> dict[str, int]:
+    """The page (1-based, as the footer counts) of each element id in ``targets``, read from the
+    PDF's named destinations: Chromium writes one for every target of an internal link, and
+    every entry of the contents is such a link."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    # Chromium writes the names as PDF name objects: "/likelihood--eq-grad".
+    dests = {name.removeprefix("/"): dest for name, dest in reader.named_destinations.items()}
+    missing = [t for t in targets if t not in dests]
+    if missing:
+        raise PrintError(f"no destination in the PDF for {len(missing)} entries of the contents: {missing[:5]}")
+    return {t: reader.get_destination_page_number(dests[t]) + 1 for t in targets}
+
+
+FILL_PAGES_JS = """numbers => document.querySelectorAll('.book-print-page').forEach(
+  span => { span.textContent = String(numbers[span.dataset.target]); })"""
+
+
+def _print_with_page_numbers(page, path: Path) -> dict[str, int]:
+    """Print to ``path`` with the contents' page numbers right. Chromium cannot count pages in
+    CSS (no ``target-counter``), so: print, read where each entry's target landed, write the
+    numbers into the contents, print again, until a print agrees with the numbers it shows
+    (the number column has a fixed width, so the second print normally does)."""
+    targets = page.evaluate("() => [...document.querySelectorAll('.book-print-page')].map(s => s.dataset.target)")
+    shown: dict[str, int] = {}
+    for _ in range(MAX_PRINTS):
+        page.pdf(path=str(path), **PDF_OPTIONS)
+        found = target_pages(path, targets)
+        if found == shown:
+            return found
+        page.evaluate(FILL_PAGES_JS, found)
+        shown = found
+    raise PrintError(f"the contents' page numbers did not settle after {MAX_PRINTS} prints")
 
 
 def build_pdf(site: Path, output: Path, screenshot: Path | None = None) -> dict:
@@ -212,10 +273,7 @@ def build_pdf(site: Path, output: Path, screenshot: Path | None = None) -> dict:
                 raise PrintError("the print edition is not right:\n  " + "\n  ".join(problems[:40]))
             output.parent.mkdir(parents=True, exist_ok=True)
             tmp = output.with_name(output.name + ".part")
-            page.pdf(path=str(tmp), format="A4", print_background=True, outline=True, tagged=True,
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+            result["pages"] = _print_with_page_numbers(page, tmp)
             tmp.replace(output)
             browser.close()
     finally:

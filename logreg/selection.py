@@ -108,8 +108,10 @@ def kfold_indices(y: ArrayLike, k: int = 5, *, seed: int | None = 0) -> list[tup
         >>> import numpy as np
         >>> from logreg.selection import kfold_indices
         >>> folds = kfold_indices(np.r_[np.zeros(6), np.ones(4)], k=2)
-        >>> [len(test) for _, test in folds], sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(10))
-        ([5, 5], True)
+        >>> [len(test) for _, test in folds]
+        [5, 5]
+        >>> sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(10))
+        True
     """
     arr = v.as_float_array(y, "y")
     ya = v.check_y(arr, arr.shape[0] if arr.ndim == 1 else 0)

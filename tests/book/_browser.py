@@ -505,7 +505,7 @@ FACTS_JS = r"""async () => {
 EQUATIONS_JS = r"""async () => {
   await document.fonts.ready;
   await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
-  const out = {numbers: [], clipped: [], unfocusable: []};
+  const out = {numbers: [], clipped: [], unfocusable: [], wide: []};
   const text = el => el.textContent.replace(/\s+/g, ' ').trim().slice(0, 40);
   for (const eq of document.querySelectorAll('.md-typeset .equation')) {
     const body = eq.querySelector('.equation-body') || eq;
@@ -522,6 +522,9 @@ EQUATIONS_JS = r"""async () => {
     if (lo < top - 0.5 || hi > bottom + 0.5) {
       out.clipped.push(`${eq.id || 'unnumbered'} "${text(body)}" (laid out from ${Math.round(lo - top)} ` +
                        `to ${Math.round(hi - top)} px in a box ${body.clientHeight} px tall)`);
+    }
+    if (body.scrollWidth > body.clientWidth + 1) {
+      out.wide.push(`${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);
     }
     if (body.scrollWidth > body.clientWidth + 1 && body.tabIndex < 0) {
       out.unfocusable.push(`${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);

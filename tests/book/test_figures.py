@@ -218,3 +218,28 @@ def test_narrow_variant_constants_agree_with_the_build():
     from book import figures, hooks
 
     assert (hooks.NARROW_MEDIA, hooks.NARROW_SUFFIX) == (figures.NARROW_MEDIA, figures.NARROW_SUFFIX)
+
+
+@pytest.mark.parametrize("name", ["separable-boundaries", "separable-boundaries-narrow"])
+def test_separable_contour_labels_do_not_touch(name):
+    """In each panel of the separable figure no contour label touches another (their rotated
+    boxes, with book.figures.LABEL_ROOM_PT around each): the λ = 0.1 panel's narrow band had
+    four labels running into each other on the desktop figure. The outer levels stay labelled."""
+    import matplotlib.pyplot as plt
+
+    from book.figures import LABEL_ROOM_PT, _label_corners, _rectangles_meet
+
+    fig = REGISTRY[name].render("light")
+    try:
+        fig.draw_without_rendering()
+        room = 0.9 * LABEL_ROOM_PT * fig.dpi / 72
+        for ax in fig.axes:
+            labels = [t for t in ax.texts if re.fullmatch(r"0\.\d+", t.get_text())]
+            boxes = [(t.get_text(), _label_corners(t, room)) for t in labels]
+            touching = [(a, b) for i, (a, qa) in enumerate(boxes) for b, qb in boxes[i + 1:]
+                        if _rectangles_meet(qa, qb)]
+            assert not touching, f"{name}, {ax.get_title()}: labels touching: {touching}"
+            if labels:
+                assert {"0.125", "0.875"} <= {t.get_text() for t in labels}, ax.get_title()
+    finally:
+        plt.close(fig)

@@ -416,6 +416,16 @@ def test_the_gradcheck_docstring_renders_with_its_underbrace_labels_and_linked_e
     assert "<code>fderr</code>" not in out and "$" not in out
 
 
+def test_docstring_display_math_wraps_at_its_qquad_like_a_chapter():
+    r"""A docstring's ``$$a = \dots, \qquad b = \dots$$`` becomes two formulas that wrap one
+    under the other where the column is narrow (the API page's gradient was 701 px in 688)."""
+    import markdown
+
+    out = markdown.Markdown(extensions=[mathml.MathExtension()]).convert(
+        r"$$\nabla_w E = X^\top(\sigma - y), \qquad \frac{\partial E}{\partial b} = \sum_n (\sigma_n - y_n)$$")
+    assert '<div class="equation-parts">' in out and out.count("<math") == 2, out
+
+
 def test_docstring_latex_that_markdown_corrupted_fails_the_build(rendered):
     """Without the MathExtension, Markdown's emphasis eats the underbraces' ``}_{``: planted."""
     import markdown

@@ -25,12 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from book.mathml import convert, display_html
+from book.mathml import FENCE_VARIANTS, convert, display_html
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINES = ROOT / "tests" / "baseline-math"
 FONT = ROOT / "docs" / "assets" / "fonts" / "latinmodern-math.woff2"
 CSS = ROOT / "docs" / "assets" / "stylesheets" / "book.css"
+#: The site's book.js: it trims the sides of stretchy brackets sized by their contents.
+JS = ROOT / "docs" / "assets" / "javascripts" / "book.js"
 #: RMS of the grey-level difference (0-255) a screenshot may show against its baseline: well
 #: below what a glyph that moves by a pixel, or changes size, gives (tens), above anti-aliasing.
 TOLERANCE = 6.0
@@ -45,6 +47,18 @@ CASES = {
     "nested-fences": r"\mathcal N\bigl(\mathbf 0,\ (2\lambda)^{-1}\mathbf I\bigr)",
     "bracket-square": r"\bigl[-4, 0\bigr]^2 \times \{x\}^2",
     "number": r"\epsilon = 2^{-52} \approx 2.22 \times 10^{-16}",
+    # Stretchy brackets larger than \Bigl: their box was as wide as the font's widest variant.
+    "left-fraction": (r"\left(\frac{\alpha}{2\pi}\right)^{D/2}"
+                      r" \exp\Bigl(-\frac{\alpha}{2}\lVert\vw\rVert^2\Bigr)"),
+    "bigg": r"\biggl(\sum_{n=1}^{N} x_n\biggr)^2 + \Biggl[\frac{a}{b}\Biggr]",
+    "column-vectors": (r"\tilde\vx_n = \begin{pmatrix} \vx_n \\ 1 \end{pmatrix}, \quad"
+                       r" \tilde\vw = \begin{pmatrix} \vw \\ b \end{pmatrix}"),
+    # A sign opening an aligned row's cell is a binary operator (amsmath's {}), not glued on.
+    "aligned-signs": (r"\begin{aligned} b = &-\tfrac12\boldsymbol\mu^\T\boldsymbol\mu \\"
+                      r" &+ \log\frac{\pi}{1 - \pi}, \\ E_\lambda &= -\ell \\"
+                      r" &\quad + \lambda\lVert\vw\rVert^2 \end{aligned}"),
+    "block-matrix": (r"2\lambda\begin{pmatrix} \mathbf I_D & \mathbf 0 \\ \mathbf 0^\T & 0 \end{pmatrix}"
+                     r" + \begin{bmatrix} a \\ b \\ c \end{bmatrix}"),
 }
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
@@ -53,7 +67,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
 body {{ margin: 0; background: #fff; color: #000; font: 16px/1.6 sans-serif; }}
 .md-typeset {{ width: 640px; padding: 8px 16px; }}
 .case {{ display: inline-block; padding: 4px 8px; }}
-</style></head><body><div class="md-typeset">{cases}</div></body></html>"""
+</style></head><body><div class="md-typeset">{cases}</div><script>{js}</script></body></html>"""
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +75,25 @@ def gallery(browser):
     css = CSS.read_text(encoding="utf-8").split("}", 1)[1]  # without its own @font-face (relative URL)
     cases = "".join(f'<div class="case" id="{name}">{display_html(convert(tex, True, name))}</div>'
                     for name, tex in CASES.items())
-    html = PAGE.format(font=base64.b64encode(FONT.read_bytes()).decode(), css=css, cases=cases)
+    html = PAGE.format(font=base64.b64encode(FONT.read_bytes()).decode(), css=css, cases=cases,
+                       js=JS.read_text(encoding="utf-8"))
     context = browser.new_context(viewport={"width": 680, "height": 900}, device_scale_factor=2)
     page = context.new_page()
     page.set_content(html, wait_until="load")
     page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px \"Latin Modern Math\"'))")
     assert page.evaluate("document.fonts.check('16px \"Latin Modern Math\"')"), "the math font did not load"
+    # book.js trims stretchy brackets once the fonts are in; let it run before measuring.
+    page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
     yield page
     context.close()
 
 
 BOXES_JS = """name => {
   const root = document.getElementById(name);
-  const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: r.height, left: r.left, right: r.right}; };
+  // The room an element takes: its box with its margins (book.js trims stretchy brackets so).
+  const box = el => { const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    return {top: r.top, bottom: r.bottom, height: r.height,
+            left: r.left - parseFloat(cs.marginLeft), right: r.right + parseFloat(cs.marginRight)}; };
   const sized = el => el && (el.hasAttribute('minsize') || el.hasAttribute('mathsize')
       || (el.tagName.toLowerCase() === 'mpadded' && sized(el.firstElementChild)));
   const fences = [...root.querySelectorAll('mo')].filter(sized).map(el => ({text: el.textContent, ...box(el)}));
@@ -151,3 +171,87 @@ def test_math_looks_as_reviewed(gallery, name):
         shot.save(out / f"{name}.png")
         pytest.fail(f"{name}: RMS difference {rms:.1f} > {TOLERANCE} against {baseline} "
                     f"(the rendering is in {out / (name + '.png')})", pytrace=False)
+
+
+#: The fences whose box may be too wide: sized (\biggl) or stretched by their contents.
+STRETCHY_FENCES_JS = r"""name => {
+  const out = [];
+  for (const mo of document.getElementById(name).querySelectorAll('mo')) {
+    const fence = /^[()\[\]{}\u27e8\u27e9\u2016]$/.test(mo.textContent.trim());
+    if (mo.getAttribute('stretchy') === 'false' || !fence) continue;
+    const r = mo.getBoundingClientRect(), cs = getComputedStyle(mo);
+    const left = r.left - parseFloat(cs.marginLeft), right = r.right + parseFloat(cs.marginRight);
+    out.push({text: mo.textContent.trim(), x: left, y: r.top, width: right - left, height: r.height,
+              em: parseFloat(cs.fontSize)});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("name", ["left-right", "left-fraction", "bigg", "column-vectors", "block-matrix"])
+def test_stretchy_fences_are_as_wide_as_their_glyph(gallery, name):
+    r"""A stretchy bracket (\left, \biggl, a matrix's) takes the room of the glyph drawn, the
+    font's variant for its height (book/mathml.py: FENCE_VARIANTS), margins included; not the
+    width of the font's widest variant that Chromium gives its box; and its ink is in view."""
+    from PIL import Image
+
+    fences = gallery.evaluate(STRETCHY_FENCES_JS, name)
+    assert fences, f"{name}: no stretchy bracket found"
+    problems = []
+    for f in fences:
+        tall = f["height"] / f["em"]
+        want = next(adv for chars, (heights, advances) in FENCE_VARIANTS.items() if f["text"] in chars
+                    for h, adv in [*zip(heights, advances, strict=True), (math.inf, max(advances))]
+                    if h >= tall - 0.02)
+        if f["width"] / f["em"] > want + 0.02:
+            problems.append(f"{f['text']} {tall:.2f} em tall takes {f['width'] / f['em']:.3f} em, "
+                            f"its glyph {want:.3f} em")
+        clip = {k: f[k] for k in ("x", "y", "width", "height")}
+        shot = Image.open(io.BytesIO(gallery.screenshot(clip=clip))).convert("L")
+        if shot.getextrema()[0] > 128:
+            problems.append(f"{f['text']} {tall:.2f} em tall: no ink in its box")
+    assert not problems, f"{name}: {CASES[name]}\n" + "\n".join(f"  - {x}" for x in problems)
+
+
+def test_book_js_holds_the_same_bracket_variants_as_mathml_py():
+    """book.js trims the brackets sized in the browser with its own copy of FENCE_VARIANTS."""
+    import json
+    import re
+
+    block = re.search(r"var VARIANTS = (\{.*?\n  \});", JS.read_text(encoding="utf-8"), re.S)
+    assert block, "no VARIANTS table in book.js"
+    text = re.sub(r"//[^\n]*", "", block[1])
+    in_js = {k: (tuple(v[0]), tuple(v[1])) for k, v in json.loads(text).items()}
+    assert in_js == FENCE_VARIANTS
+
+
+def test_signs_opening_an_aligned_row_are_binary(gallery):
+    r"""``b = &-\tfrac12...`` and ``&+ \log...``: the sign stands apart from the ``=`` before it
+    and from what follows (a medium space, 0.22 em, each side), as in TeX, not "=−½" or "+log"."""
+    gaps = gallery.evaluate("""() => {
+      const em = parseFloat(getComputedStyle(document.querySelector('#aligned-signs math')).fontSize);
+      const out = [];
+      for (const td of document.querySelectorAll('#aligned-signs mtd')) {
+        const sign = [...td.children].find(k => k.tagName.toLowerCase() !== 'mspace');
+        if (!sign || !/^[+\u2212]$/.test(sign.textContent.trim())) continue;
+        const s = sign.getBoundingClientRect(), next = sign.nextElementSibling.getBoundingClientRect();
+        const prev = td.previousElementSibling.lastElementChild;
+        out.push({sign: sign.textContent.trim(), after: (next.left - s.right) / em,
+                  before: prev ? (s.left - prev.getBoundingClientRect().right) / em : null});
+      }
+      return out;
+    }""")
+    assert len(gaps) == 3, gaps
+    for g in gaps:
+        assert g["after"] > 0.15, f"{g['sign']} glued to what follows it: {g}"
+        if g["before"] is not None:
+            assert g["before"] > 0.15, f"{g['sign']} glued to the = before it: {g}"
+
+
+def test_a_sign_that_opens_an_aligned_formula_stays_a_sign():
+    r"""``&-\log p \\ &= \dots``: on the first row, with nothing to its left, the minus is the
+    formula's sign and keeps to its operand; only continued rows get the binary space."""
+    mathml = convert(r"\begin{aligned} &-\log p \\ &\quad= -x \\ &\qquad + y \end{aligned}", True, "t")
+    assert "<mo>−</mo><mo" in mathml, mathml
+    assert mathml.count('lspace="0.2222em"') == 1, mathml
+    assert "data-row" not in mathml and "data-after-empty" not in mathml

@@ -108,3 +108,17 @@ def test_search_works_from_disk(offline_site, tab):
     tab.wait_for_load_state("load")
     assert tab.url.startswith("file://") and ".html" in tab.url, (first, tab.url)
     assert not tab.problems, tab.problems
+
+
+@pytest.mark.parametrize("query", ["regularization", "λ"])
+def test_search_from_disk_finds_spellings_and_symbols(offline_site, tab, query):
+    """The offline edition's index (a script, search_index.js) has the US spellings and the
+    symbols' names that book/hooks.py adds, as the served one does: "regularization" and a lone
+    "λ" (inserted as an input method would, without a keyup) find the Regularisation chapter."""
+    tab.goto((offline_site / "index.html").as_uri())
+    tab.keyboard.press("/")
+    tab.keyboard.insert_text(query)
+    tab.wait_for_selector(".md-search-result__item", timeout=20_000)
+    hrefs = [a.get_attribute("href") for a in tab.locator(".md-search-result__item > a").all()]
+    assert any("regularisation.html" in h for h in hrefs), (query, hrefs)
+    assert not tab.problems, tab.problems
