@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from scipy.special import expit, log_expit
 
 from . import _passes
-from . import _validation as v
+from . import checks as v
 from ._blas import _one_blas_thread
 from ._options import DEFAULT_OPTIONS, SolverOptions
 from ._passes import Pass, column_stats, first_pass, nll_and_residual, weighted_column_stats

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _validation as v
+from . import checks as v
 from ._options import SolverOptions
 from ._passes import activations
 

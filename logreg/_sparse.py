@@ -31,74 +31,12 @@ from numpy.typing import NDArray
 
 from ._options import DEFAULT_OPTIONS, SolverOptions
 from ._passes import Pass, loss_and_residual
+from .checks import NATIVE_FORMATS, check_sparse_finite, check_sparse_X, issparse  # noqa: F401 (used here and by callers of _sparse)
 
 Array = NDArray[np.float64]
 
-#: The formats used as they are; every other sparse format is converted to CSR.
-NATIVE_FORMATS = ("csr", "csc")
-
-
-def issparse(value: object) -> bool:
-    """Whether ``value`` is a ``scipy.sparse`` matrix or array."""
-    return sp.issparse(value)
-
-
-def check_sparse_X(X, name: str = "X", *, finite: bool = True) -> sp.csr_matrix | sp.csc_matrix:
-    """A sparse ``X`` as a float64 CSR or CSC matrix (or array), canonical (no duplicate
-    entries), 2-D with at least one sample and one feature, its stored values finite.
-
-    The caller's matrix is never modified: a conversion, a dtype change or a summing of
-    duplicates works on a copy.
-    """
-    fmt = X.format
-    if X.ndim != 2:  # sparse arrays can be 1-D
-        raise ValueError(
-            f"{name} must be 2-D with shape (n_samples, n_features), got a {X.ndim}-D "
-            f"scipy.sparse {type(X).__name__} with shape {X.shape}"
-        )
-    dtype = X.dtype
-    if np.issubdtype(dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of complex values")
-    if dtype.kind == "O" or not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
-        raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of dtype {dtype}")
-    if fmt not in NATIVE_FORMATS:
-        try:
-            X = X.tocsr()  # a new matrix: COO, BSR, DIA, LIL and DOK all convert
-        except Exception as exc:  # pragma: no cover - every scipy format converts
-            raise TypeError(
-                f"{name} is a scipy.sparse {type(X).__name__} ({fmt}), which could not be "
-                f"converted to CSR ({exc}); pass {name}.tocsr()"
-            ) from None
-        copied = True
-    else:
-        copied = False
-    if X.dtype != np.float64:
-        X = X.astype(np.float64)  # copies the stored values (and the index arrays) only
-        copied = True
-    if not X.has_canonical_format:
-        if not copied:
-            X = X.copy()
-        X.sum_duplicates()
-    n, d = X.shape
-    if n == 0:
-        raise ValueError(f"{name} is empty: it has no samples (shape {X.shape})")
-    if d == 0:
-        raise ValueError(f"{name} has no features (shape {X.shape})")
-    if finite:
-        check_finite(X, name)
-    return X
-
-
-def check_finite(X, name: str = "X") -> None:
-    """Raise if a stored value of the sparse ``X`` is NaN or infinite (the others are 0)."""
-    data = X.data
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = float(np.sum(data))
-    if math.isfinite(total):
-        return
-    if not np.all(np.isfinite(data)):
-        bad = "NaN" if np.any(np.isnan(data)) else "infinite"
-        raise ValueError(f"{name} contains {bad} values; remove or impute them first")
+#: The checks of sparse input live with the other input checks (`logreg.checks`).
+check_finite = check_sparse_finite
 
 
 def _columns_of_entries(X) -> tuple[NDArray[np.intp], NDArray[np.intp] | None]:

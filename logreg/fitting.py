@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _passes
-from . import _validation as v
+from . import checks as v
 from ._coordinates import _Point, _positive_rate, _Problem, _start_pass
 from ._hessians import _factorize_psd, _hessian_estimate
 from ._lbfgs import _refresh_interval
@@ -496,7 +496,7 @@ def _fit(
 
             check_sparse_finite(Xa, "X")
         else:
-            v.check_finite(Xa, "X")
+            v.check_finite(Xa, "X", _passes.map_row_blocks)  # in blocks, on all cores
         first = None
 
     solver = {"newton": _newton, "bfgs": _scipy_bfgs, "lbfgs": _lbfgs}[method]

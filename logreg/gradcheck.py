@@ -109,7 +109,7 @@ def check_gradient(
         >>> check_gradient(lambda x: float(x @ x), lambda x: 2.001 * x, np.array([3.0, 1.0])).passed
         False
     """
-    from ._validation import as_float_array
+    from .checks import as_float_array
 
     x = np.array(as_float_array(x, "x"), dtype=np.float64)  # a copy: the caller's is never perturbed
     if x.ndim != 1:

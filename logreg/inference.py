@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, ndtr, ndtri
 
-from . import _validation as v
+from . import checks as v
 from ._passes import activations, hessian_terms
 from .model import _penalty_diagonal, sigmoid_derivative
 from .warnings import ConvergenceWarning

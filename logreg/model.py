@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
-from ._validation import as_float_array, check_problem
+from .checks import as_float_array, check_problem
 
 __all__ = [
     "gradient",

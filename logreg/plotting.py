@@ -21,22 +21,22 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from numpy.typing import ArrayLike
 
-from ._validation import check_weights, check_Xy
+from .checks import check_weights, check_Xy
 from .model import objective, sigmoid
 
 __all__ = [
+    "ACCENTS",
     "CLASS_A",
     "CLASS_B",
-    "ACCENTS",
     "CONTOUR_LEVELS",
-    "scatter_classes",
+    "plot_convergence",
+    "plot_loss_slice",
+    "plot_reliability",
+    "plot_roc",
     "plot_sigmoid",
     "plot_sigmoid_contours",
-    "plot_loss_slice",
-    "plot_convergence",
     "probability_cmap",
-    "plot_roc",
-    "plot_reliability",
+    "scatter_classes",
 ]
 
 #: Class A (label 1): vermillion circles. Class B (label 0): blue triangles.
@@ -47,6 +47,7 @@ ACCENTS = ("#009E73", "#CC79A7", "#E69F00")
 #: The probabilities at which `plot_sigmoid_contours` draws its lines by default: 1/8, ..., 7/8,
 #: evenly spaced with the decision boundary 1/2 in the middle (0 and 1 are never reached).
 CONTOUR_LEVELS = tuple(k / 8 for k in range(1, 8))
+
 
 def probability_cmap() -> LinearSegmentedColormap:
     """Class B's blue at $\\sigma = 0$, clear at 1/2, class A's vermillion at 1.
@@ -80,8 +81,17 @@ def scatter_classes(ax: Axes, X: ArrayLike, y: ArrayLike, *, size: float = 28.0)
     for label, style in ((1.0, CLASS_A), (0.0, CLASS_B)):
         pts = Xa[ya == label]
         artists.append(
-            ax.scatter(pts[:, 0], pts[:, 1], s=size, c=style["color"], marker=style["marker"],
-                       label=style["label"], edgecolors=edge, linewidths=0.4, zorder=3)
+            ax.scatter(
+                pts[:, 0],
+                pts[:, 1],
+                s=size,
+                c=style["color"],
+                marker=style["marker"],
+                label=style["label"],
+                edgecolors=edge,
+                linewidths=0.4,
+                zorder=3,
+            )
         )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -163,15 +173,15 @@ def plot_sigmoid_contours(
     ink = mpl.rcParams["axes.edgecolor"]
     # The shading is rasterised (in vector output too): as SVG paths it would weigh hundreds of
     # kilobytes, and the contour lines on top stay vectors.
-    filled = ax.contourf(x1, x2, prob, levels=[0.0, *levels, 1.0], cmap=probability_cmap(), zorder=1,
-                         rasterized=True)
+    filled = ax.contourf(x1, x2, prob, levels=[0.0, *levels, 1.0], cmap=probability_cmap(), zorder=1, rasterized=True)
     lines = ax.contour(x1, x2, prob, levels=levels, colors=ink, linewidths=0.5, alpha=0.6, zorder=2)
     box = (x1.min(), x1.max(), x2.min(), x2.max())
     places = _label_places(w, b, levels[::2], box)
     labels = []
     if places:
-        labels = ax.clabel(lines, levels=sorted(places), fmt=lambda p: f"{p:g}", fontsize=7,
-                           inline=True, manual=list(places.values()))
+        labels = ax.clabel(
+            lines, levels=sorted(places), fmt=lambda p: f"{p:g}", fontsize=7, inline=True, manual=list(places.values())
+        )
     if boundary:
         ax.contour(x1, x2, prob, levels=[0.5], colors=ink, linewidths=1.8, zorder=2)
     points = scatter_classes(ax, Xa, ya, size=18.0)
@@ -180,8 +190,9 @@ def plot_sigmoid_contours(
     return {"filled": filled, "lines": lines, "labels": labels, "points": points}
 
 
-def _label_places(w: np.ndarray, b: float, levels: np.ndarray, box, inset: float = 0.1,
-                  min_gap: float = 0.03) -> dict[float, tuple[float, float]]:
+def _label_places(
+    w: np.ndarray, b: float, levels: np.ndarray, box, inset: float = 0.1, min_gap: float = 0.03
+) -> dict[float, tuple[float, float]]:
     """Where to put the label of each contour line ``w.x + b = logit(p)``, by level: on the
     segment of the line inside ``box`` shrunk by ``inset`` of its size on each side, staggered
     along it. A line that misses the shrunk box gets no label; none does if neighbouring labelled
@@ -196,11 +207,11 @@ def _label_places(w: np.ndarray, b: float, levels: np.ndarray, box, inset: float
     lo, hi = np.array([x_lo + dx, y_lo + dy]), np.array([x_hi - dx, y_hi - dy])
     direction = np.array([-w[1], w[0]]) / norm  # along the lines
     places = {}
-    for k, (level, logit) in enumerate(zip(levels, logits)):
+    for k, (level, logit) in enumerate(zip(levels, logits, strict=True)):
         foot = w * (logit - b) / norm**2  # the point of the line nearest the origin
         # the parameter range where foot + t * direction is inside [lo, hi] (Liang-Barsky)
         t_lo, t_hi = -np.inf, np.inf
-        for d, f, a, c in zip(direction, foot, lo, hi):
+        for d, f, a, c in zip(direction, foot, lo, hi, strict=True):
             if abs(d) < 1e-12:
                 t_lo, t_hi = (t_lo, t_hi) if a <= f <= c else (np.inf, -np.inf)
                 continue
@@ -209,7 +220,8 @@ def _label_places(w: np.ndarray, b: float, levels: np.ndarray, box, inset: float
         if not t_lo < t_hi:
             continue
         share = 0.5 if logits.size == 1 else 0.3 + 0.4 * k / (logits.size - 1)
-        places[float(level)] = tuple(float(v) for v in foot + (t_lo + share * (t_hi - t_lo)) * direction)
+        x1, x2 = foot + (t_lo + share * (t_hi - t_lo)) * direction
+        places[float(level)] = (float(x1), float(x2))
     return places
 
 
@@ -246,17 +258,16 @@ def plot_loss_slice(
         values.append(objective(wi, b, Xa, ya, l2=l2, penalize_bias=penalize_bias))
     (curve,) = ax.plot(grid, values, color=ACCENTS[0], label=rf"$E_\lambda$ against $w_{index + 1}$")
     at = objective(w, b, Xa, ya, l2=l2, penalize_bias=penalize_bias)
-    (marker,) = ax.plot([w[index]], [at], "D", color=ACCENTS[1], ms=8, zorder=3,
-                        label=rf"optimum $w_{index + 1} = {w[index]:.3f}$")
+    (marker,) = ax.plot(
+        [w[index]], [at], "D", color=ACCENTS[1], ms=8, zorder=3, label=rf"optimum $w_{index + 1} = {w[index]:.3f}$"
+    )
     ax.set_xlabel(rf"weight $w_{index + 1}$")
     ax.set_ylabel(r"objective $E_\lambda(w, b)$")
     ax.legend(loc="upper center")
     return [curve, marker]
 
 
-def plot_convergence(
-    ax: Axes, histories: Mapping[str, Sequence[float]], optimum: float
-) -> list[Any]:
+def plot_convergence(ax: Axes, histories: Mapping[str, Sequence[float]], optimum: float) -> list[Any]:
     r"""Suboptimality $E_\lambda(w_k, b_k) - E_\lambda^\star$ against iteration $k$, one line per method.
 
     Args:
@@ -279,11 +290,16 @@ def plot_convergence(
         if reached.size:
             gap = gap[: reached[0] + 1]
         gap = np.maximum(gap, floor)
-        (line,) = ax.semilogy(np.arange(gap.size), gap, marker=markers[i % 4], ms=3.5,
-                              color=ACCENTS[i % 3] if i < 3 else CLASS_B["color"], label=name)
+        (line,) = ax.semilogy(
+            np.arange(gap.size),
+            gap,
+            marker=markers[i % 4],
+            ms=3.5,
+            color=ACCENTS[i % 3] if i < 3 else CLASS_B["color"],
+            label=name,
+        )
         lines.append(line)
-    lines.append(ax.axhline(floor, color=mpl.rcParams["grid.color"], lw=1, ls=":",
-                            label="rounding level"))
+    lines.append(ax.axhline(floor, color=mpl.rcParams["grid.color"], lw=1, ls=":", label="rounding level"))
     ax.set_xlabel("iteration $k$")
     ax.set_ylabel(r"$E_\lambda(w_k, b_k) - E_\lambda^\star$")
     ax.grid(True, which="major")
@@ -294,8 +310,15 @@ def plot_convergence(
 # --- Part II: evaluation, choosing lambda, inference, the Bayesian view --------------------------
 
 
-def plot_intervals(ax: Axes, lower: ArrayLike, upper: ArrayLike, truth: float, *,
-                   estimates: ArrayLike | None = None, label: str = "w_1") -> dict[str, Any]:
+def plot_intervals(
+    ax: Axes,
+    lower: ArrayLike,
+    upper: ArrayLike,
+    truth: float,
+    *,
+    estimates: ArrayLike | None = None,
+    label: str = "w_1",
+) -> dict[str, Any]:
     r"""One horizontal interval per repetition of an experiment, coloured by whether it covers
     ``truth`` (drawn as a vertical line): the picture of a coverage experiment.
 
@@ -316,24 +339,38 @@ def plot_intervals(ax: Axes, lower: ArrayLike, upper: ArrayLike, truth: float, *
         raise ValueError(f"lower and upper must be 1-D of one shape, got {lo.shape} and {hi.shape}")
     rows = np.arange(lo.shape[0])
     covers = (lo <= truth) & (truth <= hi)
-    out = {}
+    out: dict[str, Any] = {}
     for key, mask, color in (("covering", covers, ACCENTS[0]), ("missing", ~covers, CLASS_A["color"])):
         n = int(mask.sum())
-        out[key] = ax.hlines(rows[mask], lo[mask], hi[mask], colors=color, lw=1.6,
-                             label=f"{'covers' if key == 'covering' else 'misses'} the truth ({n})")
+        out[key] = ax.hlines(
+            rows[mask],
+            lo[mask],
+            hi[mask],
+            colors=color,
+            lw=1.6,
+            label=f"{'covers' if key == 'covering' else 'misses'} the truth ({n})",
+        )
     if estimates is not None:
         est = np.asarray(estimates, dtype=float)
         ax.plot(est, rows, "|", color=mpl.rcParams["axes.edgecolor"], ms=4, zorder=3)
-    out["truth"] = ax.axvline(truth, color=mpl.rcParams["axes.edgecolor"], lw=1.2, ls="--",
-                              label=f"truth ${label} = {truth:g}$")
+    out["truth"] = ax.axvline(
+        truth, color=mpl.rcParams["axes.edgecolor"], lw=1.2, ls="--", label=f"truth ${label} = {truth:g}$"
+    )
     ax.set_xlabel(f"95 % interval for ${label}$")
     ax.set_ylabel("repetition")
     ax.set_ylim(-1, lo.shape[0])
     return out
 
 
-def plot_roc(ax: Axes, fpr: ArrayLike, tpr: ArrayLike, *, auc: float | None = None,
-             label: str = "model", color: str | None = None) -> dict[str, Any]:
+def plot_roc(
+    ax: Axes,
+    fpr: ArrayLike,
+    tpr: ArrayLike,
+    *,
+    auc: float | None = None,
+    label: str = "model",
+    color: str | None = None,
+) -> dict[str, Any]:
     r"""An ROC curve: true-positive rate against false-positive rate as the threshold falls.
 
     The curve itself comes from a library that computes it (scikit-learn's
@@ -367,8 +404,7 @@ def plot_roc(ax: Axes, fpr: ArrayLike, tpr: ArrayLike, *, auc: float | None = No
         raise ValueError("fpr and tpr must be non-decreasing (as roc_curve returns them)")
     text = label if auc is None else f"{label} (AUC = {auc:.3f})"
     (curve,) = ax.plot(x, y, drawstyle="default", color=color or ACCENTS[0], label=text)
-    (chance,) = ax.plot([0, 1], [0, 1], color=mpl.rcParams["grid.color"], lw=1.2, ls="--",
-                        label="guessing (AUC = 0.5)")
+    (chance,) = ax.plot([0, 1], [0, 1], color=mpl.rcParams["grid.color"], lw=1.2, ls="--", label="guessing (AUC = 0.5)")
     ax.set_xlabel("false-positive rate (1 − specificity)")
     ax.set_ylabel("true-positive rate (sensitivity)")
     ax.set_xlim(-0.01, 1.01)
@@ -377,8 +413,15 @@ def plot_roc(ax: Axes, fpr: ArrayLike, tpr: ArrayLike, *, auc: float | None = No
     return {"curve": curve, "chance": chance}
 
 
-def plot_reliability(ax: Axes, mean_predicted: ArrayLike, fraction_positive: ArrayLike, *,
-                     label: str = "model", color: str | None = None, marker: str = "o") -> dict[str, Any]:
+def plot_reliability(
+    ax: Axes,
+    mean_predicted: ArrayLike,
+    fraction_positive: ArrayLike,
+    *,
+    label: str = "model",
+    color: str | None = None,
+    marker: str = "o",
+) -> dict[str, Any]:
     r"""A reliability diagram: in each bin of predicted probability, the fraction of points that
     were positive against the mean prediction. A calibrated model lies on the diagonal.
 
@@ -408,12 +451,12 @@ def plot_reliability(ax: Axes, mean_predicted: ArrayLike, fraction_positive: Arr
     """
     m, f = np.asarray(mean_predicted, dtype=float), np.asarray(fraction_positive, dtype=float)
     if m.shape != f.shape or m.ndim != 1 or m.shape[0] == 0:
-        raise ValueError(f"mean_predicted and fraction_positive must be 1-D of one non-empty shape, "
-                         f"got {m.shape} and {f.shape}")
+        raise ValueError(
+            f"mean_predicted and fraction_positive must be 1-D of one non-empty shape, got {m.shape} and {f.shape}"
+        )
     if np.any((m < 0) | (m > 1) | (f < 0) | (f > 1)):
         raise ValueError("mean_predicted and fraction_positive are probabilities: they must lie in [0, 1]")
-    (diagonal,) = ax.plot([0, 1], [0, 1], color=mpl.rcParams["grid.color"], lw=1.2, ls="--",
-                          label="calibrated")
+    (diagonal,) = ax.plot([0, 1], [0, 1], color=mpl.rcParams["grid.color"], lw=1.2, ls="--", label="calibrated")
     (curve,) = ax.plot(m, f, marker=marker, ms=5, color=color or ACCENTS[0], label=label)
     ax.set_xlabel("mean predicted probability in the bin")
     ax.set_ylabel("fraction positive in the bin")

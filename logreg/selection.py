@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _validation as v
+from . import checks as v
 from .model import _nll_from_activation
 
 if TYPE_CHECKING:  # pragma: no cover

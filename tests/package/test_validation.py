@@ -312,23 +312,27 @@ def test_valid_edge_inputs_are_accepted():
 
 
 def test_finite_check_on_large_x_names_the_problem_and_tolerates_huge_values():
-    """A large X is checked in blocks on all cores: +inf in one block and -inf in another must
-    still be reported as infinite (not as an error from the summation), and finite values whose
-    sum overflows must pass without a warning."""
-    from logreg import _validation
+    """A large X is checked in one sum or, as `fit` does, in blocks on all cores: +inf in one
+    block and -inf in another must still be reported as infinite (not as an error from the
+    summation), and finite values whose sum overflows must pass without a warning."""
+    from logreg import checks
+    from logreg._passes import map_row_blocks
 
-    X = np.zeros((300_000, 4))
-    X[5, 1], X[-5, 2] = np.inf, -np.inf
+    for map_rows in (None, map_row_blocks):
+        X = np.zeros((300_000, 4))
+        X[5, 1], X[-5, 2] = np.inf, -np.inf
+        with pytest.raises(ValueError, match="X contains infinite values"):
+            checks.check_finite(X, "X", map_rows)
+        X[5, 1] = np.nan
+        with pytest.raises(ValueError, match="X contains NaN values"):
+            checks.check_finite(X, "X", map_rows)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            checks.check_finite(np.full((300_000, 4), 1e308), "X", map_rows)
     with pytest.raises(ValueError, match="X contains infinite values"):
-        _validation.check_X(X)
-    X[5, 1] = np.nan
-    with pytest.raises(ValueError, match="X contains NaN values"):
-        _validation.check_X(X)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        _validation.check_X(np.full((300_000, 4), 1e308))
+        checks.check_X(np.full((3, 2), np.inf))  # the public checks' default: one sum
 
 
 @pytest.mark.parametrize("bad,word", [(np.nan, "NaN"), (np.inf, "infinite"), (-np.inf, "infinite")])

@@ -1,5 +1,7 @@
-"""Input checks shared by the public functions.
+"""Input checks shared by the public functions (the teaching path's and the engine's alike).
 
+Plain, single-threaded NumPy, importing nothing from the engine: `logreg.model` uses these
+checks, and `logreg.fit` passes its multi-core block map where a check reads all of ``X``.
 Every check runs before any arithmetic, so a caller sees an error that names the problem rather
 than one from deep inside NumPy ("operands could not be broadcast ..."). Inputs are converted,
 never modified: a caller's array is not written to.
@@ -9,11 +11,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-
-from ._passes import map_row_blocks
 
 Array = NDArray[np.float64]
 
@@ -92,15 +94,23 @@ def as_real_array(value: ArrayLike, name: str) -> NDArray:
     return arr
 
 
-def check_finite(arr: Array, name: str) -> None:
-    # A sum is NaN or infinite whenever an element is, and costs one read with no temporary
-    # (for a large X, in blocks on all cores); only when it is not finite (or overflowed) is the
-    # element-wise test needed.
+def check_finite(arr: Array, name: str, map_rows: Callable[..., list[float]] | None = None) -> None:
+    """Raise ``ValueError`` if ``arr`` holds NaN or infinite values.
+
+    A sum is NaN or infinite whenever an element is, and costs one read with no temporary; only
+    when it is not finite (or overflowed) is the element-wise test needed. ``map_rows(func,
+    arr)``, if given, sums blocks of rows (`logreg.fit` passes its multi-core
+    `logreg._passes.map_row_blocks`); by default one ``np.sum``.
+    """
+
     def block_sum(part: Array) -> float:
         with np.errstate(over="ignore", invalid="ignore"):  # huge but finite values may overflow
             return float(np.sum(part))
 
-    sums = map_row_blocks(lambda rows: block_sum(arr[rows]), arr) if arr.ndim == 2 else [block_sum(arr)]
+    if map_rows is not None and arr.ndim == 2:
+        sums = map_rows(lambda rows: block_sum(arr[rows]), arr)
+    else:
+        sums = [block_sum(arr)]
     if all(math.isfinite(part) for part in sums) and math.isfinite(sum(sums)):
         return
     check_finite_elements(arr, name)
@@ -126,7 +136,7 @@ def check_X(
     """``X`` as a finite float array of shape ``(n_samples, n_features)``.
 
     With ``sparse=True`` a ``scipy.sparse`` ``X`` is accepted and returned as a float64 CSR or
-    CSC matrix (`logreg._sparse.check_sparse_X`); otherwise it is refused with a message that
+    CSC matrix (`check_sparse_X`); otherwise it is refused with a message that
     says so.
 
     With ``finite=False`` the caller checks finiteness itself (`logreg.fit` does it in the same
@@ -136,8 +146,6 @@ def check_X(
     as it is, not copied to float64 (`as_real_array`).
     """
     if sparse and _describe_sparse(X) is not None:
-        from ._sparse import check_sparse_X
-
         return check_sparse_X(X, name, finite=finite)
     arr = as_real_array(X, name) if keep_dtype else as_float_array(X, name)
     if arr.ndim != 2:
@@ -274,3 +282,71 @@ def check_problem(
     Xa, ya = check_Xy(X, y, sparse=True)  # the model functions accept scipy.sparse X
     w, b = check_weights(weights, bias, Xa.shape[1])
     return w, b, Xa, ya, check_l2(l2), check_sample_weight(sample_weight, ya.shape[0])
+
+
+# --- scipy.sparse input ----------------------------------------------------------------
+#: The formats used as they are; every other sparse format is converted to CSR.
+NATIVE_FORMATS = ("csr", "csc")
+
+
+def issparse(value: object) -> bool:
+    """Whether ``value`` is a ``scipy.sparse`` matrix or array."""
+    return sp.issparse(value)
+
+
+def check_sparse_X(X, name: str = "X", *, finite: bool = True) -> sp.csr_matrix | sp.csc_matrix:
+    """A sparse ``X`` as a float64 CSR or CSC matrix (or array), canonical (no duplicate
+    entries), 2-D with at least one sample and one feature, its stored values finite.
+
+    The caller's matrix is never modified: a conversion, a dtype change or a summing of
+    duplicates works on a copy.
+    """
+    fmt = X.format
+    if X.ndim != 2:  # sparse arrays can be 1-D
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features), got a {X.ndim}-D "
+            f"scipy.sparse {type(X).__name__} with shape {X.shape}"
+        )
+    dtype = X.dtype
+    if np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of complex values")
+    if dtype.kind == "O" or not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
+        raise TypeError(f"{name} must hold real numbers, got a scipy.sparse {type(X).__name__} of dtype {dtype}")
+    if fmt not in NATIVE_FORMATS:
+        try:
+            X = X.tocsr()  # a new matrix: COO, BSR, DIA, LIL and DOK all convert
+        except Exception as exc:  # pragma: no cover - every scipy format converts
+            raise TypeError(
+                f"{name} is a scipy.sparse {type(X).__name__} ({fmt}), which could not be "
+                f"converted to CSR ({exc}); pass {name}.tocsr()"
+            ) from None
+        copied = True
+    else:
+        copied = False
+    if X.dtype != np.float64:
+        X = X.astype(np.float64)  # copies the stored values (and the index arrays) only
+        copied = True
+    if not X.has_canonical_format:
+        if not copied:
+            X = X.copy()
+        X.sum_duplicates()
+    n, d = X.shape
+    if n == 0:
+        raise ValueError(f"{name} is empty: it has no samples (shape {X.shape})")
+    if d == 0:
+        raise ValueError(f"{name} has no features (shape {X.shape})")
+    if finite:
+        check_sparse_finite(X, name)
+    return X
+
+
+def check_sparse_finite(X, name: str = "X") -> None:
+    """Raise if a stored value of the sparse ``X`` is NaN or infinite (the others are 0)."""
+    data = X.data
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum(data))
+    if math.isfinite(total):
+        return
+    if not np.all(np.isfinite(data)):
+        bad = "NaN" if np.any(np.isnan(data)) else "infinite"
+        raise ValueError(f"{name} contains {bad} values; remove or impute them first")
