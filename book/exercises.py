@@ -107,8 +107,10 @@ class ExerciseIndex:
 
     def link(self, name: str, from_uri: str) -> str:
         if name not in self.exercises:
-            raise ExerciseError(f"{from_uri}: {{{{ exercise: {name} }}}} names no exercise "
-                                f"(known: {', '.join(sorted(self.exercises)) or 'none'})")
+            raise ExerciseError(
+                f"{from_uri}: {{{{ exercise: {name} }}}} names no exercise "
+                f"(known: {', '.join(sorted(self.exercises)) or 'none'})"
+            )
         ex = self.exercises[name]
         target = "" if ex.page == from_uri else get_relative_url(ex.url, self.urls[from_uri])
         return f'<a class="exref" href="{target}#{ex.anchor}">Exercise {ex.number}</a>'
@@ -138,7 +140,8 @@ def _headers(markdown: str, src_uri: str):
             raise ExerciseError(
                 f"{src_uri}, line {i + 1}: an exercise header must read "
                 f'!!! exercise "Title" {{#name stars=N}} (N from 1 to {MAX_STARS}, '
-                f"name in lower case, digits and '-', not indented), not: {line.strip()!r}")
+                f"name in lower case, digits and '-', not indented), not: {line.strip()!r}"
+            )
         yield i, m
 
 
@@ -148,15 +151,16 @@ def scan(index: ExerciseIndex, chapter: int, src_uri: str, url: str, markdown: s
     for k, (_, m) in enumerate(_headers(markdown, src_uri), start=1):
         name = m["name"]
         if name in index.exercises:
-            raise ExerciseError(f"{src_uri}: exercise name {name!r} is also used in "
-                                f"{index.exercises[name].page}")
+            raise ExerciseError(f"{src_uri}: exercise name {name!r} is also used in {index.exercises[name].page}")
         index.exercises[name] = Exercise(name, f"{chapter}.{k}", int(m["stars"]), m["title"], src_uri, url)
 
 
 def stars(n: int) -> str:
     label = f"difficulty {n} of {MAX_STARS}"
-    return (f'<span class="exercise-stars" role="img" aria-label="{label}" title="{label}">'
-            f"{'★' * n}{'☆' * (MAX_STARS - n)}</span>")
+    return (
+        f'<span class="exercise-stars" role="img" aria-label="{label}" title="{label}">'
+        f"{'★' * n}{'☆' * (MAX_STARS - n)}</span>"
+    )
 
 
 def render(markdown: str, src_uri: str, index: ExerciseIndex) -> str:
@@ -215,8 +219,7 @@ def _exercise(block: list[str], ex: Exercise, src_uri: str) -> list[str]:
 
     text = ANSWER.sub(answer, text)
     title = f"Exercise {ex.number} {stars(ex.stars)} {ex.title}"
-    return [f'<div class="exercise-anchor" id="{ex.anchor}"></div>', "",
-            f'!!! exercise "{title}"', *text.split("\n")]
+    return [f'<div class="exercise-anchor" id="{ex.anchor}"></div>', "", f'!!! exercise "{title}"', *text.split("\n")]
 
 
 def _format(value, key: str, where: str) -> str:
@@ -232,8 +235,7 @@ def _format(value, key: str, where: str) -> str:
         return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
     if isinstance(value, numbers.Real):
         return fmt(float(value))
-    raise ExerciseError(f"{where}: answer {key!r} is a {type(value).__name__}; "
-                        "format it as a str in the code")
+    raise ExerciseError(f"{where}: answer {key!r} is a {type(value).__name__}; format it as a str in the code")
 
 
 def _run_code(body: list[str], where: str, group: str = "exercise") -> tuple[list[str], dict]:
@@ -251,19 +253,19 @@ def _run_code(body: list[str], where: str, group: str = "exercise") -> tuple[lis
             i += 1
             continue
         indent, fence = m["indent"], m["fence"]
-        close = next((j for j in range(i + 1, len(body)) if body[j].strip() == fence
-                      and body[j].startswith(indent)), None)
+        close = next(
+            (j for j in range(i + 1, len(body)) if body[j].strip() == fence and body[j].startswith(indent)), None
+        )
         if close is None:
             raise ExerciseError(f"{where}: a python exercise block that is never closed")
-        code = "\n".join(line[len(indent):] for line in body[i + 1 : close])
+        code = "\n".join(line[len(indent) :] for line in body[i + 1 : close])
         blocks += 1
         try:
             tree = ast.parse(code)
         except SyntaxError as exc:
             raise ExerciseError(f"{where}: code block {blocks} does not parse: {exc}") from None
         asserts += sum(isinstance(node, ast.Assert) for node in ast.walk(tree))
-        if any(isinstance(node, (ast.Import, ast.ImportFrom)) and _imports_book(node)
-               for node in ast.walk(tree)):
+        if any(isinstance(node, (ast.Import, ast.ImportFrom)) and _imports_book(node) for node in ast.walk(tree)):
             raise ExerciseError(f"{where}: code block {blocks} imports book; use logreg, as a reader would")
         printed = io.StringIO()
         filename = f"<{where}, block {blocks}>"
@@ -274,12 +276,20 @@ def _run_code(body: list[str], where: str, group: str = "exercise") -> tuple[lis
         except Exception as exc:  # any failure of a solution fails the build
             trace = "".join(traceback.format_exception(exc)[1:])
             raise ExerciseError(f"{where}: code block {blocks} failed, so the solution is wrong:\n{trace}") from None
-        out += [indent + listings.comment("run", group), "",
-                f"{indent}{fence}python", *body[i + 1 : close], f"{indent}{fence}"]
+        out += [
+            indent + listings.comment("run", group),
+            "",
+            f"{indent}{fence}python",
+            *body[i + 1 : close],
+            f"{indent}{fence}",
+        ]
         if printed.getvalue().strip():
-            out += ["", f"{indent}{fence}text", *(indent + line if line else line
-                                                  for line in printed.getvalue().rstrip("\n").split("\n")),
-                    f"{indent}{fence}"]
+            out += [
+                "",
+                f"{indent}{fence}text",
+                *(indent + line if line else line for line in printed.getvalue().rstrip("\n").split("\n")),
+                f"{indent}{fence}",
+            ]
         i = close + 1
     if blocks and not asserts:
         raise ExerciseError(f"{where}: its code has no assert; a code solution checks its own claim")

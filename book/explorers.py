@@ -93,14 +93,16 @@ def regularisation_data() -> dict:
             warnings.simplefilter("error", logreg.LogregWarning)  # every fit must converge
             res = logreg.fit(X, y, l2=l2, max_iter=1000)
         nll = logreg.objective(res.weights, res.bias, X, y)
-        fits.append({
-            "l2": l2,
-            "w": res.weights.tolist(),
-            "b": float(res.bias),
-            "norm": float(np.linalg.norm(res.weights)),
-            "nll": nll,
-            "objective": float(res.objective),
-        })
+        fits.append(
+            {
+                "l2": l2,
+                "w": res.weights.tolist(),
+                "b": float(res.bias),
+                "norm": float(np.linalg.norm(res.weights)),
+                "nll": nll,
+                "objective": float(res.objective),
+            }
+        )
     start = min(range(len(fits)), key=lambda i: abs(fits[i]["l2"] - r.SEPARABLE_L2[1]))
     return {**_points(X, y), "style": STYLE, "fits": fits, "start": start}
 
@@ -124,12 +126,15 @@ def _shading_key() -> str:
     for k in range(bands):
         mid = (k + 0.5) / bands
         fill = _CLASS_B if mid < 0.5 else _CLASS_A
-        rects.append(f'<rect x="{4 * k}" y="-5" width="4" height="10" fill="{fill}" '
-                     f'fill-opacity="{0.55 * abs(2 * mid - 1):.3f}"/>')
-    frame = (f'<rect x="0" y="-5" width="{4 * bands}" height="10" fill="none" stroke="currentColor" '
-             'stroke-width="0.5"/>')
-    return (f'<span>shading: σ = 0<svg viewBox="0 -6 {4 * bands} 12" aria-hidden="true">{"".join(rects)}'
-            f"{frame}</svg>1, class B to class A</span>")
+        rects.append(
+            f'<rect x="{4 * k}" y="-5" width="4" height="10" fill="{fill}" '
+            f'fill-opacity="{0.55 * abs(2 * mid - 1):.3f}"/>'
+        )
+    frame = f'<rect x="0" y="-5" width="{4 * bands}" height="10" fill="none" stroke="currentColor" stroke-width="0.5"/>'
+    return (
+        f'<span>shading: σ = 0<svg viewBox="0 -6 {4 * bands} 12" aria-hidden="true">{"".join(rects)}'
+        f"{frame}</svg>1, class B to class A</span>"
+    )
 
 
 def _legend(*extra: str) -> str:
@@ -142,15 +147,26 @@ def _legend(*extra: str) -> str:
         'stroke-width="2.4"/></svg>σ = 0.5, the decision boundary</span>',
         '<span><svg viewBox="0 -6 18 12" aria-hidden="true"><path d="M0,0H18" stroke="currentColor" '
         'stroke-width="0.8" opacity="0.7"/></svg>σ = '
-        + ", ".join(f"{p:g}" for p in STYLE["levels"][:2]) + f", …, {STYLE['levels'][-1]:g}</span>",
+        + ", ".join(f"{p:g}" for p in STYLE["levels"][:2])
+        + f", …, {STYLE['levels'][-1]:g}</span>",
         _shading_key(),
         *extra,
     ]
     return f'<p class="explorer-legend">{"".join(items)}</p>'
 
 
-def _slider(prefix: str, key: str, label: str, lo: float, hi: float, step: float, value: float,
-            shown: str, data_value: str, valuetext: str = "") -> str:
+def _slider(
+    prefix: str,
+    key: str,
+    label: str,
+    lo: float,
+    hi: float,
+    step: float,
+    value: float,
+    shown: str,
+    data_value: str,
+    valuetext: str = "",
+) -> str:
     ident = f"{prefix}-{key}"
     aria = f' aria-valuetext="{_html.escape(valuetext)}"' if valuetext else ""
     return (
@@ -221,17 +237,16 @@ def _regularisation_html(d: dict) -> str:
     i = d["start"]
     fit = d["fits"][i]
     lam = _lambda_text(fit["l2"])
-    slider = _slider(p, "l2", "penalty λ", 0, len(d["fits"]) - 1, 1, i, lam, repr(fit["l2"]),
-                     f"λ = {lam}")
+    slider = _slider(p, "l2", "penalty λ", 0, len(d["fits"]) - 1, 1, i, lam, repr(fit["l2"]), f"λ = {lam}")
     (w1, w2), b = fit["w"], fit["b"]
     readout = (
         f'<span>w = (<output data-key="w1" data-value="{w1!r}">{_num(w1, 3)}</output>, '
         f'<output data-key="w2" data-value="{w2!r}">{_num(w2, 3)}</output>)</span>'
         f'<span>b = <output data-key="b" data-value="{b!r}">{_num(b, 3)}</output></span>'
         f'<span>‖w‖ = <output class="explorer-norm" data-value="{fit["norm"]!r}">'
-        f'{_num(fit["norm"], 3)}</output></span>'
+        f"{_num(fit['norm'], 3)}</output></span>"
         f'<span>negative log-likelihood = <output class="explorer-loss" data-value="{fit["nll"]!r}">'
-        f'{_num(fit["nll"], 3)}</output></span>'
+        f"{_num(fit['nll'], 3)}</output></span>"
     )
     n = len(d["fits"])
     return (
@@ -246,7 +261,7 @@ def _regularisation_html(d: dict) -> str:
         f'<p class="explorer-readout">{readout}</p>{_STATUS}'
         f'<p class="explorer-note">Each position of the slider is a fit by <code>logreg.fit(X, y, '
         f"l2=λ)</code>, computed when the book was built: {n} values of λ from "
-        f'{_lambda_text(d["fits"][0]["l2"])} to {_lambda_text(d["fits"][-1]["l2"])}, '
+        f"{_lambda_text(d['fits'][0]['l2'])} to {_lambda_text(d['fits'][-1]['l2'])}, "
         f"{STEPS_PER_DECADE} per factor of ten. λ = 0 is not among them: on separable data it has "
         f"no minimiser, since the objective keeps falling as the weights grow.</p>"
         f"<noscript><p>This figure is drawn by JavaScript, which is turned off.</p></noscript></div>"
@@ -280,11 +295,27 @@ def predictive_data() -> dict:
     # Rounded for the page's weight (tests/book/test_browser.py keeps it under 1 MB): the points to 1e-4,
     # which no plot can show, and each fit to 10 significant digits, far below what the readout
     # prints (tests/book/test_explorer_predictive.py checks the page against logreg from these values).
-    fits = [[{k: (_sig(v) if k == "l2" else [_sig(x) for x in v] if isinstance(v, list) else _sig(v))
-              for k, v in f.items()} for f in row] for row in pb.explorer_fits()]
-    return {"X": np.round(X, 4).tolist(), "y": [int(v) for v in y], "extent": list(pb.PREDICTIVE_EXTENT),
-            "ns": ns, "l2s": [f["l2"] for f in fits[0]], "fits": fits, "start": start,
-            "probe": list(pb.PROBES["far"]), "style": {**STYLE, "levels": list(PREDICTIVE_LEVELS)}}
+    fits = [
+        [
+            {
+                k: (_sig(v) if k == "l2" else [_sig(x) for x in v] if isinstance(v, list) else _sig(v))
+                for k, v in f.items()
+            }
+            for f in row
+        ]
+        for row in pb.explorer_fits()
+    ]
+    return {
+        "X": np.round(X, 4).tolist(),
+        "y": [int(v) for v in y],
+        "extent": list(pb.PREDICTIVE_EXTENT),
+        "ns": ns,
+        "l2s": [f["l2"] for f in fits[0]],
+        "fits": fits,
+        "start": start,
+        "probe": list(pb.PROBES["far"]),
+        "style": {**STYLE, "levels": list(PREDICTIVE_LEVELS)},
+    }
 
 
 def _sig(x: float, digits: int = 10) -> float:
@@ -303,9 +334,8 @@ def _predictive_html(d: dict) -> str:
     mu, s2 = float(theta @ xt), float(xt @ cov @ xt)
     p_map = 1 / (1 + math.exp(-mu))
     p_pred = 1 / (1 + math.exp(-mu / math.sqrt(1 + math.pi * s2 / 8)))  # eq. probit, as the JS
-    sliders = (
-        _slider(p, "l2", "penalty λ", 0, len(d["l2s"]) - 1, 1, j, lam, repr(d["l2s"][j]), f"λ = {lam}")
-        + _slider(p, "n", "points N", 0, len(d["ns"]) - 1, 1, i, str(n), str(n), f"{n} points")
+    sliders = _slider(p, "l2", "penalty λ", 0, len(d["l2s"]) - 1, 1, j, lam, repr(d["l2s"][j]), f"λ = {lam}") + _slider(
+        p, "n", "points N", 0, len(d["ns"]) - 1, 1, i, str(n), str(n), f"{n} points"
     )
     probe = f"({_num(d['probe'][0], 0)}, {_num(d['probe'][1], 0)})"
     readout = (
@@ -322,7 +352,7 @@ def _predictive_html(d: dict) -> str:
         f"are the Laplace predictive probability; the dashed straight lines are the MAP model's. The green ring "
         f"marks the point {probe}, where the numbers below are read.</p>"
         f'<svg class="explorer-plot" role="img" aria-label="The fuzzy data and the predictive probability '
-        f'of the fit chosen by the sliders below: shading, the predictive {lo:g}, 0.5 and {hi:g} contours, '
+        f"of the fit chosen by the sliders below: shading, the predictive {lo:g}, 0.5 and {hi:g} contours, "
         f'and the MAP {lo:g} and {hi:g} lines."></svg>'
         f"{legend}"
         f'<div class="explorer-controls">{sliders}</div>'

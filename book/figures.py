@@ -14,23 +14,23 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import matplotlib
 
 matplotlib.use("Agg")  # render to files only, never a window
 
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure as MplFigure  # noqa: E402
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure as MplFigure
 
-from logreg import plotting  # noqa: E402
+from logreg import plotting
 
-from . import results as r  # noqa: E402
-from .post import plot_offset_loss  # noqa: E402
-from .style import book_style  # noqa: E402
+from . import results as r
+from .post import plot_offset_loss
+from .style import book_style
 
 PALETTES = ("light", "dark")
 
@@ -290,27 +290,30 @@ COVERAGE_SHOWN = 100
 def _coverage(fig: MplFigure) -> None:
     cov = p2.coverage()
     k = COVERAGE_SHOWN
-    plotting.plot_intervals(fig.subplots(), cov["lower"][:k, 0], cov["upper"][:k, 0], p2.BLOBS_TRUE_W[0],
-                            estimates=cov["estimates"][:k, 0])
+    plotting.plot_intervals(
+        fig.subplots(), cov["lower"][:k, 0], cov["upper"][:k, 0], p2.BLOBS_TRUE_W[0], estimates=cov["estimates"][:k, 0]
+    )
     fig.legend(loc="outside upper center", ncols=3, fontsize="small")
 
 
-REGISTRY.update({
-    f.name: f
-    for f in [
-        BookFigure(
-            "coverage",
-            f"{COVERAGE_SHOWN} horizontal line segments stacked vertically, one 95 % Wald interval for "
-            "the weight w₁ per repeated data set, and a dashed vertical line at the true value −2. "
-            "Almost all segments cross the line and are drawn green; the few that miss it are "
-            "vermillion. Segments whose estimate lies far from −2 are also much wider.",
-            f"Wald intervals for w₁ from the first {COVERAGE_SHOWN} of the repeated blob data sets; "
-            "the dashed line is the truth.",
-            _coverage,
-            size=(6.0, 5.0),
-        ),
-    ]
-})
+REGISTRY.update(
+    {
+        f.name: f
+        for f in [
+            BookFigure(
+                "coverage",
+                f"{COVERAGE_SHOWN} horizontal line segments stacked vertically, one 95 % Wald interval for "
+                "the weight w₁ per repeated data set, and a dashed vertical line at the true value −2. "
+                "Almost all segments cross the line and are drawn green; the few that miss it are "
+                "vermillion. Segments whose estimate lies far from −2 are also much wider.",
+                f"Wald intervals for w₁ from the first {COVERAGE_SHOWN} of the repeated blob data sets; "
+                "the dashed line is the truth.",
+                _coverage,
+                size=(6.0, 5.0),
+            ),
+        ]
+    }
+)
 
 
 # --- Part II: is the model any good? and choosing lambda (book/part2_eval.py computes them) ------
@@ -332,8 +335,9 @@ def _roc(fig: MplFigure) -> None:
         pred = p > thr
         tpr = float(pred[y_te == 1].mean())
         fpr = float(pred[y_te == 0].mean())
-        ax.plot(fpr, tpr, marker, ms=7, mfc="none", mew=1.6, color=mpl.rcParams["axes.edgecolor"],
-                label=f"threshold {name}")
+        ax.plot(
+            fpr, tpr, marker, ms=7, mfc="none", mew=1.6, color=mpl.rcParams["axes.edgecolor"], label=f"threshold {name}"
+        )
     handles, labels = ax.get_legend_handles_labels()
     keep = [i for i, lab in enumerate(labels) if i == labels.index(lab)]  # the diagonal once
     ax.legend([handles[i] for i in keep], [labels[i] for i in keep], loc="lower right", fontsize="small")
@@ -342,8 +346,11 @@ def _roc(fig: MplFigure) -> None:
 def _reliability(fig: MplFigure) -> None:
     ax = fig.subplots()
     curves = ev.reliability()
-    styles = {0.0: (plotting.ACCENTS[1], "s"), ev.EVAL_L2: (plotting.ACCENTS[0], "o"),
-              ev.STRONG_L2: (plotting.CLASS_B["color"], "^")}
+    styles = {
+        0.0: (plotting.ACCENTS[1], "s"),
+        ev.EVAL_L2: (plotting.ACCENTS[0], "o"),
+        ev.STRONG_L2: (plotting.CLASS_B["color"], "^"),
+    }
     for i, l2 in enumerate((ev.EVAL_L2, ev.STRONG_L2, 0.0)):
         mean, frac, _ = curves[l2]
         color, marker = styles[l2]
@@ -360,14 +367,17 @@ def _path_figure(fig: MplFigure) -> None:
     order = np.argsort(-np.abs(weights[0]))
     for rank, j in enumerate(order):
         emphasis = rank < 3
-        top.semilogx(ev.GRID, weights[:, j], lw=1.6 if emphasis else 0.8,
-                     color=plotting.ACCENTS[rank] if emphasis else mpl.rcParams["grid.color"],
-                     zorder=3 if emphasis else 2)
+        top.semilogx(
+            ev.GRID,
+            weights[:, j],
+            lw=1.6 if emphasis else 0.8,
+            color=plotting.ACCENTS[rank] if emphasis else mpl.rcParams["grid.color"],
+            zorder=3 if emphasis else 2,
+        )
     top.axhline(0, color=mpl.rcParams["axes.edgecolor"], lw=0.6)
     top.set_ylabel(r"weight $w_d$ (standardised)")
     bottom.semilogx(ev.GRID, pth["train"], color=plotting.ACCENTS[0], label="training part")
-    bottom.semilogx(ev.GRID, pth["validation"], ls="--", color=plotting.CLASS_A["color"],
-                    label="validation part")
+    bottom.semilogx(ev.GRID, pth["validation"], ls="--", color=plotting.CLASS_A["color"], label="validation part")
     best = int(np.argmin(pth["validation"]))
     bottom.axvline(ev.GRID[best], color=mpl.rcParams["axes.edgecolor"], lw=1, ls=":")
     bottom.set_xlabel(r"penalty $\lambda$")
@@ -380,13 +390,22 @@ def _path_figure(fig: MplFigure) -> None:
 def _cv_evidence(fig: MplFigure) -> None:
     top, bottom = fig.subplots(2, 1, sharex=True)
     res, _ = ev.cv()
-    top.fill_between(ev.GRID, res.mean - res.standard_error, res.mean + res.standard_error,
-                     color=plotting.ACCENTS[0], alpha=0.25, lw=0, label="± one standard error")
+    top.fill_between(
+        ev.GRID,
+        res.mean - res.standard_error,
+        res.mean + res.standard_error,
+        color=plotting.ACCENTS[0],
+        alpha=0.25,
+        lw=0,
+        label="± one standard error",
+    )
     top.semilogx(ev.GRID, res.mean, marker="o", ms=3, color=plotting.ACCENTS[0], label=f"{ev.FOLDS}-fold CV loss")
-    i_best = int(np.flatnonzero(ev.GRID == res.best_l2)[0])
+    i_best = int(np.flatnonzero(res.best_l2 == ev.GRID)[0])
     top.axhline(res.mean[i_best] + res.standard_error[i_best], color=mpl.rcParams["grid.color"], lw=1, ls="--")
     top.axvline(res.best_l2, ymax=0.78, color=mpl.rcParams["axes.edgecolor"], lw=1, ls=":", label="smallest CV loss")
-    top.axvline(res.one_se_l2, ymax=0.78, color=plotting.CLASS_A["color"], lw=1.4, ls="-.", label="one-standard-error rule")
+    top.axvline(
+        res.one_se_l2, ymax=0.78, color=plotting.CLASS_A["color"], lw=1.4, ls="-.", label="one-standard-error rule"
+    )
     top.set_ylabel("held-out log-loss")
     top.set_ylim(0, 0.8)
     top.legend(loc="upper center", ncols=2, fontsize="small")
@@ -421,71 +440,86 @@ def _regularisation_shrinkage(fig: MplFigure) -> None:
     ax.semilogx(PATH_L2, [f.weights[0] for f in fits], color="#E69F00", marker="o", ms=3.5, label="$w_1$")
     ax.semilogx(PATH_L2, [f.weights[1] for f in fits], color="#56B4E9", marker="s", ms=3.5, label="$w_2$")
     ax.semilogx(PATH_L2, [f.bias for f in fits], color="#009E73", marker="^", ms=3.5, label="$b$")
-    ax.semilogx(PATH_L2, [float(np.linalg.norm(f.weights)) for f in fits], color=ink, linewidth=1.4,
-                linestyle="--", label=r"$\Vert\mathbf{w}\Vert$")
-    ax.annotate(rf"$\lambda = {r.BLOBS_L2:g}$", (r.BLOBS_L2, 0.97), xycoords=("data", "axes fraction"),
-                xytext=(4, 0), textcoords="offset points", va="top", fontsize="small")
+    ax.semilogx(
+        PATH_L2,
+        [float(np.linalg.norm(f.weights)) for f in fits],
+        color=ink,
+        linewidth=1.4,
+        linestyle="--",
+        label=r"$\Vert\mathbf{w}\Vert$",
+    )
+    ax.annotate(
+        rf"$\lambda = {r.BLOBS_L2:g}$",
+        (r.BLOBS_L2, 0.97),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, 0),
+        textcoords="offset points",
+        va="top",
+        fontsize="small",
+    )
     ax.set_xlabel(r"penalty $\lambda$ (log scale)")
     ax.set_ylabel("fitted value")
     fig.legend(loc="outside upper center", ncols=4)
 
 
-REGISTRY.update({
-    f.name: f
-    for f in [
-        BookFigure(
-            "roc",
-            "Two ROC curves on the breast-cancer test set, true-positive rate against false-positive "
-            "rate. The curve of the penalised fit climbs almost straight up the left edge and runs "
-            "along the top; the unpenalised fit's curve lies a little below it. A dashed diagonal "
-            "marks guessing. A circle marks the threshold 1/2 and a square the lower cost threshold, "
-            "further right and higher on the curve.",
-            f"ROC curves on the test set for λ = {ev.EVAL_L2:g} and λ = 0, with the operating points "
-            "of the two thresholds of the text.",
-            _roc,
-            size=(5.0, 5.0),
-        ),
-        BookFigure(
-            "reliability",
-            "A reliability diagram: fraction of malignant tumours in each bin of predicted "
-            "probability against the bin's mean prediction, for three penalties. The moderately "
-            "penalised fit stays close to the dashed diagonal; the strongly penalised fit runs "
-            "above the diagonal at low probabilities and below it at high ones, an S-shape of "
-            "underconfidence; the unpenalised fit's predictions sit only at the two ends.",
-            f"Reliability on the test set ({ev.CALIBRATION_BINS} equal bins, empty bins left out) "
-            f"for λ = {ev.EVAL_L2:g}, {ev.STRONG_L2:g} and 0.",
-            _reliability,
-            size=(5.0, 5.0),
-        ),
-        BookFigure(
-            "regularisation-path",
-            "Two panels sharing a logarithmic penalty axis. Top: the 30 weights against the penalty; "
-            "all are near zero at the right, large penalties, and fan out as the penalty falls, the "
-            "three largest drawn in colour. Bottom: training log-loss falls steadily towards zero as "
-            "the penalty falls, while validation log-loss has a minimum in the middle, marked by a "
-            "dotted line, and rises at both ends.",
-            f"The regularisation path on breast cancer: {len(ev.GRID)} penalties from "
-            f"{ev.GRID[0]:g} to {ev.GRID[-1]:g}, fitted with warm starts. Top: the weights (the "
-            "three largest at the smallest penalty in colour). Bottom: training and validation "
-            "log-loss.",
-            _path_figure,
-            size=(6.0, 6.4),
-        ),
-        BookFigure(
-            "cv-evidence",
-            "Two panels sharing a logarithmic penalty axis. Top: the cross-validated log-loss with a "
-            "shaded band of one standard error; it is lowest in the middle, a dotted line marks the "
-            "minimum and a dash-dotted line the larger penalty chosen by the one-standard-error rule. "
-            "Bottom: the log evidence rises to a maximum, marked by a dashed line at a smaller penalty "
-            "than either cross-validation choice, and falls off on both sides.",
-            f"Choosing λ on the breast-cancer training set. Top: {ev.FOLDS}-fold cross-validation "
-            "and the one-standard-error rule (the dashed horizontal line is the minimum plus one "
-            "standard error). Bottom: the Laplace evidence.",
-            _cv_evidence,
-            size=(6.0, 6.4),
-        ),
-    ]
-})
+REGISTRY.update(
+    {
+        f.name: f
+        for f in [
+            BookFigure(
+                "roc",
+                "Two ROC curves on the breast-cancer test set, true-positive rate against false-positive "
+                "rate. The curve of the penalised fit climbs almost straight up the left edge and runs "
+                "along the top; the unpenalised fit's curve lies a little below it. A dashed diagonal "
+                "marks guessing. A circle marks the threshold 1/2 and a square the lower cost threshold, "
+                "further right and higher on the curve.",
+                f"ROC curves on the test set for λ = {ev.EVAL_L2:g} and λ = 0, with the operating points "
+                "of the two thresholds of the text.",
+                _roc,
+                size=(5.0, 5.0),
+            ),
+            BookFigure(
+                "reliability",
+                "A reliability diagram: fraction of malignant tumours in each bin of predicted "
+                "probability against the bin's mean prediction, for three penalties. The moderately "
+                "penalised fit stays close to the dashed diagonal; the strongly penalised fit runs "
+                "above the diagonal at low probabilities and below it at high ones, an S-shape of "
+                "underconfidence; the unpenalised fit's predictions sit only at the two ends.",
+                f"Reliability on the test set ({ev.CALIBRATION_BINS} equal bins, empty bins left out) "
+                f"for λ = {ev.EVAL_L2:g}, {ev.STRONG_L2:g} and 0.",
+                _reliability,
+                size=(5.0, 5.0),
+            ),
+            BookFigure(
+                "regularisation-path",
+                "Two panels sharing a logarithmic penalty axis. Top: the 30 weights against the penalty; "
+                "all are near zero at the right, large penalties, and fan out as the penalty falls, the "
+                "three largest drawn in colour. Bottom: training log-loss falls steadily towards zero as "
+                "the penalty falls, while validation log-loss has a minimum in the middle, marked by a "
+                "dotted line, and rises at both ends.",
+                f"The regularisation path on breast cancer: {len(ev.GRID)} penalties from "
+                f"{ev.GRID[0]:g} to {ev.GRID[-1]:g}, fitted with warm starts. Top: the weights (the "
+                "three largest at the smallest penalty in colour). Bottom: training and validation "
+                "log-loss.",
+                _path_figure,
+                size=(6.0, 6.4),
+            ),
+            BookFigure(
+                "cv-evidence",
+                "Two panels sharing a logarithmic penalty axis. Top: the cross-validated log-loss with a "
+                "shaded band of one standard error; it is lowest in the middle, a dotted line marks the "
+                "minimum and a dash-dotted line the larger penalty chosen by the one-standard-error rule. "
+                "Bottom: the log evidence rises to a maximum, marked by a dashed line at a smaller penalty "
+                "than either cross-validation choice, and falls off on both sides.",
+                f"Choosing λ on the breast-cancer training set. Top: {ev.FOLDS}-fold cross-validation "
+                "and the one-standard-error rule (the dashed horizontal line is the minimum plus one "
+                "standard error). Bottom: the Laplace evidence.",
+                _cv_evidence,
+                size=(6.0, 6.4),
+            ),
+        ]
+    }
+)
 # --- Part II, chapters 4 and 5 (Bayesian logistic regression, Where next): book/figures_bayes.py --
 
 from .figures_bayes import figures as _bayes_figures  # noqa: E402
@@ -495,24 +529,26 @@ REGISTRY.update(_bayes_figures())
 
 # --- Regularisation chapter: the fit of the fuzzy data as the penalty grows -------------------
 
-REGISTRY.update({
-    f.name: f
-    for f in [
-        BookFigure(
-            "regularisation-shrinkage",
-            "Four curves against the penalty λ on a logarithmic axis from 0.001 to 1000: the "
-            "weights w₁ and w₂ start negative and rise towards zero, the norm of w falls towards "
-            "zero with them, and the bias stays small throughout. The curves are nearly flat for "
-            f"small λ and shrink quickly beyond λ = 10. A dotted vertical line marks the book's "
-            f"λ = {r.BLOBS_L2:g}.",
-            "The fit of the fuzzy data for λ from 10⁻³ to 10³: the penalty barely moves the weights "
-            "while λ is small next to the data's curvature, then shrinks them like 1/√λ; the bias, "
-            "which is not penalised, stays small.",
-            _regularisation_shrinkage,
-            size=(6.0, 3.8),
-        ),
-    ]
-})
+REGISTRY.update(
+    {
+        f.name: f
+        for f in [
+            BookFigure(
+                "regularisation-shrinkage",
+                "Four curves against the penalty λ on a logarithmic axis from 0.001 to 1000: the "
+                "weights w₁ and w₂ start negative and rise towards zero, the norm of w falls towards "
+                "zero with them, and the bias stays small throughout. The curves are nearly flat for "
+                f"small λ and shrink quickly beyond λ = 10. A dotted vertical line marks the book's "
+                f"λ = {r.BLOBS_L2:g}.",
+                "The fit of the fuzzy data for λ from 10⁻³ to 10³: the penalty barely moves the weights "
+                "while λ is small next to the data's curvature, then shrinks them like 1/√λ; the bias, "
+                "which is not penalised, stays small.",
+                _regularisation_shrinkage,
+                size=(6.0, 3.8),
+            ),
+        ]
+    }
+)
 
 # --- Narrow variants: served instead of their figure where the column is narrow ----------------
 
@@ -521,15 +557,17 @@ REGISTRY.update({
 NARROW_MEDIA = "(max-width: 44.9375em)"
 NARROW_SUFFIX = "-narrow"
 
-REGISTRY.update({
-    f.name: f
-    for f in [
-        BookFigure(
-            "separable-boundaries-narrow",
-            REGISTRY["separable-boundaries"].alt.replace("Three panels", "Three panels, one above the other,"),
-            REGISTRY["separable-boundaries"].caption,
-            _separable_narrow,
-            size=(3.4, 8.4),
-        ),
-    ]
-})
+REGISTRY.update(
+    {
+        f.name: f
+        for f in [
+            BookFigure(
+                "separable-boundaries-narrow",
+                REGISTRY["separable-boundaries"].alt.replace("Three panels", "Three panels, one above the other,"),
+                REGISTRY["separable-boundaries"].caption,
+                _separable_narrow,
+                size=(3.4, 8.4),
+            ),
+        ]
+    }
+)

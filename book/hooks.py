@@ -53,9 +53,7 @@ log = logging.getLogger("mkdocs.book")
 NOTEBOOK_SOURCE = "walkthrough.py"  # jupytext (percent format), in docs/
 NOTEBOOK = "walkthrough.ipynb"  # executed, with outputs: rendered and offered for download
 # A backslash before the braces (group "escape") keeps the placeholder as literal text.
-PLACEHOLDER = re.compile(
-    r"(?P<escape>\\)?\{\{\s*(?:(?P<kind>figure|explorer):\s*)?(?P<name>[\w.-]+)\s*\}\}"
-)
+PLACEHOLDER = re.compile(r"(?P<escape>\\)?\{\{\s*(?:(?P<kind>figure|explorer):\s*)?(?P<name>[\w.-]+)\s*\}\}")
 ESCAPE_HINT = "(to show the braces as they are, write \\{{ ... }})"
 
 _state: dict = {}
@@ -81,8 +79,9 @@ def _figures(key: str) -> tuple[dict[str, Path], dict[str, dict]]:
         for name, figure in REGISTRY.items():
             for palette in PALETTES:
                 cache.write_atomic(folder / f"{name}-{palette}.svg", figure.svg(palette))
-        meta = {name: {"alt": f.alt, "caption": f.caption, "width": int(f.size[0] * 100)}
-                for name, f in REGISTRY.items()}
+        meta = {
+            name: {"alt": f.alt, "caption": f.caption, "width": int(f.size[0] * 100)} for name, f in REGISTRY.items()
+        }
         text = json.dumps(meta, indent=1, sort_keys=True)
         cache.write_atomic(index, text.encode())  # written last: marks the folder complete
         meta = json.loads(text)
@@ -149,8 +148,14 @@ def _notebook(key: str, source: Path, values: dict[str, str] | None = None) -> P
         cell["id"] = f"cell-{i}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     with tempfile.TemporaryDirectory(prefix="logreg-notebook-") as cwd:
-        NotebookClient(nb, kernel_name="python3", allow_errors=False, timeout=300, record_timing=False,
-                       resources={"metadata": {"path": cwd}}).execute()
+        NotebookClient(
+            nb,
+            kernel_name="python3",
+            allow_errors=False,
+            timeout=300,
+            record_timing=False,
+            resources={"metadata": {"path": cwd}},
+        ).execute()
     merge_streams(nb)
     cache.write_atomic(path, nbformat.writes(nb).encode())
     log.info("book cache: notebook computed")
@@ -184,17 +189,16 @@ def fill_notebook(nb, values: dict[str, str]) -> None:
             if m["escape"]:
                 return m[0][1:]
             if m["kind"]:
-                raise PluginError(f"{where}: {m[0]} is for the chapters; the notebook draws its "
-                                  "figures with logreg.plotting")
+                raise PluginError(
+                    f"{where}: {m[0]} is for the chapters; the notebook draws its figures with logreg.plotting"
+                )
             if m["name"] not in values:
-                raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py "
-                                  f"{ESCAPE_HINT}")
+                raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py {ESCAPE_HINT}")
             return values[m["name"]]
 
         cell["source"] = PLACEHOLDER.sub(put, cell["source"])
         if cell["cell_type"] == "code" and IMPORTS_BOOK.search(cell["source"]):
-            raise PluginError(f"{where} imports book: the downloadable notebook must run with only "
-                              "logreg installed")
+            raise PluginError(f"{where} imports book: the downloadable notebook must run with only logreg installed")
 
 
 def notebook_figures(nb: dict) -> list[str]:
@@ -213,9 +217,11 @@ def notebook_figures(nb: dict) -> list[str]:
         images = sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
         named = list(cell.get("metadata", {}).get("figures", []))
         if images != len(named):
-            raise PluginError(f"{NOTEBOOK_SOURCE}, cell {i}: draws {images} figure(s) but names "
-                              f"{len(named)} ({named}); write # %% figures=[...] with the registry "
-                              "name of each figure it draws, in order")
+            raise PluginError(
+                f"{NOTEBOOK_SOURCE}, cell {i}: draws {images} figure(s) but names "
+                f"{len(named)} ({named}); write # %% figures=[...] with the registry "
+                "name of each figure it draws, in order"
+            )
         names += named
     return names
 
@@ -231,8 +237,12 @@ def merge_streams(nb) -> None:
         merged: list = []
         for out in cell.get("outputs", []):
             prev = merged[-1] if merged else None
-            if (out.get("output_type") == "stream" and prev is not None
-                    and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            if (
+                out.get("output_type") == "stream"
+                and prev is not None
+                and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")
+            ):
                 prev["text"] = _text(prev["text"]) + _text(out["text"])
             else:
                 merged.append(out)
@@ -294,8 +304,14 @@ def on_files(files: Files, config) -> Files:
     _state["notebook_pngs"] = _notebook_pngs(executed.parent, _state["notebook_figures"])
     # A plain File rooted in the cache folder (not File.generated): mkdocs-jupyter's wrapper
     # reads the source path through attributes that only a plain File sets.
-    files.append(File(NOTEBOOK, src_dir=str(executed.parent), dest_dir=config["site_dir"],
-                      use_directory_urls=config.get("use_directory_urls", True)))
+    files.append(
+        File(
+            NOTEBOOK,
+            src_dir=str(executed.parent),
+            dest_dir=config["site_dir"],
+            use_directory_urls=config.get("use_directory_urls", True),
+        )
+    )
     _state["index"] = _equation_index(config, files)
     _state["exercises"] = _exercise_index(config, files)
     _state["math"] = {}
@@ -354,8 +370,10 @@ def _numbered_pages(config, files: Files):
         text = Path(f.abs_src_path).read_text(encoding="utf-8")
         if src_uri not in numbers:
             if mathml.LABEL.search(text) or EXERCISE.search(text):
-                raise PluginError(f"{src_uri}: numbered equations or exercises on a page that "
-                                  f"mkdocs.yml's extra.unnumbered lists; number the page or drop them")
+                raise PluginError(
+                    f"{src_uri}: numbered equations or exercises on a page that "
+                    f"mkdocs.yml's extra.unnumbered lists; number the page or drop them"
+                )
             continue
         yield numbers[src_uri], src_uri, f, text
 
@@ -393,8 +411,9 @@ def _figure_html(name: str, page_uri: str, where: str = "") -> str:
     (source file and line) is what an error names."""
     meta = _state["figure_meta"]
     if name not in meta:
-        raise PluginError(f"{where or page_uri}: figure {name!r} is not in book/figures.py "
-                          f"(known: {', '.join(meta)}) {ESCAPE_HINT}")
+        raise PluginError(
+            f"{where or page_uri}: figure {name!r} is not in book/figures.py (known: {', '.join(meta)}) {ESCAPE_HINT}"
+        )
     fig = meta[name]
     base = posixpath.relpath("figures", posixpath.dirname(page_uri) or ".")
     alt = fig["alt"].replace('"', "&quot;")
@@ -404,13 +423,17 @@ def _figure_html(name: str, page_uri: str, where: str = "") -> str:
     narrow = name + NARROW_SUFFIX
     imgs = ""
     for palette in ("light", "dark"):
-        img = (f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
-               f'height="{height}" loading="lazy" decoding="async">')
+        img = (
+            f'<img src="{base}/{name}-{palette}.svg#only-{palette}" alt="{alt}" width="{fig["width"]}" '
+            f'height="{height}" loading="lazy" decoding="async">'
+        )
         if narrow in meta:  # a variant laid out for a narrow column (book/figures.py)
             n_width = meta[narrow]["width"]
             n_height = _svg_height(_state["figures"][f"figures/{narrow}-{palette}.svg"], n_width)
-            img = (f'<picture><source media="{NARROW_MEDIA}" srcset="{base}/{narrow}-{palette}.svg" '
-                   f'width="{n_width}" height="{n_height}">{img}</picture>')
+            img = (
+                f'<picture><source media="{NARROW_MEDIA}" srcset="{base}/{narrow}-{palette}.svg" '
+                f'width="{n_width}" height="{n_height}">{img}</picture>'
+            )
         imgs += img
     return (
         f'<figure class="book-figure" id="fig-{name}">{imgs}'
@@ -461,13 +484,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             except KeyError as error:
                 raise PluginError(f"{error.args[0]} {ESCAPE_HINT}") from None
         if m["name"] not in values:
-            raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py "
-                              f"{ESCAPE_HINT}")
+            raise PluginError(f"{where}: no computed value named {m['name']!r} in book/results.py {ESCAPE_HINT}")
         if any(s <= m.start() < e for s, e in in_math):
             tex = mathml.value_tex(values[m["name"]])
             if tex is None:
-                raise PluginError(f"{where}: {{{{ {m['name']} }}}} is inside a formula but its value "
-                                  f"{values[m['name']]!r} is not a number")
+                raise PluginError(
+                    f"{where}: {{{{ {m['name']} }}}} is inside a formula but its value "
+                    f"{values[m['name']]!r} is not a number"
+                )
             return tex
         return values[m["name"]]
 
@@ -562,8 +586,10 @@ def unique_line_anchors(html: str) -> str:
     return PRE.sub(block, html)
 
 
-HEADERLINK = re.compile(r'(?P<word>[^\s<>]+|<(?P<tag>code|em|strong)>[^<]*</(?P=tag)>)'
-                        r'(?P<link><a class="headerlink"[^>]*>[^<]*</a>)')
+HEADERLINK = re.compile(
+    r"(?P<word>[^\s<>]+|<(?P<tag>code|em|strong)>[^<]*</(?P=tag)>)"
+    r'(?P<link><a class="headerlink"[^>]*>[^<]*</a>)'
+)
 
 
 def keep_permalink_with_last_word(html: str) -> str:
@@ -602,8 +628,8 @@ def qualify_duplicate_toc_titles(toc) -> None:
 
 
 NUMBERED_EQUATION = re.compile(
-    r'<div class="equation" id="(?P<id>eq-[\w-]+)">(?P<inner>.*?<span class="eqno">[^<]*</span>)</div>',
-    re.S)
+    r'<div class="equation" id="(?P<id>eq-[\w-]+)">(?P<inner>.*?<span class="eqno">[^<]*</span>)</div>', re.S
+)
 EQREF_HREF = re.compile(r'<a class="eqref" href="(?P<page>[^"#]*)#(?P<id>eq-[\w-]+)"')
 
 
@@ -664,8 +690,11 @@ def _listings_out_of_search(html: str) -> str:
     # The exercises too, statements and worked solutions: they restate the chapter, and a reader
     # searching for a term wants the chapter's own explanation first (the exercises are linked
     # from the chapter's text and numbered, so they are found by reading).
-    return re.sub(r'<div class="admonition exercise"(?![^>]*data-search-exclude)',
-                  '<div class="admonition exercise" data-search-exclude', html)
+    return re.sub(
+        r'<div class="admonition exercise"(?![^>]*data-search-exclude)',
+        '<div class="admonition exercise" data-search-exclude',
+        html,
+    )
 
 
 NOTEBOOK_IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,[^"]*"[^>]*>')
@@ -685,8 +714,9 @@ def _notebook_figures(html: str, page_uri: str) -> str:
     def figure(m: re.Match[str]) -> str:
         name = next(names, None)
         if name is None:
-            raise PluginError(f"{NOTEBOOK_SOURCE}: the page shows more images than the cells name "
-                              "in their figures=[...] metadata")
+            raise PluginError(
+                f"{NOTEBOOK_SOURCE}: the page shows more images than the cells name in their figures=[...] metadata"
+            )
         html = _figure_html(name, page_uri, NOTEBOOK_SOURCE).replace(' markdown="span"', "")
         # The light palette gets the registry's PNG on white, embedded (see _notebook_pngs); only
         # the dark palette fetches an SVG.
@@ -694,8 +724,9 @@ def _notebook_figures(html: str, page_uri: str) -> str:
         light = re.search(r'<img src="[^"]*-light\.svg#only-light"', html)
         if light is None:
             raise PluginError(f"{NOTEBOOK_SOURCE}: figure {name!r} has no light variant")
-        return html.replace(light.group(0),
-                            f'<img src="data:image/png;base64,{png}#only-light" data-figure="{name}"', 1)
+        return html.replace(
+            light.group(0), f'<img src="data:image/png;base64,{png}#only-light" data-figure="{name}"', 1
+        )
 
     html = NOTEBOOK_IMAGE.sub(figure, html)
     left = list(names)
@@ -729,9 +760,11 @@ def print_edition_link(output: str, page, config) -> str:
         href = posixpath.join(urlsplit(config.get("site_url") or "/").path or "/", PRINT_EDITION)
     else:
         href = get_relative_url(PRINT_EDITION, page.url)
-    link = (f'<div class="book-pdf-link"><a href="{href}" type="application/pdf">The whole book as '
-            f'one PDF</a> (the print edition: every chapter, printed from this site by Chromium '
-            f'with <code>make pdf</code>)</div>')
+    link = (
+        f'<div class="book-pdf-link"><a href="{href}" type="application/pdf">The whole book as '
+        f"one PDF</a> (the print edition: every chapter, printed from this site by Chromium "
+        f"with <code>make pdf</code>)</div>"
+    )
     marker = '<div class="md-copyright">'
     if marker not in output:
         raise PluginError(f"{page.file.src_uri}: no footer ({marker}) to link the print edition from")
@@ -774,15 +807,49 @@ def on_post_page(output: str, page, config) -> str:
         raise PluginError(f"{page.file.src_uri}: no stylesheet link in the page to put the font preload before")
     return output[: m.start()] + link + output[m.start() :]
 
+
 #: British spellings the book uses and the US ones a reader may type (search finds either).
-BRITISH = re.compile(r"\b(\w{3,}?)is(ation|ations|e|es|ed|ing|er|ers)\b|\b(\w*?(?:col|behavi|neighb|fav|hon))our(s|ed|ing)?\b"
-                     r"|\b(analy)s(e|es|ed|ing)\b|\b(cent|met|lit)re(s)?\b|\b(model|label|travel|cancel)l(ed|ing)\b",
-                     re.I)
+BRITISH = re.compile(
+    r"\b(\w{3,}?)is(ation|ations|e|es|ed|ing|er|ers)\b|\b(\w*?(?:col|behavi|neighb|fav|hon))our(s|ed|ing)?\b"
+    r"|\b(analy)s(e|es|ed|ing)\b|\b(cent|met|lit)re(s)?\b|\b(model|label|travel|cancel)l(ed|ing)\b",
+    re.I,
+)
 #: Stems of the -ise verbs in the book (``precise``, ``noise`` or ``otherwise`` are not verbs).
-ISE_STEMS = {"regular", "standard", "minim", "maxim", "optim", "penal", "normal", "initial", "recogn",
-             "summar", "parametr", "organ", "emphas", "real", "visual", "general", "vector", "central",
-             "linear", "characteris", "character", "special", "util", "categor", "random", "serial",
-             "stabil", "synthes", "local", "discret", "factor", "author", "apolog"}
+ISE_STEMS = {
+    "regular",
+    "standard",
+    "minim",
+    "maxim",
+    "optim",
+    "penal",
+    "normal",
+    "initial",
+    "recogn",
+    "summar",
+    "parametr",
+    "organ",
+    "emphas",
+    "real",
+    "visual",
+    "general",
+    "vector",
+    "central",
+    "linear",
+    "characteris",
+    "character",
+    "special",
+    "util",
+    "categor",
+    "random",
+    "serial",
+    "stabil",
+    "synthes",
+    "local",
+    "discret",
+    "factor",
+    "author",
+    "apolog",
+}
 
 
 def us_spellings(text: str) -> set[str]:
@@ -808,8 +875,20 @@ def us_spellings(text: str) -> set[str]:
 
 #: Symbols by the names a reader types for them ("lambda" finds the sections that use λ). The
 #: search index gets the names; book.js searches a symbol typed alone ("λ") as its name.
-SYMBOL_NAMES = {"λ": "lambda", "σ": "sigma", "θ": "theta", "ε": "epsilon", "ϵ": "epsilon", "μ": "mu",
-                "α": "alpha", "β": "beta", "δ": "delta", "ℓ": "ell", "∇": "nabla", "π": "pi"}
+SYMBOL_NAMES = {
+    "λ": "lambda",
+    "σ": "sigma",
+    "θ": "theta",
+    "ε": "epsilon",
+    "ϵ": "epsilon",
+    "μ": "mu",
+    "α": "alpha",
+    "β": "beta",
+    "δ": "delta",
+    "ℓ": "ell",
+    "∇": "nabla",
+    "π": "pi",
+}
 
 
 def add_us_spellings(index_path: Path) -> None:

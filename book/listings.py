@@ -38,7 +38,7 @@ from collections.abc import Callable
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 OPTION = re.compile(r'(?P<key>[\w-]+)="(?P<value>[^"]*)"')
-COMMENT = re.compile(r'<!-- book-listing (?P<kind>run|printed) (?P<group>[^ ]+) -->')
+COMMENT = re.compile(r"<!-- book-listing (?P<kind>run|printed) (?P<group>[^ ]+) -->")
 MARKED = re.compile(COMMENT.pattern + r'\s*<div class="highlight">')
 KINDS = ("run", "printed")
 
@@ -106,8 +106,9 @@ def attributes(page_html: str, page: str) -> str:
     >>> attributes('<!-- book-listing run block:a.md:1 -->\\n<div class="highlight"><pre>', "a.md")
     '<div class="highlight" data-listing="run" data-listing-group="block:a.md:1"><pre>'
     """
-    out = MARKED.sub(lambda m: f'<div class="highlight" data-listing="{m["kind"]}" '
-                               f'data-listing-group="{m["group"]}">', page_html)
+    out = MARKED.sub(
+        lambda m: f'<div class="highlight" data-listing="{m["kind"]}" data-listing-group="{m["group"]}">', page_html
+    )
     stray = COMMENT.search(out)
     if stray:
         raise ListingError(f"{page}: {stray.group(0)} is not followed by a code block")
@@ -121,7 +122,6 @@ def source(func: Callable, *, docstring: bool = True) -> str:
     if not docstring:
         body = ast.parse(textwrap.dedent("\n".join(lines))).body[0]
         first = body.body[0] if isinstance(body, (ast.FunctionDef, ast.ClassDef)) else None
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-                and isinstance(first.value.value, str):
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
             del lines[first.lineno - 1 : first.end_lineno]
     return "\n".join(lines)

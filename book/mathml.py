@@ -81,8 +81,9 @@ class EquationIndex:
                 k += 1
                 name = labels[0]
                 if name in self.equations:
-                    raise MathError(f"{src_uri}: equation label {name!r} is also defined in "
-                                    f"{self.equations[name].page}")
+                    raise MathError(
+                        f"{src_uri}: equation label {name!r} is also defined in {self.equations[name].page}"
+                    )
                 self.equations[name] = Equation(name, f"{chapter}.{k}", src_uri, url)
 
     def link(self, name: str, from_uri: str) -> str:
@@ -101,7 +102,7 @@ def anchor(label: str) -> str:
 
 def _blank_code(markdown: str) -> str:
     """The markdown with code blocks and spans blanked (same length), so math inside is ignored."""
-    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
+    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))
     return INLINE_CODE.sub(blank, FENCE.sub(blank, markdown))
 
 
@@ -246,7 +247,6 @@ def render_html_math(content: str, where: str) -> str:
 from markdown.extensions import Extension  # noqa: E402
 from markdown.inlinepatterns import InlineProcessor  # noqa: E402
 
-
 DOC_INLINE = r"(?<![\\$\w])\$(?!\s)((?:\\\$|[^$])+?)(?<![\s\\])\$(?![\w$])"
 
 
@@ -259,7 +259,7 @@ class _MathInline(InlineProcessor):
         super().__init__(pattern, md)
         self.display = display
 
-    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
+    def handleMatch(self, m, data):
         if self.display:  # the chapters' layout: its own scroller, focusable when it overflows,
             # and statements side by side (a top-level \qquad) wrap one under the other
             mathml = display_html("".join(convert(part, True, "a docstring") for part in split_qquad(m.group(1))))
@@ -271,7 +271,7 @@ class _MathInline(InlineProcessor):
 class MathExtension(Extension):
     """Registered by ``book/hooks.py`` (``on_config``) for every Markdown the build renders."""
 
-    def extendMarkdown(self, md):  # noqa: N802
+    def extendMarkdown(self, md):
         # After code spans (190) and before escapes (180) and emphasis (below 100).
         md.inlinePatterns.register(_MathInline(r"\$\$(.+?)\$\$", md, True), "book_display_math", 186)
         # Docstrings wrap their lines, so inline math may run over a line break (not a paragraph).
@@ -288,8 +288,10 @@ def check_no_emphasis_in_math(content: str, where: str) -> None:
     """Fail the build if Markdown's emphasis ran inside a formula: ``$ ... <em>``."""
     for i, part in enumerate(PRE_OR_CODE.split(content)):
         if i % 2 == 0 and (m := EMPHASIS_IN_MATH.search(part)):
-            raise MathError(f"{where}: Markdown emphasis inside a formula, the LaTeX was corrupted "
-                            f"before conversion: ...{part[m.start():m.end() + 60]}...")
+            raise MathError(
+                f"{where}: Markdown emphasis inside a formula, the LaTeX was corrupted "
+                f"before conversion: ...{part[m.start() : m.end() + 60]}..."
+            )
 
 
 def link_label_mentions(content: str, where: str, index: EquationIndex) -> str:
@@ -314,7 +316,8 @@ def link_label_mentions(content: str, where: str, index: EquationIndex) -> str:
             parts[i] = DOC_EQREF.sub(doc, part)
         else:
             parts[i] = CODE_EQREF.sub(
-                lambda m: m[1] + (index.link(f"eq:{m[2]}", where) if number(m[2]) else m[2]), part)
+                lambda m: m[1] + (index.link(f"eq:{m[2]}", where) if number(m[2]) else m[2]), part
+            )
     return "".join(parts)
 
 
@@ -330,12 +333,11 @@ BARS = "|‖"
 #: Elements whose children are laid out as one row (an inferred ``mrow``).
 ROWS = {"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose"}
 SCRIPTS = {"msup", "msub", "msubsup"}
-ENTITIES = {"&ApplyFunction;": "&#x2061;", "&InvisibleTimes;": "&#x2062;",
-            "&nbsp;": "&#xa0;", "&NoBreak;": "&#x2060;"}
+ENTITIES = {"&ApplyFunction;": "&#x2061;", "&InvisibleTimes;": "&#x2062;", "&nbsp;": "&#xa0;", "&NoBreak;": "&#x2060;"}
 
 
 def _fence(el: ET.Element) -> str | None:
-    """"open" or "close" for an ``<mo>`` that is a bracket (or a ``\\lvert``-style bar)."""
+    """ "open" or "close" for an ``<mo>`` that is a bracket (or a ``\\lvert``-style bar)."""
     if el.tag != "mo" or not el.text or len(el.text) != 1:
         return None
     if el.text in OPEN_FENCES:
@@ -391,8 +393,7 @@ def _prime_row(el: ET.Element) -> ET.Element | None:
     """``f'`` is ``<msup><mi>f</mi><mo>′</mo></msup>``: the prime, already a raised glyph, is
     then shrunk to script size and raised again, a tiny detached tick. As an operator after its
     base it is drawn at full size where the font puts it."""
-    if el.tag == "msup" and len(el) == 2 and el[1].tag == "mo" and el[1].text and all(
-            c in PRIMES for c in el[1].text):
+    if el.tag == "msup" and len(el) == 2 and el[1].tag == "mo" and el[1].text and all(c in PRIMES for c in el[1].text):
         row = ET.Element("mrow")
         row.append(el[0])
         prime = el[1]
@@ -468,18 +469,30 @@ FENCE_CENTRE_EM = 0.25
 #: variants' heights and advances in em, smallest first; past the last one the font builds the
 #: bracket from parts, as wide as the widest variant. ``book.js`` holds the same table.
 FENCE_VARIANTS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    "()": ((0.997, 1.095, 1.195, 1.445, 1.793, 2.093, 2.393, 2.991),
-           (0.389, 0.422, 0.458, 0.523, 0.597, 0.663, 0.736, 0.875)),
-    "[]": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
-           (0.278, 0.340, 0.417, 0.444, 0.472, 0.499, 0.528, 0.667)),
-    "{}": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
-           (0.500, 0.540, 0.583, 0.624, 0.667, 0.707, 0.750, 0.902)),
-    "⟨⟩": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
-           (0.389, 0.428, 0.472, 0.537, 0.611, 0.677, 0.750, 0.908)),
-    "⌊⌋⌈⌉": ((1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
-             (0.444, 0.458, 0.472, 0.499, 0.528, 0.555, 0.583, 0.667)),
-    "‖": ((1.001, 1.203, 1.445, 1.735, 2.085, 2.503, 3.005, 3.607),
-          (0.398, 0.354, 0.364, 0.372, 0.386, 0.396, 0.410, 0.424)),
+    "()": (
+        (0.997, 1.095, 1.195, 1.445, 1.793, 2.093, 2.393, 2.991),
+        (0.389, 0.422, 0.458, 0.523, 0.597, 0.663, 0.736, 0.875),
+    ),
+    "[]": (
+        (1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+        (0.278, 0.340, 0.417, 0.444, 0.472, 0.499, 0.528, 0.667),
+    ),
+    "{}": (
+        (1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+        (0.500, 0.540, 0.583, 0.624, 0.667, 0.707, 0.750, 0.902),
+    ),
+    "⟨⟩": (
+        (1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+        (0.389, 0.428, 0.472, 0.537, 0.611, 0.677, 0.750, 0.908),
+    ),
+    "⌊⌋⌈⌉": (
+        (1.001, 1.101, 1.201, 1.451, 1.801, 2.101, 2.401, 3.001),
+        (0.444, 0.458, 0.472, 0.499, 0.528, 0.555, 0.583, 0.667),
+    ),
+    "‖": (
+        (1.001, 1.203, 1.445, 1.735, 2.085, 2.503, 3.005, 3.607),
+        (0.398, 0.354, 0.364, 0.372, 0.386, 0.396, 0.410, 0.424),
+    ),
 }
 
 
@@ -512,11 +525,14 @@ def _size_fences(el: ET.Element) -> None:
     """
     for i, kid in enumerate(list(el)):
         size = kid.get("minsize", "")
-        if (_fence(kid) and size.endswith("em") and size == kid.get("maxsize")
-                and 1 < float(size[:-2]) <= SCALED_FENCE_MAX):
+        if (
+            _fence(kid)
+            and size.endswith("em")
+            and size == kid.get("maxsize")
+            and 1 < float(size[:-2]) <= SCALED_FENCE_MAX
+        ):
             scale = float(size[:-2])
-            mo = ET.Element("mo", {"stretchy": "false", "lspace": "0", "rspace": "0",
-                                   "mathsize": f"{scale:g}em"})
+            mo = ET.Element("mo", {"stretchy": "false", "lspace": "0", "rspace": "0", "mathsize": f"{scale:g}em"})
             if kid.get("form"):
                 mo.set("form", kid.get("form"))
             mo.text = kid.text
@@ -546,8 +562,7 @@ def searchable(mathml: str) -> str:
     """
     text = plain_text(mathml)
     head = mathml.index(">")
-    return (mathml[:head] + " data-search-exclude" + mathml[head:]
-            + f'<span class="math-text" hidden>{text}</span>')
+    return mathml[:head] + " data-search-exclude" + mathml[head:] + f'<span class="math-text" hidden>{text}</span>'
 
 
 def tidy(mathml: str) -> str:
@@ -566,8 +581,11 @@ def tidy(mathml: str) -> str:
         raise MathError(f"math-core wrote MathML that does not parse ({exc}): {mathml[:200]}") from None
     _tidy(root)
     _size_fences(root)
-    return ET.tostring(root, encoding="unicode", short_empty_elements=True).replace(
-        "\u2061", "&#x2061;").replace("\u2062", "&#x2062;")
+    return (
+        ET.tostring(root, encoding="unicode", short_empty_elements=True)
+        .replace("\u2061", "&#x2061;")
+        .replace("\u2062", "&#x2062;")
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -617,8 +635,7 @@ def math_spans(markdown: str) -> list[tuple[int, int]]:
     """Where the formulas are in ``markdown`` (code blocks and spans excluded)."""
     blanked = _blank_code(markdown)
     spans = [(m.start(), m.end()) for m in DISPLAY.finditer(blanked)]
-    spans += [(m.start(), m.end()) for m in INLINE.finditer(blanked)
-              if not any(s <= m.start() < e for s, e in spans)]
+    spans += [(m.start(), m.end()) for m in INLINE.finditer(blanked) if not any(s <= m.start() < e for s, e in spans)]
     return spans
 
 
@@ -628,8 +645,16 @@ def math_spans(markdown: str) -> list[tuple[int, int]]:
 
 #: Operators written with a space on each side in the plain text of a formula.
 _SPACED = set("=<>≤≥≈≠∼∝∈→↦+−±×·⋅∣") | {"\u2061"}
-_ACCENTS = {"˜": "\u0303", "~": "\u0303", "^": "\u0302", "ˆ": "\u0302", "¯": "\u0304", "‾": "\u0304",
-            "˙": "\u0307", "→": "\u20d7"}
+_ACCENTS = {
+    "˜": "\u0303",
+    "~": "\u0303",
+    "^": "\u0302",
+    "ˆ": "\u0302",
+    "¯": "\u0304",
+    "‾": "\u0304",
+    "˙": "\u0307",
+    "→": "\u20d7",
+}
 
 
 def _plain(el: ET.Element) -> str:
@@ -657,7 +682,7 @@ def _plain(el: ET.Element) -> str:
         return f"{base}<sub>{scripts[0]}</sub><sup>{scripts[1]}</sup>"
     if tag == "mfrac" and len(kids) == 2:
         num, den = (_plain(k).strip() for k in kids)
-        wrap = lambda t: f"({t})" if " " in t else t  # noqa: E731
+        wrap = lambda t: f"({t})" if " " in t else t
         return f"{wrap(num)}/{wrap(den)}"
     if tag == "msqrt":
         return "√(" + "".join(_plain(k) for k in kids).strip() + ")"

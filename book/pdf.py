@@ -22,8 +22,8 @@ no PDF is written.
 from __future__ import annotations
 
 import functools
-import os
 import http.server
+import os
 import posixpath
 import sys
 import threading
@@ -32,8 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PDF_NAME = "logreg-book.pdf"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class PrintError(Exception):
@@ -186,14 +191,20 @@ PRINT_CSS = """
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+    def log_message(self, format, *args):
         pass
 
 
-PDF_OPTIONS = dict(format="A4", print_background=True, outline=True, tagged=True,
-                   display_header_footer=True, header_template="<span></span>",
-                   footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                   '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+PDF_OPTIONS = dict(
+    format="A4",
+    print_background=True,
+    outline=True,
+    tagged=True,
+    display_header_footer=True,
+    header_template="<span></span>",
+    footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+)
 
 #: Prints at most this many times until the contents' page numbers agree with the pages.
 MAX_PRINTS = 4
@@ -251,11 +262,17 @@ def build_pdf(site: Path, output: Path, screenshot: Path | None = None) -> dict:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(color_scheme="light", viewport={"width": 1000, "height": 1400},
-                                          service_workers="block")
-            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(origin)
-                          or r.request.url.startswith("data:") else (problems.append(f"request to {r.request.url}"),
-                                                                      r.abort())[-1])
+            context = browser.new_context(
+                color_scheme="light", viewport={"width": 1000, "height": 1400}, service_workers="block"
+            )
+            context.route(
+                "**/*",
+                lambda r: (
+                    r.continue_()
+                    if r.request.url.startswith(origin) or r.request.url.startswith("data:")
+                    else (problems.append(f"request to {r.request.url}"), r.abort())[-1]
+                ),
+            )
             page = context.new_page()
             page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
             page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
@@ -267,8 +284,9 @@ def build_pdf(site: Path, output: Path, screenshot: Path | None = None) -> dict:
             page.add_style_tag(content=PRINT_CSS)
             page.emulate_media(media="print", color_scheme="light")
             if screenshot is not None:
-                page.screenshot(path=str(screenshot), clip={"x": 0, "y": 0, "width": 1000, "height": 6000},
-                                full_page=True)
+                page.screenshot(
+                    path=str(screenshot), clip={"x": 0, "y": 0, "width": 1000, "height": 6000}, full_page=True
+                )
             if problems:
                 raise PrintError("the print edition is not right:\n  " + "\n  ".join(problems[:40]))
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -291,8 +309,10 @@ def main(argv: list[str]) -> int:
         print(f"book.pdf: {error}", file=sys.stderr)
         return 1
     size = output.stat().st_size
-    print(f"book.pdf: {output} ({size / 1e6:.1f} MB, {result['chapters']} pages of the nav, "
-          f"{result['links']} internal links)")
+    print(
+        f"book.pdf: {output} ({size / 1e6:.1f} MB, {result['chapters']} pages of the nav, "
+        f"{result['links']} internal links)"
+    )
     return 0
 
 

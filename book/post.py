@@ -44,10 +44,20 @@ def plot_offset_loss(ax: Axes, *, offset: float = POST_OFFSET, a: ArrayLike | No
     """
     a = np.linspace(-40, 8, 481) if a is None else np.asarray(a, dtype=float)
     (exact,) = ax.plot(a, -log_sigmoid(a), color=ACCENTS[0], label=r"exact: $-\log\sigma(a)$")
-    (shifted,) = ax.plot(a, offset_log_loss(a, offset), color=ACCENTS[1], ls="--",
-                         label=rf"offset: $-\log(\sigma(a) + \delta)$, $\delta = {_latex_number(offset)}$")
-    cap = ax.axhline(-np.log(offset), color=mpl.rcParams["grid.color"], lw=1, ls=":",
-                     label=rf"cap $-\log\delta \approx {-np.log(offset):.1f}$")
+    (shifted,) = ax.plot(
+        a,
+        offset_log_loss(a, offset),
+        color=ACCENTS[1],
+        ls="--",
+        label=rf"offset: $-\log(\sigma(a) + \delta)$, $\delta = {_latex_number(offset)}$",
+    )
+    cap = ax.axhline(
+        -np.log(offset),
+        color=mpl.rcParams["grid.color"],
+        lw=1,
+        ls=":",
+        label=rf"cap $-\log\delta \approx {-np.log(offset):.1f}$",
+    )
     ax.set_xlabel("activation $a$ of a point with $y = 1$")
     ax.set_ylabel("loss of that point")
     ax.legend(loc="upper right")
@@ -59,4 +69,4 @@ def _latex_number(x: float) -> str:
     mant, exp = f"{x:.3g}e".split("e")[:2] if "e" in f"{x:.3g}" else (f"{x:.3g}", "")
     if not exp:
         return mant
-    return (f"10^{{{int(exp)}}}" if mant == "1" else rf"{mant} \times 10^{{{int(exp)}}}")
+    return f"10^{{{int(exp)}}}" if mant == "1" else rf"{mant} \times 10^{{{int(exp)}}}"

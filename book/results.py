@@ -164,8 +164,10 @@ def values() -> dict[str, str]:
         "offset_cap": fmt(-math.log(POST_EPSILON), 3),
         "post_epsilon": fmt(POST_EPSILON),
         # the versions the References page cites the documentation of
-        **{f"{name}_version": version(dist) for name, dist in
-           (("scipy", "scipy"), ("sklearn", "scikit-learn"), ("statsmodels", "statsmodels"))},
+        **{
+            f"{name}_version": version(dist)
+            for name, dist in (("scipy", "scipy"), ("sklearn", "scikit-learn"), ("statsmodels", "statsmodels"))
+        },
         # where the post's sigma = 1 / (1 + exp(-a)) rounds to exactly 0, and 1 - sigma to 0
         "sigma_zero_below": fmt(sigma_rounds_to_zero_below(), 4),
         "one_minus_sigma_zero_above": fmt(one_minus_sigma_rounds_to_zero_above(), 4),
@@ -348,12 +350,17 @@ def _comparison_html(groups: list[tuple[str, list[list[str]]]]) -> str:
     for title, rows in groups:
         trs = [f'<tr><th scope="colgroup" colspan="{len(COMPARISON_COLUMNS) + 1}">{title}</th></tr>']
         for name, *cells in rows:
-            tds = "".join(f'<td><span class="cell-label" aria-hidden="true">{label}</span><span>{cell}</span></td>'
-                          for label, cell in zip(COMPARISON_COLUMNS, cells))
+            tds = "".join(
+                f'<td><span class="cell-label" aria-hidden="true">{label}</span><span>{cell}</span></td>'
+                for label, cell in zip(COMPARISON_COLUMNS, cells)
+            )
             trs.append(f'<tr><th scope="row">{name}</th>{tds}</tr>')
         bodies.append("<tbody>" + "".join(trs) + "</tbody>")
-    return (f'<div class="comparison"><table class="comparison-table"><thead><tr>{head}</tr></thead>'
-            + "".join(bodies) + "</table></div>")
+    return (
+        f'<div class="comparison"><table class="comparison-table"><thead><tr>{head}</tr></thead>'
+        + "".join(bodies)
+        + "</table></div>"
+    )
 
 
 def _wb(result: logreg.FitResult) -> tuple[np.ndarray, float]:

@@ -44,8 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = results_dir() / "browser-summary.json"
 
 INSTALL_HINT = (
-    "apt-get install chromium (Debian) — the browser tests need a system Chromium; "
-    "Playwright cannot download one here"
+    "apt-get install chromium (Debian) — the browser tests need a system Chromium; Playwright cannot download one here"
 )
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -134,7 +133,7 @@ def built_page_paths(site: Path) -> tuple[set[str], set[str]]:
         base = urlsplit(site_url).path or "/"
         for loc in locs:
             path = urlsplit(loc).path
-            sitemap.add(path[len(base):] if path.startswith(base) else path.lstrip("/"))
+            sitemap.add(path[len(base) :] if path.startswith(base) else path.lstrip("/"))
     html: set[str] = set()
     for f in site.rglob("*.html"):
         rel = f.relative_to(site).as_posix()
@@ -185,7 +184,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".js": "text/javascript",
     }
 
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+    def log_message(self, format, *args):
         pass
 
 
@@ -333,8 +332,13 @@ class Tab:
         def on_pageerror(exc):
             visit.page_errors.append(str(exc))
 
-        handlers = {"request": on_request, "response": on_response, "requestfailed": on_failed,
-                    "console": on_console, "pageerror": on_pageerror}
+        handlers = {
+            "request": on_request,
+            "response": on_response,
+            "requestfailed": on_failed,
+            "console": on_console,
+            "pageerror": on_pageerror,
+        }
         for event, handler in handlers.items():
             page.on(event, handler)
         try:
@@ -346,13 +350,13 @@ class Tab:
                 page.evaluate(SCROLL_THROUGH_JS)
                 try:
                     page.wait_for_load_state("networkidle", timeout=10_000)
-                except Exception:  # noqa: BLE001 - a page that never goes quiet is measured as is
+                except Exception:
                     pass
                 visit.load_ms = page.evaluate(LOAD_TIME_JS)
                 for resp in list(responses):
                     try:
                         visit.sizes[resp.url] = visit.sizes.get(resp.url, 0) + len(resp.body())
-                    except Exception:  # noqa: BLE001 - redirects and aborted responses have no body
+                    except Exception:
                         pass
             if eager:
                 visit.images = page.evaluate(EAGER_IMAGES_JS)
@@ -362,7 +366,7 @@ class Tab:
                 page.remove_listener(event, handler)
             try:
                 page.goto("about:blank")
-            except Exception:  # noqa: BLE001 - a crashed tab is replaced
+            except Exception:
                 self.page = self.context.new_page()
 
 
@@ -652,8 +656,10 @@ def heading_problems(headings: list[dict]) -> list[str]:
         problems.append(f"the first heading is h{headings[0]['level']} {headings[0]['text']!r}, not the h1")
     for before, after in zip(headings, headings[1:]):
         if after["level"] > before["level"] + 1:
-            problems.append(f"h{before['level']} {before['text']!r} is followed by "
-                            f"h{after['level']} {after['text']!r} (skips a level)")
+            problems.append(
+                f"h{before['level']} {before['text']!r} is followed by "
+                f"h{after['level']} {after['text']!r} (skips a level)"
+            )
     return problems
 
 
@@ -732,8 +738,9 @@ def write_summary(visits: dict[str, Visit], path: Path = SUMMARY) -> dict:
             "bytes": v.total_bytes,
             "requests": len(v.sizes),
             "load_ms": None if v.load_ms is None else round(v.load_ms, 1),
-            "largest": [{"url": urlsplit(u).path, "bytes": n}
-                        for u, n in sorted(v.sizes.items(), key=lambda kv: -kv[1])[:5]],
+            "largest": [
+                {"url": urlsplit(u).path, "bytes": n} for u, n in sorted(v.sizes.items(), key=lambda kv: -kv[1])[:5]
+            ],
         }
         for v in visits.values()
     }
@@ -751,13 +758,11 @@ def write_summary(visits: dict[str, Visit], path: Path = SUMMARY) -> dict:
 
 
 def summary_lines(data: dict) -> list[str]:
-    lines = [f"page weight and load time over loopback (limit {data['limit_bytes']:,} B; "
-             f"written to {SUMMARY}):"]
+    lines = [f"page weight and load time over loopback (limit {data['limit_bytes']:,} B; written to {SUMMARY}):"]
     for name, p in sorted(data["pages"].items(), key=lambda kv: -kv[1]["bytes"]):
         load = "-" if p["load_ms"] is None else f"{p['load_ms']:.0f} ms"
         flag = "  OVER" if p["bytes"] > data["limit_bytes"] else ""
         lines.append(f"  {p['bytes']:>10,} B  {p['requests']:>3} req  {load:>8}  /{name.lstrip('/')}{flag}")
     if data["largest_page"] is not None:
-        lines.append(f"largest page: /{data['largest_page'].lstrip('/')} "
-                     f"({data['largest_page_bytes']:,} B)")
+        lines.append(f"largest page: /{data['largest_page'].lstrip('/')} ({data['largest_page_bytes']:,} B)")
     return lines

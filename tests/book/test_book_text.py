@@ -64,7 +64,7 @@ def _doubt_boxes():
     for path in sorted(DOCS.glob("*.md")):
         lines = path.read_text(encoding="utf-8").split("\n")
         for i, line in enumerate(lines):
-            if line.startswith('!!! note "The post\'s doubt'):
+            if line.startswith("!!! note \"The post's doubt"):
                 body = []
                 for later in lines[i + 1 :]:
                     if later.strip() and not later.startswith("    "):
@@ -78,8 +78,8 @@ def test_every_doubt_box_credits_the_post_at_its_first_mention(page, title, body
     first = re.search(r"\[?\b[Tt]he post\b(?:'s)?\]?(?:\([^)]*\))?", body)
     assert first, f"{page}: {title} never mentions the post in its text"
     assert first.group(0).endswith("(references.md#the-post)"), (
-        f"{page}: {title}: the first mention of the post, {first.group(0)!r}, is not a link to "
-        "references.md#the-post")
+        f"{page}: {title}: the first mention of the post, {first.group(0)!r}, is not a link to references.md#the-post"
+    )
 
 
 def test_the_references_describe_the_post_without_inventing_an_author():
@@ -155,8 +155,8 @@ def test_docstring_math_is_protected_from_emphasis():
     """The gradcheck docstring's underbraces used to come out with literal <em> (erratum 12)."""
     import markdown
 
-    from book import mathml
     import logreg.gradcheck
+    from book import mathml
 
     html = markdown.Markdown(extensions=[mathml.MathExtension()]).convert(logreg.gradcheck.__doc__)
     mathml.check_no_emphasis_in_math(html, "logreg.gradcheck")
@@ -180,7 +180,10 @@ def test_docstring_labels_become_linked_equation_numbers():
     index.scan(5, "regularisation.md", "regularisation/", chapter("regularisation.md"))
     out = mathml.link_label_mentions(
         "(book eqs. <code>obj</code> and <code>gradpen</code>), eq. <code>nowhere</code>"
-        "<pre><span># eq. obj</span></pre>", "api.md", index)
+        "<pre><span># eq. obj</span></pre>",
+        "api.md",
+        index,
+    )
     assert '(eqs. <a class="eqref" href="../regularisation/#eq-obj">(5.1)</a> and ' in out
     assert "eq. <code>nowhere</code>" in out  # left for book/pagecheck.py to fail the build on
     assert '# eq. <a class="eqref" href="../regularisation/#eq-obj">(5.1)</a></span>' in out
@@ -224,14 +227,22 @@ def test_a_formula_with_the_penalty_names_the_penalised_objective():
     """A formula that has the penalty term in it and writes the objective as bare E (the old
     gradient and Hessian docstrings: nabla_w E = X^T(sigma - y) + 2 lambda w) uses the NLL's
     symbol for the penalised objective."""
-    wrong = [f"{where}: {tex.strip()[:90]}" for where, text in _texts() for tex in _formulas(text)
-             if PENALTY.search(tex) and BARE_E.search(tex) and "E_\\lambda" not in tex]
+    wrong = [
+        f"{where}: {tex.strip()[:90]}"
+        for where, text in _texts()
+        for tex in _formulas(text)
+        if PENALTY.search(tex) and BARE_E.search(tex) and "E_\\lambda" not in tex
+    ]
     assert not wrong, "\n".join(wrong)
 
 
 def test_the_posts_offset_is_delta_never_epsilon():
-    wrong = [f"{where}: {tex.strip()[:90]}" for where, text in _texts() for tex in _formulas(text)
-             if OFFSET_AS_EPSILON.search(tex)]
+    wrong = [
+        f"{where}: {tex.strip()[:90]}"
+        for where, text in _texts()
+        for tex in _formulas(text)
+        if OFFSET_AS_EPSILON.search(tex)
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -282,7 +293,7 @@ def test_the_naive_logs_failure_thresholds_are_computed_not_typed():
     # The post's "log overflows" is quoted, never said in the book's own voice.
     for name in sorted(p.name for p in DOCS.glob("*.md")):
         for m in re.finditer(r"log\w* overflows", _prose(name)):
-            assert _prose(name)[max(0, m.start() - 2):m.start()].endswith('"'), name
+            assert _prose(name)[max(0, m.start() - 2) : m.start()].endswith('"'), name
 
 
 def test_nothing_says_the_post_loops_over_its_grid():
@@ -319,7 +330,9 @@ def test_no_page_gives_the_post_an_author_it_does_not_name():
         for sentence in re.split(r"(?<=[.!?])\s+", _prose(name)):
             if re.search(r"\bpost\b", sentence):
                 assert not re.search(r"\b(?:student|professor|researcher|he|she|his|her)\b", sentence, re.I), (
-                    name, sentence)
+                    name,
+                    sentence,
+                )
 
 
 def test_the_worked_2d_example_is_computed():
@@ -394,7 +407,10 @@ def test_the_smaller_claims_stay_corrected():
     needs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     names = [re.split(r"[<>=!~ \[]", d, maxsplit=1)[0] for d in needs]
     assert "threadpoolctl" in names
-    line = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-                if line.startswith("pip install .  "))
+    line = next(
+        line
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("pip install .  ")
+    )
     for package in names:
         assert package.replace("-", "") in line.replace("-", "").lower(), (package, line)

@@ -191,7 +191,7 @@ def test_search_works_offline(light):
         box.press_sequentially("Hessian", delay=20)
         try:
             tab.wait_for_selector(".md-search-result__item", timeout=10_000)
-        except Exception:  # noqa: BLE001 - say what the search box shows instead
+        except Exception:
             meta = tab.locator(".md-search-result__meta").inner_text(timeout=1000)
             pytest.fail(f"no search results for 'Hessian' (search says: {meta!r})", pytrace=False)
         tab.wait_for_timeout(300)  # let the result list settle
@@ -287,8 +287,9 @@ def test_math_is_rendered(nav_page, visit, site):
         if box["height"] <= 0 or box["width"] <= 0:
             kind = "display" if box["display"] else "inline"
             problems.append(f"{kind} <math> not laid out ({box['width']:.0f}x{box['height']:.0f} px): {box['text']!r}")
-    problems += [f"<mfrac> numerator not above its denominator: {fr['text']!r}"
-                 for fr in f["fractions"] if not fr["ok"]]
+    problems += [
+        f"<mfrac> numerator not above its denominator: {fr['text']!r}" for fr in f["fractions"] if not fr["ok"]
+    ]
     if built_math and "loaded" not in f["mathFont"]:
         problems.append(f"the math font (Latin Modern Math) did not load: {f['mathFont']}")
     assert not problems, f"/{visit.path}:\n" + _lines(problems)
@@ -358,7 +359,7 @@ def _follow_eqref(tab, v: Visit, href: str, target: str) -> str | None:
     try:
         tab.wait_for_function("h => location.hash === h", arg="#" + want, timeout=5000)
         tab.wait_for_load_state("load")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return f"clicking did not go to #{want} (now at {tab.url})"
     landed = urlsplit(tab.url).path
     if landed not in BOOK_PATHS:
@@ -366,7 +367,7 @@ def _follow_eqref(tab, v: Visit, href: str, target: str) -> str | None:
         return f"lands on {landed}, which is not a page of the book{status}"
     try:
         tab.wait_for_function(IN_VIEW_JS, arg=want, timeout=3000)
-    except Exception:  # noqa: BLE001 - say where it is instead
+    except Exception:
         return f"#{want} is not in view on {landed} after the click ({tab.evaluate(WHERE_JS, want)})"
     return None
 
@@ -386,8 +387,9 @@ MAX_LAYOUT_SHIFT = 0.1  # the threshold of "good" cumulative layout shift (web.d
 
 
 def _shift_report(measured: dict) -> str:
-    return _lines(f"{s['value']:.3f} at {s['at']} ms, moved: {', '.join(s['moved']) or '?'}"
-                  for s in measured["shifts"])
+    return _lines(
+        f"{s['value']:.3f} at {s['at']} ms, moved: {', '.join(s['moved']) or '?'}" for s in measured["shifts"]
+    )
 
 
 @each_page
@@ -432,11 +434,14 @@ def test_no_sideways_scrolling_on_a_phone(nav_page, phone):
         shift = phone.page.evaluate(CLS_JS)
     problems = [f"request to an outside host: {u}" for u in v.outside]
     if o["scrollWidth"] > PHONE["width"]:
-        problems.append(f"the page is {o['scrollWidth']} px wide (scrolls sideways); sticking out: "
-                        + "; ".join(o["culprits"] or ["(no single element found)"]))
+        problems.append(
+            f"the page is {o['scrollWidth']} px wide (scrolls sideways); sticking out: "
+            + "; ".join(o["culprits"] or ["(no single element found)"])
+        )
     if shift["cls"] >= MAX_LAYOUT_SHIFT:
-        problems.append(f"cumulative layout shift {shift['cls']:.3f} (limit {MAX_LAYOUT_SHIFT}):\n"
-                        + _shift_report(shift))
+        problems.append(
+            f"cumulative layout shift {shift['cls']:.3f} (limit {MAX_LAYOUT_SHIFT}):\n" + _shift_report(shift)
+        )
     assert not problems, f"/{nav_page.path} at {PHONE['width']}x{PHONE['height']}:\n" + _lines(problems)
 
 
@@ -451,9 +456,11 @@ def test_equations_fit_and_keep_their_number_in_view(width, nav_page, request):
     tab = request.getfixturevalue("light" if width == "desktop" else "phone")
     with tab.visit(nav_page.path, settle=False, eager=False):
         found = tab.page.evaluate(EQUATIONS_JS)
-    problems = ([f"number out of view: {x}" for x in found["numbers"]]
-                + [f"clipped vertically: {x}" for x in found["clipped"]]
-                + [f"scrolls but takes no keyboard focus: {x}" for x in found["unfocusable"]])
+    problems = (
+        [f"number out of view: {x}" for x in found["numbers"]]
+        + [f"clipped vertically: {x}" for x in found["clipped"]]
+        + [f"scrolls but takes no keyboard focus: {x}" for x in found["unfocusable"]]
+    )
     if width == "desktop" or not nav_page.src.startswith("api"):
         problems += [f"wider than the column: {x}" for x in found["wide"]]
     viewport = DESKTOP if width == "desktop" else PHONE
@@ -467,7 +474,8 @@ def test_figures_follow_the_palette(scheme, nav_page, request):
     v = request.getfixturevalue("visit" if scheme == "light" else "dark_visit")
     want = {"light": "default", "dark": "slate"}[scheme]
     assert v.facts["scheme"] == want, (
-        f"/{nav_page.path}: Material chose the palette {v.facts['scheme']!r}, want {want!r}")
+        f"/{nav_page.path}: Material chose the palette {v.facts['scheme']!r}, want {want!r}"
+    )
     other = "dark" if scheme == "light" else "light"
     problems = [f"request to an outside host: {u}" for u in v.outside]
     for fig in v.facts["figures"]:
@@ -478,8 +486,9 @@ def test_figures_follow_the_palette(scheme, nav_page, request):
         hidden_other = [i for i in fig["imgs"] if f"-{other}.svg" in i["src"] or i["src"].endswith(f"#only-{other}")]
         if not hidden_other:
             problems.append(f"figure #{fig['id']}: has no -{other}.svg variant for the other palette")
-        problems += [f"figure #{fig['id']}: the {other} variant is visible: {i['src']}"
-                     for i in hidden_other if i["shown"]]
+        problems += [
+            f"figure #{fig['id']}: the {other} variant is visible: {i['src']}" for i in hidden_other if i["shown"]
+        ]
     assert not problems, f"/{nav_page.path} ({scheme}):\n" + _lines(problems)
 
 
@@ -498,8 +507,9 @@ def test_dark_figures_are_drawn_in_light_ink(nav_page, dark_visit, dark):
         assert resp.ok, f"{src}: HTTP {resp.status}"
         bad = illegible_inks(resp.text(), bg)
         if bad:
-            problems.append(f"{src}: inks that vanish on the dark page {dark_visit.facts['background']}: "
-                            + ", ".join(bad))
+            problems.append(
+                f"{src}: inks that vanish on the dark page {dark_visit.facts['background']}: " + ", ".join(bad)
+            )
     for shot in dark_visit.facts["shots"]:
         hist = shot["histogram"]
         total = sum(hist)
@@ -507,8 +517,9 @@ def test_dark_figures_are_drawn_in_light_ink(nav_page, dark_visit, dark):
         if light_ink < 0.001:
             problems.append(f"{shot['src']}: the screenshot shows no light ink ({light_ink:.2%} of pixels)")
         if black_ink > 0.002:
-            problems.append(f"{shot['src']}: the screenshot shows black ink on the dark page "
-                            f"({black_ink:.2%} of pixels near black)")
+            problems.append(
+                f"{shot['src']}: the screenshot shows black ink on the dark page ({black_ink:.2%} of pixels near black)"
+            )
     assert not problems, f"/{nav_page.path} (dark):\n" + _lines(problems)
 
 
@@ -568,7 +579,7 @@ def _search(tab, query: str) -> list[dict]:
     box.press_sequentially(query, delay=20)
     try:
         tab.wait_for_selector(".md-search-result__item", timeout=10_000)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return []
     tab.wait_for_timeout(400)
     return tab.evaluate("""() => [...document.querySelectorAll('.md-search-result__item > a[href]')]
@@ -586,15 +597,18 @@ def _page_with_equation(site, number: str) -> str:
 MATH_ALPHABETS = re.compile("[\U0001d400-\U0001d7ff]")
 
 
-@pytest.mark.parametrize("query,want", [
-    ("regularization", "/regularisation/"),  # the US spelling finds the British chapter
-    ("λ =", "/regularisation/"),
-    ("λ", "/regularisation/"),                 # one symbol, typed without a keyup (book.js)
-    ("σ", "/sigmoid/"),
-    ("lambda", "/regularisation/"),
-    ("(4.2)", None),                          # an equation number: its page
-    ("Hessian", "/likelihood/"),              # the chapter first, not the API
-])
+@pytest.mark.parametrize(
+    "query,want",
+    [
+        ("regularization", "/regularisation/"),  # the US spelling finds the British chapter
+        ("λ =", "/regularisation/"),
+        ("λ", "/regularisation/"),  # one symbol, typed without a keyup (book.js)
+        ("σ", "/sigmoid/"),
+        ("lambda", "/regularisation/"),
+        ("(4.2)", None),  # an equation number: its page
+        ("Hessian", "/likelihood/"),  # the chapter first, not the API
+    ],
+)
 def test_search_finds_what_a_reader_types(query, want, light, site):
     if want is None:
         want = _page_with_equation(site, query.strip("()"))
@@ -606,7 +620,7 @@ def test_search_finds_what_a_reader_types(query, want, light, site):
     if query == "Hessian":
         assert not paths[0].startswith("/api"), f"searching 'Hessian' ranks the API first: {paths}"
     gibberish = [r["text"][:120] for r in results if MATH_ALPHABETS.search(r["text"])]
-    assert not gibberish, f"snippets show MathML text (glued math letters):\n" + _lines(gibberish)
+    assert not gibberish, "snippets show MathML text (glued math letters):\n" + _lines(gibberish)
 
 
 def test_book_js_spells_the_symbols_hooks_py_indexes():

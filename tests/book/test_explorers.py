@@ -62,8 +62,7 @@ class Reader:
         self.netloc = urlsplit(base).netloc
         self.outside: list[str] = []
         self.errors: list[str] = []
-        self.context = browser.new_context(color_scheme=scheme, viewport=viewport,
-                                           service_workers="block")
+        self.context = browser.new_context(color_scheme=scheme, viewport=viewport, service_workers="block")
         self.context.route("**/*", self._route)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -134,7 +133,9 @@ def check_loss(s: dict) -> float:
     w = np.array([s["w1"]["value"], s["w2"]["value"]])
     py = logreg.objective(w, s["b"]["value"], X, y)
     js = s["loss"]["value"]
-    assert close(js, py), f"page shows E = {s['loss']['raw']}, logreg.objective gives {py!r} at w={w}, b={s['b']['raw']}"
+    assert close(js, py), (
+        f"page shows E = {s['loss']['raw']}, logreg.objective gives {py!r} at w={w}, b={s['b']['raw']}"
+    )
     assert s["loss"]["text"] == f"{py:.3f}".replace("-", "−")
     return py
 
@@ -199,11 +200,14 @@ def test_sigmoid_extremes(reader):
     s = state(page, SIGMOID)
     assert [s["w1"]["value"], s["w2"]["value"], s["b"]["value"]] == [-4.0, 4.0, -4.0]
     check_loss(s)
-    page.eval_on_selector(SIGMOID, """root => {
+    page.eval_on_selector(
+        SIGMOID,
+        """root => {
       for (const s of root.querySelectorAll('input[type=range]')) {
         s.value = '0'; s.dispatchEvent(new Event('input'));
       }
-    }""")
+    }""",
+    )
     s = state(page, SIGMOID)
     X, _ = r.blobs()
     assert close(check_loss(s), len(X) * np.log(2))
@@ -347,7 +351,8 @@ def test_layout_labels_and_palette(reader, path, selector):
     info = page.eval_on_selector(selector, LAYOUT_JS)
     assert info["labelled"] and all(info["labelled"]), "every slider has a <label for>, every button text"
     assert info["liveCount"] == 1 and info["live"] == "polite" and not info["readoutLive"], (
-        "one polite live region, and not the readout (it changes on every step of a drag)")
+        "one polite live region, and not the readout (it changes on every step of a drag)"
+    )
     assert info["liveText"] == "", "nothing is announced when the page loads"
     assert min(info["sliderHeights"]) >= 24, f"slider heights {info['sliderHeights']} (WCAG 2.5.8: 24 px)"
     assert len(set(info["sliderWidths"])) == 1, f"sliders of unequal widths {info['sliderWidths']}"
@@ -363,8 +368,9 @@ def test_layout_labels_and_palette(reader, path, selector):
     press(page, control, "ArrowRight")
     assert state(page, selector)["drawing"] != before
     # A visible focus ring on the focused slider (WCAG 2.4.7).
-    ring = page.eval_on_selector(control, "el => { const s = getComputedStyle(el); "
-                                          "return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    ring = page.eval_on_selector(
+        control, "el => { const s = getComputedStyle(el); return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
     assert ring[0] != "none" and ring[1] >= 2, f"focused slider outline {ring}"
     # The numbers are announced once the slider has been still a moment, not on every step.
     live = f"{selector} [aria-live]"
@@ -405,8 +411,9 @@ def test_the_scripts_type_no_colour_or_level():
         text = (JAVASCRIPTS / name).read_text(encoding="utf-8")
         code = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)  # comments may name them
         assert not re.findall(r"#[0-9A-Fa-f]{6}\b", code), f"{name} types a colour"
-        assert "LEVELS" not in code and not re.search(r"\b(?:1|7) / 8\b|0\.1, 0\.5, 0\.9", code), \
+        assert "LEVELS" not in code and not re.search(r"\b(?:1|7) / 8\b|0\.1, 0\.5, 0\.9", code), (
             f"{name} types contour levels"
+        )
     style = explorers.STYLE
     assert style["class_a"] == plotting.CLASS_A["color"] and style["class_b"] == plotting.CLASS_B["color"]
     assert style["accent"] == plotting.ACCENTS[0]
@@ -419,16 +426,21 @@ def test_the_figures_draw_with_the_packages_colours_and_levels(reader):
     from logreg import plotting
 
     page = reader.open("/sigmoid/")
-    drawn = page.eval_on_selector(SIGMOID, """root => ({
+    drawn = page.eval_on_selector(
+        SIGMOID,
+        """root => ({
         a: root.querySelector('.explorer-points circle').getAttribute('fill'),
         b: root.querySelector('.explorer-points path').getAttribute('fill'),
         lines: root.querySelectorAll('.explorer-field line').length,
-        bands: root.querySelectorAll('.explorer-field polygon').length})""")
+        bands: root.querySelectorAll('.explorer-field polygon').length})""",
+    )
     assert (drawn["a"], drawn["b"]) == (plotting.CLASS_A["color"], plotting.CLASS_B["color"])
     # The level lines, and the dashed line of the maximum-likelihood boundary.
     assert drawn["lines"] == len(plotting.CONTOUR_LEVELS) + 1
     assert drawn["bands"] == len(plotting.CONTOUR_LEVELS) + 1
     page = reader.open("/bayesian/")
-    levels = page.evaluate("[...document.querySelectorAll('#explorer-predictive .explorer-level')]"
-                           ".map(el => Number(el.getAttribute('data-level')))")
+    levels = page.evaluate(
+        "[...document.querySelectorAll('#explorer-predictive .explorer-level')]"
+        ".map(el => Number(el.getAttribute('data-level')))"
+    )
     assert levels == list(PREDICTIVE_LEVELS)

@@ -33,7 +33,6 @@ ROOT = HERE.parents[1]
 BASELINE = ROOT / "tests" / "baseline"
 
 
-
 VERSION_FILE = BASELINE / "MATPLOTLIB_VERSION"
 DOCS = ROOT / "docs"
 
@@ -200,7 +199,7 @@ def test_chapters_show_no_image_outside_the_registry():
     if notebook.exists():
         sources[notebook.name] = _notebook_markdown(notebook.read_text(encoding="utf-8"))
     for uri, text in sources.items():
-        blank = lambda m: "\n" * m.group(0).count("\n")  # noqa: E731 - keep the line numbers
+        blank = lambda m: "\n" * m.group(0).count("\n")
         prose = INLINE_CODE.sub(blank, FENCE.sub(blank, text))
         for pattern in (MD_IMAGE, HTML_IMG):
             for m in pattern.finditer(prose):
@@ -236,8 +235,9 @@ def test_separable_contour_labels_do_not_touch(name):
         for ax in fig.axes:
             labels = [t for t in ax.texts if re.fullmatch(r"0\.\d+", t.get_text())]
             boxes = [(t.get_text(), _label_corners(t, room)) for t in labels]
-            touching = [(a, b) for i, (a, qa) in enumerate(boxes) for b, qb in boxes[i + 1:]
-                        if _rectangles_meet(qa, qb)]
+            touching = [
+                (a, b) for i, (a, qa) in enumerate(boxes) for b, qb in boxes[i + 1 :] if _rectangles_meet(qa, qb)
+            ]
             assert not touching, f"{name}, {ax.get_title()}: labels touching: {touching}"
             if labels:
                 assert {"0.125", "0.875"} <= {t.get_text() for t in labels}, ax.get_title()

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -154,8 +153,12 @@ def fake_registry(monkeypatch):
 @pytest.mark.parametrize("damage", ["truncate index", "garble index", "delete an svg"])
 def test_damaged_figure_cache_is_rendered_again(cache_dir, fake_registry, damage):
     files, meta = hooks._figures("k")
-    assert sorted(files) == ["figures/one-dark.svg", "figures/one-light.svg",
-                             "figures/two-dark.svg", "figures/two-light.svg"]
+    assert sorted(files) == [
+        "figures/one-dark.svg",
+        "figures/one-light.svg",
+        "figures/two-dark.svg",
+        "figures/two-light.svg",
+    ]
     assert _Figure.renders == 4
     hooks._figures("k")
     assert _Figure.renders == 4, "an intact cache was rendered again"
@@ -180,10 +183,16 @@ def test_damaged_figure_cache_is_rendered_again(cache_dir, fake_registry, damage
 def test_a_second_build_waits_for_the_lock_until_the_first_ends(cache_dir):
     """Two `make site` in one tree: the second waits (and the lock dies with its process)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; sys.path.insert(0, sys.argv[1]); from book.cache import BuildLock; "
-         "lock = BuildLock(); lock.acquire(); print('held', flush=True); time.sleep(600)", str(ROOT)],
-        stdout=subprocess.PIPE, text=True, env=dict(os.environ),
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; sys.path.insert(0, sys.argv[1]); from book.cache import BuildLock; "
+            "lock = BuildLock(); lock.acquire(); print('held', flush=True); time.sleep(600)",
+            str(ROOT),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -240,17 +249,26 @@ def test_merge_streams_joins_consecutive_outputs_of_one_stream():
     import nbformat
 
     out = nbformat.v4.new_output
-    cell = nbformat.v4.new_code_cell("...", outputs=[
-        out("stream", name="stdout", text="a\n"), out("stream", name="stdout", text=["b\n", "c\n"]),
-        out("stream", name="stderr", text="warn\n"), out("stream", name="stdout", text="d\n"),
-        out("execute_result", data={"text/plain": "1"}, execution_count=1),
-        out("stream", name="stdout", text="e\n"), out("stream", name="stdout", text="f\n"),
-    ])
+    cell = nbformat.v4.new_code_cell(
+        "...",
+        outputs=[
+            out("stream", name="stdout", text="a\n"),
+            out("stream", name="stdout", text=["b\n", "c\n"]),
+            out("stream", name="stderr", text="warn\n"),
+            out("stream", name="stdout", text="d\n"),
+            out("execute_result", data={"text/plain": "1"}, execution_count=1),
+            out("stream", name="stdout", text="e\n"),
+            out("stream", name="stdout", text="f\n"),
+        ],
+    )
     nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
     hooks.merge_streams(nb)
     assert [(o["output_type"], o.get("name"), o.get("text")) for o in nb.cells[0].outputs] == [
-        ("stream", "stdout", "a\nb\nc\n"), ("stream", "stderr", None or "warn\n"),
-        ("stream", "stdout", "d\n"), ("execute_result", None, None), ("stream", "stdout", "e\nf\n"),
+        ("stream", "stdout", "a\nb\nc\n"),
+        ("stream", "stderr", None or "warn\n"),
+        ("stream", "stdout", "d\n"),
+        ("execute_result", None, None),
+        ("stream", "stdout", "e\nf\n"),
     ]
     nbformat.validate(nb)
 
@@ -279,24 +297,27 @@ def test_prints_far_apart_in_time_make_one_output(cache_dir, tmp_path):
 @pytest.fixture
 def chapter(tmp_path, monkeypatch):
     """Run a chapter's Markdown through on_page_markdown, as MkDocs would (front matter removed)."""
-    monkeypatch.setattr(hooks, "_state", {
-        "values": {"n_points": "100", "seed": "0"},
-        "figure_meta": {"data": {"alt": "the data", "caption": "The data.", "width": 600}},
-        "explorers": {},
-        "index": mathml.EquationIndex(),
-        "exercises": exercises.ExerciseIndex(),
-        "math": {},
-    })
+    monkeypatch.setattr(
+        hooks,
+        "_state",
+        {
+            "values": {"n_points": "100", "seed": "0"},
+            "figure_meta": {"data": {"alt": "the data", "caption": "The data.", "width": 600}},
+            "explorers": {},
+            "index": mathml.EquationIndex(),
+            "exercises": exercises.ExerciseIndex(),
+            "math": {},
+        },
+    )
 
     def run(text: str, name: str = "chapter.md") -> str:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         body = text
         if text.startswith("---\n"):
-            body = text[text.index("\n---\n", 4) + 5:].lstrip("\n")
+            body = text[text.index("\n---\n", 4) + 5 :].lstrip("\n")
         page = SimpleNamespace(
-            file=SimpleNamespace(src_uri=name, dest_uri=name.replace(".md", "/index.html"),
-                                 abs_src_path=str(path)),
+            file=SimpleNamespace(src_uri=name, dest_uri=name.replace(".md", "/index.html"), abs_src_path=str(path)),
             meta={},
         )
         return hooks.on_page_markdown(body, page, {}, None)
@@ -305,15 +326,20 @@ def chapter(tmp_path, monkeypatch):
     return run
 
 
-@pytest.mark.parametrize("placeholder, what", [
-    ("{{ figure: nosuch }}", "figure 'nosuch' is not in book/figures.py"),
-    ("{{ explorer: nosuch }}", "no explorer named 'nosuch'"),
-    ("{{ nosuch }}", "no computed value named 'nosuch'"),
-])
+@pytest.mark.parametrize(
+    "placeholder, what",
+    [
+        ("{{ figure: nosuch }}", "figure 'nosuch' is not in book/figures.py"),
+        ("{{ explorer: nosuch }}", "no explorer named 'nosuch'"),
+        ("{{ nosuch }}", "no computed value named 'nosuch'"),
+    ],
+)
 def test_an_unknown_placeholder_names_the_source_file_and_line(chapter, placeholder, what):
     from mkdocs.exceptions import PluginError
 
-    text = "---\ntitle: A chapter\n---\n\n# Heading\n\nSome prose, {{ n_points }} points.\n\nThen " + placeholder + ".\n"
+    text = (
+        "---\ntitle: A chapter\n---\n\n# Heading\n\nSome prose, {{ n_points }} points.\n\nThen " + placeholder + ".\n"
+    )
     with pytest.raises(PluginError) as error:
         chapter(text)
     message = str(error.value)
@@ -332,15 +358,22 @@ def test_a_failing_executed_block_names_the_file_and_line(chapter, caplog):
     import markdown
     from markdown_exec import formatter, validator
 
-    text = "# Heading\n\nProse.\n\n```python exec=\"on\"\nprint('fine')\n```\n\n" \
-           "!!! note\n\n    ```python exec=\"on\" result=\"text\"\n    x = 1\n    raise ValueError('boom')\n    ```\n"
+    text = (
+        "# Heading\n\nProse.\n\n```python exec=\"on\"\nprint('fine')\n```\n\n"
+        '!!! note\n\n    ```python exec="on" result="text"\n    x = 1\n    raise ValueError(\'boom\')\n    ```\n'
+    )
     out = chapter(text)
     where = chapter.folder / "chapter.md"
     assert f'```python exec="on" id="{where}:5"' in out
     assert f'    ```python exec="on" result="text" id="{where}:11"' in out
-    md = markdown.Markdown(extensions=["admonition", "pymdownx.superfences"], extension_configs={
-        "pymdownx.superfences": {"custom_fences": [
-            {"name": "python", "class": "python", "validator": validator, "format": formatter}]}})
+    md = markdown.Markdown(
+        extensions=["admonition", "pymdownx.superfences"],
+        extension_configs={
+            "pymdownx.superfences": {
+                "custom_fences": [{"name": "python", "class": "python", "validator": validator, "format": formatter}]
+            }
+        },
+    )
     with caplog.at_level(logging.WARNING):
         md.convert(out)
     failures = [r.getMessage() for r in caplog.records if "exited with errors" in r.getMessage()]
@@ -349,15 +382,17 @@ def test_a_failing_executed_block_names_the_file_and_line(chapter, caplog):
 
 
 def test_a_block_with_its_own_id_keeps_it_and_other_fences_are_untouched():
-    text = ('```python exec="on" id="mine"\n1\n```\n\n````markdown\n```python exec="on"\n2\n```\n````\n'
-            '\n~~~python\n3\n~~~\n')
+    text = (
+        '```python exec="on" id="mine"\n1\n```\n\n````markdown\n```python exec="on"\n2\n```\n````\n'
+        "\n~~~python\n3\n~~~\n"
+    )
     assert hooks.name_executed_blocks(text, "c.md") == text
 
 
 def test_an_escaped_placeholder_is_left_as_written_in_code_and_prose(chapter):
     text = (
         "Write `\\{{ name }}` in a chapter to get a number; here there are {{ n_points }}.\n\n"
-        "```python\ntemplate = f\"\\{{ seed }}\"  # a literal placeholder\n"
+        '```python\ntemplate = f"\\{{ seed }}"  # a literal placeholder\n'
         "X, y = make_blobs({{ n_points }}, seed={{ seed }})\n```\n"
     )
     out = chapter(text)
@@ -422,7 +457,8 @@ def test_docstring_display_math_wraps_at_its_qquad_like_a_chapter():
     import markdown
 
     out = markdown.Markdown(extensions=[mathml.MathExtension()]).convert(
-        r"$$\nabla_w E = X^\top(\sigma - y), \qquad \frac{\partial E}{\partial b} = \sum_n (\sigma_n - y_n)$$")
+        r"$$\nabla_w E = X^\top(\sigma - y), \qquad \frac{\partial E}{\partial b} = \sum_n (\sigma_n - y_n)$$"
+    )
     assert '<div class="equation-parts">' in out and out.count("<math") == 2, out
 
 
@@ -438,15 +474,23 @@ def test_docstring_latex_that_markdown_corrupted_fails_the_build(rendered):
         rendered(corrupted)
 
 
-@pytest.mark.parametrize("content, what", [
-    ("<p>The objective (book eq. <code>nosuch</code>).</p>", "a docstring cites equation label 'nosuch'"),
-    ('<pre><code><span class="n">E</span> <span class="c1"># eq. nosuch</span></code></pre>',
-     "a listing comment names equation label 'nosuch'"),
-    ("<p>that is <em>x</em> = 0.75$\\,x_1 +$ 1</p>", "TeX left as text"),
-    ("<p>the rate \\lambda of the penalty</p>", "TeX left as text, '\\\\lambda'"),
-    ("<p>$\\underbrace{a}<em>{b} + c</em>$</p>", "emphasis inside a formula"),
-    ('<td><p>``{"filled": QuadContourSet,</p><p>"points": [...]}``.</p></td>', "a Markdown code marker left as text"),
-])
+@pytest.mark.parametrize(
+    "content, what",
+    [
+        ("<p>The objective (book eq. <code>nosuch</code>).</p>", "a docstring cites equation label 'nosuch'"),
+        (
+            '<pre><code><span class="n">E</span> <span class="c1"># eq. nosuch</span></code></pre>',
+            "a listing comment names equation label 'nosuch'",
+        ),
+        ("<p>that is <em>x</em> = 0.75$\\,x_1 +$ 1</p>", "TeX left as text"),
+        ("<p>the rate \\lambda of the penalty</p>", "TeX left as text, '\\\\lambda'"),
+        ("<p>$\\underbrace{a}<em>{b} + c</em>$</p>", "emphasis inside a formula"),
+        (
+            '<td><p>``{"filled": QuadContourSet,</p><p>"points": [...]}``.</p></td>',
+            "a Markdown code marker left as text",
+        ),
+    ],
+)
 def test_a_planted_defect_on_a_page_fails_the_build(rendered, content, what):
     with pytest.raises(mathml.MathError) as error:
         rendered(f"<h1>A page</h1>\n{content}\n<p>More prose.</p>")
@@ -454,9 +498,11 @@ def test_a_planted_defect_on_a_page_fails_the_build(rendered, content, what):
 
 
 def test_labels_become_linked_numbers_and_clean_pages_pass(rendered):
-    content = ('<p>Minimises the objective (book eq. <code>obj</code>); costs $5 or <em>more</em>.</p>'
-               '<pre><code><span class="c1"># eq. loglik</span> <span class="s">"\\lambda $x_1$"</span></code></pre>'
-               '<p><code>r"\\lambda"</code></p>')
+    content = (
+        "<p>Minimises the objective (book eq. <code>obj</code>); costs $5 or <em>more</em>.</p>"
+        '<pre><code><span class="c1"># eq. loglik</span> <span class="s">"\\lambda $x_1$"</span></code></pre>'
+        '<p><code>r"\\lambda"</code></p>'
+    )
     out = rendered(content)
     assert '(eq. <a class="eqref" href="../regularisation/#eq-obj">(5.1)</a>)' in out
     assert '# eq. <a class="eqref" href="../likelihood/#eq-loglik">(4.1)</a></span>' in out
@@ -467,8 +513,10 @@ def test_a_pending_label_is_dropped_until_its_chapter_arrives_and_then_must_reso
 
     label, chapter = "later", "later.md"  # a chapter not written yet, and a label it will define
     monkeypatch.setattr(pagecheck, "PENDING", {label: chapter})
-    content = (f"<p>The activation (chapter <em>Later</em>, eq. <code>{label}</code>), and its "
-               f"variance (eq. <code>{label}</code>).</p>")
+    content = (
+        f"<p>The activation (chapter <em>Later</em>, eq. <code>{label}</code>), and its "
+        f"variance (eq. <code>{label}</code>).</p>"
+    )
     assert rendered(content) == "<p>The activation (chapter <em>Later</em>), and its variance.</p>"
     rendered.index.urls[chapter] = chapter.removesuffix(".md") + "/"  # the chapter is written ...
     with pytest.raises(mathml.MathError, match=rf"which {chapter} was to define; it is in the book but"):
@@ -476,9 +524,11 @@ def test_a_pending_label_is_dropped_until_its_chapter_arrives_and_then_must_reso
 
 
 def test_explorer_scripts_only_where_an_explorer_is():
-    scripts = ('<script src="../assets/javascripts/explorers.js"></script>\n'
-               '<script src="../assets/javascripts/book.js"></script>\n'
-               '<script src="../assets/javascripts/explorer-predictive.js"></script>')
+    scripts = (
+        '<script src="../assets/javascripts/explorers.js"></script>\n'
+        '<script src="../assets/javascripts/book.js"></script>\n'
+        '<script src="../assets/javascripts/explorer-predictive.js"></script>'
+    )
     plain = hooks._scripts_where_used(f"<p>text</p>{scripts}")
     assert "explorer" not in plain and "book.js" in plain
     page = f'<div class="explorer" id="e" data-explorer="sigmoid"></div>{scripts}'

@@ -48,17 +48,25 @@ CASES = {
     "bracket-square": r"\bigl[-4, 0\bigr]^2 \times \{x\}^2",
     "number": r"\epsilon = 2^{-52} \approx 2.22 \times 10^{-16}",
     # Stretchy brackets larger than \Bigl: their box was as wide as the font's widest variant.
-    "left-fraction": (r"\left(\frac{\alpha}{2\pi}\right)^{D/2}"
-                      r" \exp\Bigl(-\frac{\alpha}{2}\lVert\vw\rVert^2\Bigr)"),
+    "left-fraction": (
+        r"\left(\frac{\alpha}{2\pi}\right)^{D/2}"
+        r" \exp\Bigl(-\frac{\alpha}{2}\lVert\vw\rVert^2\Bigr)"
+    ),
     "bigg": r"\biggl(\sum_{n=1}^{N} x_n\biggr)^2 + \Biggl[\frac{a}{b}\Biggr]",
-    "column-vectors": (r"\tilde\vx_n = \begin{pmatrix} \vx_n \\ 1 \end{pmatrix}, \quad"
-                       r" \tilde\vw = \begin{pmatrix} \vw \\ b \end{pmatrix}"),
+    "column-vectors": (
+        r"\tilde\vx_n = \begin{pmatrix} \vx_n \\ 1 \end{pmatrix}, \quad"
+        r" \tilde\vw = \begin{pmatrix} \vw \\ b \end{pmatrix}"
+    ),
     # A sign opening an aligned row's cell is a binary operator (amsmath's {}), not glued on.
-    "aligned-signs": (r"\begin{aligned} b = &-\tfrac12\boldsymbol\mu^\T\boldsymbol\mu \\"
-                      r" &+ \log\frac{\pi}{1 - \pi}, \\ E_\lambda &= -\ell \\"
-                      r" &\quad + \lambda\lVert\vw\rVert^2 \end{aligned}"),
-    "block-matrix": (r"2\lambda\begin{pmatrix} \mathbf I_D & \mathbf 0 \\ \mathbf 0^\T & 0 \end{pmatrix}"
-                     r" + \begin{bmatrix} a \\ b \\ c \end{bmatrix}"),
+    "aligned-signs": (
+        r"\begin{aligned} b = &-\tfrac12\boldsymbol\mu^\T\boldsymbol\mu \\"
+        r" &+ \log\frac{\pi}{1 - \pi}, \\ E_\lambda &= -\ell \\"
+        r" &\quad + \lambda\lVert\vw\rVert^2 \end{aligned}"
+    ),
+    "block-matrix": (
+        r"2\lambda\begin{pmatrix} \mathbf I_D & \mathbf 0 \\ \mathbf 0^\T & 0 \end{pmatrix}"
+        r" + \begin{bmatrix} a \\ b \\ c \end{bmatrix}"
+    ),
 }
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
@@ -73,10 +81,12 @@ body {{ margin: 0; background: #fff; color: #000; font: 16px/1.6 sans-serif; }}
 @pytest.fixture(scope="module")
 def gallery(browser):
     css = CSS.read_text(encoding="utf-8").split("}", 1)[1]  # without its own @font-face (relative URL)
-    cases = "".join(f'<div class="case" id="{name}">{display_html(convert(tex, True, name))}</div>'
-                    for name, tex in CASES.items())
-    html = PAGE.format(font=base64.b64encode(FONT.read_bytes()).decode(), css=css, cases=cases,
-                       js=JS.read_text(encoding="utf-8"))
+    cases = "".join(
+        f'<div class="case" id="{name}">{display_html(convert(tex, True, name))}</div>' for name, tex in CASES.items()
+    )
+    html = PAGE.format(
+        font=base64.b64encode(FONT.read_bytes()).decode(), css=css, cases=cases, js=JS.read_text(encoding="utf-8")
+    )
     context = browser.new_context(viewport={"width": 680, "height": 900}, device_scale_factor=2)
     page = context.new_page()
     page.set_content(html, wait_until="load")
@@ -140,13 +150,17 @@ def test_math_geometry(gallery, name):
             problems.append(f"{gap:.1f} px of space between a sized fence and what it encloses")
     for f in g["fences"]:  # a bracket's box is narrow; Chromium's stretchy ones were 0.875 em wide
         if f["right"] - f["left"] > 0.6 * f["height"]:
-            problems.append(f"a sized {f['text']} {f['right'] - f['left']:.0f} px wide and "
-                            f"{f['height']:.0f} px tall: space on both sides of it")
+            problems.append(
+                f"a sized {f['text']} {f['right'] - f['left']:.0f} px wide and "
+                f"{f['height']:.0f} px tall: space on both sides of it"
+            )
     if g["scriptPrimes"]:
         problems.append(f"{g['scriptPrimes']} prime(s) set as a superscript (a tiny tick)")
     for p in g["primes"]:
         if p["prime"]["height"] < 0.5 * p["base"]["height"]:
-            problems.append(f"a prime {p['prime']['height']:.1f} px tall beside a base {p['base']['height']:.1f} px tall")
+            problems.append(
+                f"a prime {p['prime']['height']:.1f} px tall beside a base {p['base']['height']:.1f} px tall"
+            )
     assert not problems, f"{name}: {CASES[name]}\n" + "\n".join(f"  - {x}" for x in problems)
 
 
@@ -169,8 +183,11 @@ def test_math_looks_as_reviewed(gallery, name):
         out = Path(os.environ.get("LOGREG_TEST_RESULTS", "test-results")) / "math"
         out.mkdir(parents=True, exist_ok=True)
         shot.save(out / f"{name}.png")
-        pytest.fail(f"{name}: RMS difference {rms:.1f} > {TOLERANCE} against {baseline} "
-                    f"(the rendering is in {out / (name + '.png')})", pytrace=False)
+        pytest.fail(
+            f"{name}: RMS difference {rms:.1f} > {TOLERANCE} against {baseline} "
+            f"(the rendering is in {out / (name + '.png')})",
+            pytrace=False,
+        )
 
 
 #: The fences whose box may be too wide: sized (\biggl) or stretched by their contents.
@@ -200,12 +217,17 @@ def test_stretchy_fences_are_as_wide_as_their_glyph(gallery, name):
     problems = []
     for f in fences:
         tall = f["height"] / f["em"]
-        want = next(adv for chars, (heights, advances) in FENCE_VARIANTS.items() if f["text"] in chars
-                    for h, adv in [*zip(heights, advances, strict=True), (math.inf, max(advances))]
-                    if h >= tall - 0.02)
+        want = next(
+            adv
+            for chars, (heights, advances) in FENCE_VARIANTS.items()
+            if f["text"] in chars
+            for h, adv in [*zip(heights, advances, strict=True), (math.inf, max(advances))]
+            if h >= tall - 0.02
+        )
         if f["width"] / f["em"] > want + 0.02:
-            problems.append(f"{f['text']} {tall:.2f} em tall takes {f['width'] / f['em']:.3f} em, "
-                            f"its glyph {want:.3f} em")
+            problems.append(
+                f"{f['text']} {tall:.2f} em tall takes {f['width'] / f['em']:.3f} em, its glyph {want:.3f} em"
+            )
         clip = {k: f[k] for k in ("x", "y", "width", "height")}
         shot = Image.open(io.BytesIO(gallery.screenshot(clip=clip))).convert("L")
         if shot.getextrema()[0] > 128:

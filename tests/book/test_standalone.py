@@ -47,8 +47,11 @@ NOTEBOOK_DOWNLOAD = "walkthrough/walkthrough.ipynb"
 #: A Python listing imports something: a highlighted ``import``/``from`` (Pygments' ``kn``).
 PYTHON_IMPORT = re.compile(r'<span class="kn">(?:import|from)</span>')
 #: The fence of an executed block that prints Python (package source) instead of showing its own.
-PRINTED_FENCE = re.compile(r"^[ \t]*`{3,}python\b(?=[^\n]*\bexec=\"on\")(?=[^\n]*\bresult=\"python\")"
-                           r"(?![^\n]*\bsource=)[^\n]*$", re.M)
+PRINTED_FENCE = re.compile(
+    r"^[ \t]*`{3,}python\b(?=[^\n]*\bexec=\"on\")(?=[^\n]*\bresult=\"python\")"
+    r"(?![^\n]*\bsource=)[^\n]*$",
+    re.M,
+)
 
 
 @dataclass
@@ -102,8 +105,11 @@ def chapter_pages(site: Path, source: Path) -> list[tuple[str, Path]]:
     not the API reference, whose code blocks are the package's docstrings and source)."""
     config = load_config(source)
     urls = config.get("use_directory_urls", True)
-    return [(src, site / dest_path(src, urls)) for _, src in nav_pages(config)
-            if src.endswith(".md") and not src.startswith("api")]
+    return [
+        (src, site / dest_path(src, urls))
+        for _, src in nav_pages(config)
+        if src.endswith(".md") and not src.startswith("api")
+    ]
 
 
 def read_listings(site: Path, source: Path) -> tuple[list[Listing], list[str]]:
@@ -149,8 +155,9 @@ def run_script(code: str, folder: Path, env: dict[str, str]) -> subprocess.Compl
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "listing.py"
     script.write_text(code, encoding="utf-8")
-    return subprocess.run([sys.executable, script.name], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, script.name], cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
 
 
 @pytest.fixture(scope="session")
@@ -168,7 +175,8 @@ def site_listings(listing_site) -> list[Listing]:
     listings, unmarked = read_listings(*listing_site)
     assert not unmarked, (
         "Python code blocks in chapters that the build did not mark as a listing (book/listings.py):"
-        "\n" + "\n".join(unmarked))
+        "\n" + "\n".join(unmarked)
+    )
     return listings
 
 
@@ -204,8 +212,10 @@ def test_listings_are_marked_and_counted(site_listings, listing_site):
     print(f"\n{len(run)} listings in {len(groups)} programs run; {len(printed)} printed, not run:")
     for x in printed:
         print(f"  {x.group}: {x.code.strip().splitlines()[0]}")
-    fences = sum(len(PRINTED_FENCE.findall((source / "docs" / page).read_text(encoding="utf-8")))
-                 for page, _ in chapter_pages(site, source))
+    fences = sum(
+        len(PRINTED_FENCE.findall((source / "docs" / page).read_text(encoding="utf-8")))
+        for page, _ in chapter_pages(site, source)
+    )
     assert len(printed) == fences, f"{fences} printing blocks in the chapters, {len(printed)} marked in the HTML"
     for x in printed:
         ast.parse(x.code)  # what a chapter prints as Python is Python
@@ -217,10 +227,14 @@ def test_no_listing_imports_book(site_listings):
     problems = []
     for x in site_listings:
         for node in ast.walk(ast.parse(x.code)):
-            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
-                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
-            problems += [f"{x.page} ({x.group}): imports {n}" for n in names
-                         if n == "book" or n.startswith("book.")]
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            problems += [f"{x.page} ({x.group}): imports {n}" for n in names if n == "book" or n.startswith("book.")]
     assert not problems, "\n".join(problems)
 
 
@@ -264,5 +278,4 @@ def test_the_downloaded_notebook_runs_outside_the_tree(listing_site, outside):
     assert "code cells ran" in done.stdout
     text = json.loads(notebook.read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) for c in text["cells"] if c["cell_type"] == "code"]
-    assert not [s for s in sources if re.search(r"^\s*(?:import|from)\s+book\b", s, re.M)], \
-        "the notebook imports book"
+    assert not [s for s in sources if re.search(r"^\s*(?:import|from)\s+book\b", s, re.M)], "the notebook imports book"

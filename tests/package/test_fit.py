@@ -465,9 +465,25 @@ def test_import_does_not_import_matplotlib():
 def test_public_api():
     for name in logreg.__all__:
         assert hasattr(logreg, name), name
-    for name in ("fit", "predict", "predict_proba", "is_separable", "objective", "gradient", "hessian",
-                 "check_gradient", "make_blobs", "make_separable", "sigmoid", "sigmoid_derivative",
-                 "log_sigmoid", "FitResult", "METHODS", "SeparationWarning", "ConvergenceWarning"):
+    for name in (
+        "fit",
+        "predict",
+        "predict_proba",
+        "is_separable",
+        "objective",
+        "gradient",
+        "hessian",
+        "check_gradient",
+        "make_blobs",
+        "make_separable",
+        "sigmoid",
+        "sigmoid_derivative",
+        "log_sigmoid",
+        "FitResult",
+        "METHODS",
+        "SeparationWarning",
+        "ConvergenceWarning",
+    ):
         assert name in logreg.__all__, name
 
 
@@ -482,8 +498,9 @@ def test_large_data_path_reaches_the_same_optimum(scales, method):
     y = (rng.random(n) < 0.3).astype(float)
     X = (rng.standard_normal((n, 3)) + 0.4 * (2 * y[:, None] - 1)) * np.array(scales)
     fast = logreg.fit(X, y, l2=1.0, method=method)
-    plain = logreg.fit(X, y, l2=1.0, method="newton",
-                       options=dataclasses.replace(DEFAULT_OPTIONS, warm_start_min_samples=10 * n))
+    plain = logreg.fit(
+        X, y, l2=1.0, method="newton", options=dataclasses.replace(DEFAULT_OPTIONS, warm_start_min_samples=10 * n)
+    )
     assert fast.converged and plain.converged
     assert abs(fast.objective - plain.objective) <= 1e-12 * abs(plain.objective)
     coef_fast = np.append(fast.weights, fast.bias)
@@ -563,8 +580,7 @@ def test_lbfgs_without_warm_start_on_large_wide_ill_conditioned_data():
 
 
 @pytest.mark.parametrize("method", logreg.METHODS)
-@pytest.mark.parametrize("n,d,balance", [(2_000, 3, 0.5), (120_000, 3, 0.5), (120_000, 40, 0.5),
-                                         (120_000, 3, 1e-4)])
+@pytest.mark.parametrize("n,d,balance", [(2_000, 3, 0.5), (120_000, 3, 0.5), (120_000, 40, 0.5), (120_000, 3, 1e-4)])
 def test_the_start_pass_is_made_exactly_when_the_solver_starts_on_all_rows(method, n, d, balance, monkeypatch):
     """`fit` reads X once for the finiteness check and, when the solver's first full-data pass is
     at the start, for that pass's gradient too. Which solvers warm-start is decided in two places
@@ -591,7 +607,6 @@ def test_the_start_pass_is_made_exactly_when_the_solver_starts_on_all_rows(metho
 def test_the_start_conditioning_test_sees_collinearity_on_few_rows():
     """`_ill_conditioned_at_start` reads about 8 rows per parameter; that is enough to tell
     polynomial or nearly collinear features (precondition) from independent ones (do not)."""
-    from logreg import fitting
 
     def verdict(X, y, l2=1e-3):
         return _lbfgs._ill_conditioned_at_start(_coordinates._Problem(X, y, l2, False))
@@ -636,7 +651,6 @@ def test_hessian_estimate_reads_a_strided_sample_and_is_close():
     """L-BFGS's Hessian estimate (certificate, preconditioner) is exact on small data and reads
     every k-th row otherwise, k a power of two (so that its rows include the subsample's); on
     50,000 x 100 (k = 8) it is within about sqrt(D/m) of the exact Hessian in every direction."""
-    from logreg import fitting
 
     assert _coordinates._hessian_stride(3_000, 31) == 1
     assert _coordinates._hessian_stride(50_000, 500) == 8
@@ -662,7 +676,6 @@ def test_lbfgs_tests_the_conditioning_late_when_testing_at_the_start_costs_too_m
     """With many features for the rows (here 3,000 x 300) the start's conditioning test would
     cost more than a well-conditioned fit; it is made at ``condition_test_iter`` instead, only if
     L-BFGS has not converged by then, and still brings polynomial features to Newton's optimum."""
-    from logreg import fitting
 
     n = 3_000
     X_poly, y = _polynomial_features(n, 10, seed=5)
@@ -687,7 +700,6 @@ def test_lbfgs_is_not_fooled_by_a_degenerate_hessian_estimate_on_nearly_separabl
     weights' 2e-4. The certificate's Hessian estimate there made a useless preconditioner (steps
     1e26 long), the line search failed, and L-BFGS reported convergence after 3 iterations with
     E 11 times its minimum (measured). It now drops such a preconditioner and goes on."""
-    from logreg import fitting
 
     rng = np.random.default_rng(7)
     n, d = 4_000, 300
@@ -702,12 +714,15 @@ def test_lbfgs_is_not_fooled_by_a_degenerate_hessian_estimate_on_nearly_separabl
     assert decrement <= 1e-8 * result.objective
 
 
-@pytest.mark.parametrize("w,b,x,expected", [
-    ([1e308, 1e308, 1e308], 0.0, [2.0, -2.0, 1.0], 1.0),  # inf - inf in the product: was NaN
-    ([1e308, 1e308], 0.0, [1.0, 1.0], 1.0),
-    ([-1e308, -1e308, -1e308], 0.0, [2.0, -2.0, 1.0], 0.0),
-    ([1e200, 1e200], 1.0, [1e200, -1e200], 1.0 / (1.0 + math.exp(-1.0))),  # 1e400 - 1e400 + 1
-])
+@pytest.mark.parametrize(
+    "w,b,x,expected",
+    [
+        ([1e308, 1e308, 1e308], 0.0, [2.0, -2.0, 1.0], 1.0),  # inf - inf in the product: was NaN
+        ([1e308, 1e308], 0.0, [1.0, 1.0], 1.0),
+        ([-1e308, -1e308, -1e308], 0.0, [2.0, -2.0, 1.0], 0.0),
+        ([1e200, 1e200], 1.0, [1e200, -1e200], 1.0 / (1.0 + math.exp(-1.0))),  # 1e400 - 1e400 + 1
+    ],
+)
 def test_prediction_when_the_activation_overflows(w, b, x, expected):
     """An activation beyond the largest float has the sigmoid of its sign's infinity; computed
     without numpy's overflow warning or a NaN."""

@@ -189,16 +189,20 @@ def test_sigmoid_keeps_subnormal_values(z):
         assert float(logreg.sigmoid_derivative(z)) == math.exp(-abs(z))
 
 
-@pytest.mark.parametrize("func", [logreg.sigmoid, logreg.sigmoid_derivative, logreg.log_sigmoid],
-                         ids=lambda f: f.__name__)
-@pytest.mark.parametrize("z,error,match", [
-    (None, TypeError, "real numbers.*object"),
-    ("2", TypeError, "real numbers.*dtype <U"),
-    (["0.5", "1"], TypeError, "real numbers"),
-    (1 + 2j, TypeError, "complex"),
-    (np.array([1.0, 2.0]) + 0j, TypeError, "complex"),
-    ([0.0, float("nan")], ValueError, "NaN"),
-])
+@pytest.mark.parametrize(
+    "func", [logreg.sigmoid, logreg.sigmoid_derivative, logreg.log_sigmoid], ids=lambda f: f.__name__
+)
+@pytest.mark.parametrize(
+    "z,error,match",
+    [
+        (None, TypeError, "real numbers.*object"),
+        ("2", TypeError, "real numbers.*dtype <U"),
+        (["0.5", "1"], TypeError, "real numbers"),
+        (1 + 2j, TypeError, "complex"),
+        (np.array([1.0, 2.0]) + 0j, TypeError, "complex"),
+        ([0.0, float("nan")], ValueError, "NaN"),
+    ],
+)
 def test_sigmoid_family_validates_like_fit(func, z, error, match):
     """None, strings and complex numbers are refused as fit refuses them, not turned into NaN,
     0.88 or a ComplexWarning."""
@@ -432,9 +436,7 @@ def test_hessian_closed_form_bias_last():
     np.testing.assert_allclose(
         logreg.hessian(np.zeros(1), 0.0, X, y, l2=1.5, penalize_bias=True), [[3.25, 0.25], [0.25, 3.5]], rtol=1e-15
     )
-    np.testing.assert_allclose(
-        logreg.hessian(np.zeros(1), 0.0, X, y, l2=1.5), [[3.25, 0.25], [0.25, 0.5]], rtol=1e-15
-    )
+    np.testing.assert_allclose(logreg.hessian(np.zeros(1), 0.0, X, y, l2=1.5), [[3.25, 0.25], [0.25, 0.5]], rtol=1e-15)
 
 
 @given(p=problems())
@@ -538,8 +540,8 @@ def test_hessian_symmetric_positive_semidefinite(p):
 
 def test_check_gradient_on_a_quadratic():
     A = np.array([[3.0, 1.0], [1.0, 2.0]])
-    f = lambda x: float(0.5 * x @ A @ x - x[0])  # noqa: E731
-    g = lambda x: A @ x - np.array([1.0, 0.0])  # noqa: E731
+    f = lambda x: float(0.5 * x @ A @ x - x[0])
+    g = lambda x: A @ x - np.array([1.0, 0.0])
     x = np.array([0.7, -1.3])
     assert logreg.check_gradient(f, g, x).passed
     assert not logreg.check_gradient(f, lambda x: g(x) * (1 + 1e-6), x).passed
@@ -575,8 +577,8 @@ def test_check_gradient_rejects_relative_error_of_1e6(p):
 def test_check_gradient_on_logistic_objective_blobs(blobs):
     X, y = blobs
     for l2, pb in [(0.0, False), (0.5, False), (0.5, True)]:
-        f = lambda t: logreg.objective(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb)  # noqa: E731
-        g = lambda t: np.append(*logreg.gradient(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb))  # noqa: E731
+        f = lambda t: logreg.objective(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb)
+        g = lambda t: np.append(*logreg.gradient(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb))
         for t in (np.array([0.3, -0.8, 0.1]), np.array([-2.0, -1.5, 0.4])):
             check = logreg.check_gradient(f, g, t)
             assert check.passed

@@ -25,7 +25,6 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import logreg
 from logreg import _blas
 from logreg import _passes as P
-from logreg import fitting
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,17 +45,25 @@ def _run(code: str, env: dict | None = None) -> str:
     full_env = {k: v for k, v in os.environ.items() if k not in P.THREAD_ENV_VARS}
     full_env.update(env or {})
     full_env["PYTHONPATH"] = str(REPO)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env=full_env, timeout=300, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        check=True,
+    ).stdout.strip()
 
 
 # --- the rule: each limit it reads ---------------------------------------------------------
 
+
 def test_threadpool_limits_of_one_means_one_thread():
     with threadpool_limits(1):
         assert P.thread_count() == 1
-    assert P.thread_count() == min(P._affinity_limit(), P._container_limit() or 10**9,
-                                   P._env_limit() or 10**9, P._library_limit() or 10**9)
+    assert P.thread_count() == min(
+        P._affinity_limit(), P._container_limit() or 10**9, P._env_limit() or 10**9, P._library_limit() or 10**9
+    )
 
 
 def test_an_explicit_n_threads_wins_over_every_limit():
@@ -142,8 +149,18 @@ def test_no_cgroup_files_is_no_limit(tmp_path):
 
 # --- n_threads: validated, and it decides the threads that do the work ---------------------
 
-@pytest.mark.parametrize("bad,error", [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
-                                       ("2", TypeError), (np.bool_(True), TypeError)])
+
+@pytest.mark.parametrize(
+    "bad,error",
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (1.5, TypeError),
+        (True, TypeError),
+        ("2", TypeError),
+        (np.bool_(True), TypeError),
+    ],
+)
 def test_n_threads_is_validated_with_a_clear_error(bad, error):
     X, y = _data(200, 3)
     with pytest.raises(error, match="n_threads must be None .* or a positive integer"):
@@ -203,13 +220,13 @@ def test_one_thread_starts_no_pool_thread():
 
 def test_results_do_not_depend_on_n_threads():
     X, y = _data(150_000, 12)
-    fits = [logreg.fit(X, y, l2=1.0, method=method, n_threads=k)
-            for method in ("lbfgs", "newton") for k in (1, 2, 3)]
+    fits = [logreg.fit(X, y, l2=1.0, method=method, n_threads=k) for method in ("lbfgs", "newton") for k in (1, 2, 3)]
     assert fits[0] == fits[1] == fits[2]
     assert fits[3] == fits[4] == fits[5]
 
 
 # --- BLAS: not changed where another thread would see it -----------------------------------
+
 
 class _Watcher:
     """Another thread of "the user's program", asked for BLAS's thread counts on demand."""
@@ -268,6 +285,7 @@ def test_a_fit_under_a_user_limit_leaves_it_alone():
 
 
 # --- float32: converted block by block, the same result -----------------------------------
+
 
 @pytest.mark.parametrize("method", ["lbfgs", "newton", "bfgs"])
 def test_float32_fits_like_its_float64_copy(method):

@@ -385,9 +385,13 @@ def test_masked_arrays_are_refused_by_prediction_and_the_model_functions():
     X, y = base_data()
     model = logreg.fit(X, y, l2=0.1)
     Xm, _ = masked(X, y)
-    for call in (model.predict_proba, model.predict, model.decision_function,
-                 lambda Z: logreg.predict_proba(model.weights, model.bias, Z),
-                 lambda Z: logreg.objective(model.weights, model.bias, Z, y)):
+    for call in (
+        model.predict_proba,
+        model.predict,
+        model.decision_function,
+        lambda Z: logreg.predict_proba(model.weights, model.bias, Z),
+        lambda Z: logreg.objective(model.weights, model.bias, Z, y),
+    ):
         with pytest.raises(ValueError, match="masked"):
             call(Xm)
 
@@ -402,8 +406,9 @@ def test_nullable_pandas_columns_are_converted():
     pd = pytest.importorskip("pandas")
     X, y = base_data()
     ints = (X * 10).round()
-    frame = pd.DataFrame({"a": pd.array(ints[:, 0].astype(int), dtype="Int64"),
-                          "b": pd.array(X[:, 1], dtype="Float64")})
+    frame = pd.DataFrame(
+        {"a": pd.array(ints[:, 0].astype(int), dtype="Int64"), "b": pd.array(X[:, 1], dtype="Float64")}
+    )
     ref = logreg.fit(np.column_stack([ints[:, 0], X[:, 1]]), y, l2=0.1)
     got = logreg.fit(frame, pd.Series(y.astype(int), dtype="Int64"), l2=0.1)
     np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-12)  # a frame's array is F-ordered
@@ -455,10 +460,32 @@ def test_one_sample_hint_matches_the_model():
 # Scalars: one rule for l2, tol, threshold and bias (issue 16 item 13, issue 14 item 5)
 # --------------------------------------------------------------------------------------------
 
-REAL_SCALARS = [1, 0.5, np.float64(0.5), np.float32(0.5), np.float16(0.5), np.int64(1), np.int8(1),
-                np.uint16(1), np.array(0.5), np.array(1, dtype=np.int32), np.array(0.5, dtype=np.float32)]
-NOT_SCALARS = [True, False, np.bool_(True), np.array(True), "0.5", None, 1 + 0j, np.complex64(1),
-               np.array([0.5]), [0.5], np.array("0.5")]
+REAL_SCALARS = [
+    1,
+    0.5,
+    np.float64(0.5),
+    np.float32(0.5),
+    np.float16(0.5),
+    np.int64(1),
+    np.int8(1),
+    np.uint16(1),
+    np.array(0.5),
+    np.array(1, dtype=np.int32),
+    np.array(0.5, dtype=np.float32),
+]
+NOT_SCALARS = [
+    True,
+    False,
+    np.bool_(True),
+    np.array(True),
+    "0.5",
+    None,
+    1 + 0j,
+    np.complex64(1),
+    np.array([0.5]),
+    [0.5],
+    np.array("0.5"),
+]
 
 
 @pytest.mark.parametrize("value", REAL_SCALARS, ids=repr)
