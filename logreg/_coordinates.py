@@ -51,7 +51,7 @@ def _every(sample_weight: Array | None, k: int) -> Array | None:
 
 def _column_stats(
     X: Array, sample_weight: Array | None, columns: NDArray[Any] | None = None, stride: int = 0
-) -> tuple[Array, Array, Array | None]:
+) -> tuple[Array, Array, NDArray[np.bool_] | None]:
     """Mean and standard deviation of the columns (weighted when there are weights), and, with
     a ``stride`` k, whether each takes more than one value on every k-th row (the rows the
     Hessian estimates read), from the same read of ``X``

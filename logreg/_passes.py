@@ -520,7 +520,7 @@ def weighted_column_stats(X: Array, weights: Array, columns: Array | None = None
 
 def column_stats_and_strided_variation(
     X: Array, weights: Array | None, columns: Array | None = None, stride: int = 0
-) -> tuple[Array, Array, Array | None]:
+) -> tuple[Array, Array, NDArray[np.bool_] | None]:
     """`column_stats` (``weights`` None) or `weighted_column_stats`, and, with a ``stride`` k,
     from the same read of ``X``: whether each column takes more than one value on every k-th
     row (rows 0, k, 2k, ...; of those, the rows of positive weight, or all of them if none has
@@ -541,7 +541,7 @@ def column_stats_and_strided_variation(
         at = 0 if strided_weights is None else stride * int(np.flatnonzero(strided_weights > 0)[0])
         reference = X[at] if columns is None else X[at, columns]
 
-    def work(rows: slice) -> tuple[tuple[float, Array, Array, Array, Array], Array | None]:
+    def work(rows: slice) -> tuple[tuple[float, Array, Array, Array, Array], NDArray[np.bool_] | None]:
         block = X[rows] if columns is None else X[rows, columns]
         varies = None
         if reference is not None:
