@@ -107,13 +107,13 @@ def newton_decrement(X, y, w, b) -> float:
     """0.5 g^T H^-1 g at (w, b) (about E - E_min), H the exact Hessian of all rows, by CG."""
     h.use_repo_logreg()
     import logreg
-    from logreg import _sparse
+    from logreg import _hessians
 
     gw, gb = logreg.gradient(w, b, X, y, l2=L2)
     s = logreg.sigmoid_derivative(X @ w + b)
     penalty = np.append(np.full(X.shape[1], 2.0 * L2), 0.0)
     c = np.ones(X.shape[1])
-    op = _sparse.HessianOperator(X, s, penalty, c)
+    op = _hessians.HessianOperator(X, s, penalty, c)
     op.CG_RTOL = 1e-10
     g = np.append(gw, gb)
     return 0.5 * float(g @ op.solve(g))

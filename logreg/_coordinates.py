@@ -18,7 +18,7 @@ from . import _passes
 from . import checks as v
 from ._blas import _one_blas_thread
 from ._options import DEFAULT_OPTIONS, SolverOptions
-from ._passes import Pass, column_stats, first_pass, nll_and_residual, weighted_column_stats
+from ._passes import Pass, column_stats_and_strided_variation, first_pass, nll_and_residual
 from .model import _penalised_gradient, _penalty_diagonal, _penalty_terms
 
 Array = NDArray[np.float64]
@@ -40,16 +40,26 @@ class _Point:
     grad_b: float = math.nan
 
 
+def _some_weight_off(sample_weight: Array | None) -> bool:
+    """Whether there are weights and none is positive (such rows are measured unweighted)."""
+    return sample_weight is not None and not np.any(sample_weight > 0)
+
+
 def _every(sample_weight: Array | None, k: int) -> Array | None:
     return None if sample_weight is None else sample_weight[::k]
 
 
-def _column_stats(X: Array, sample_weight: Array | None, columns: NDArray[Any] | None = None) -> tuple[Array, Array]:
-    """Mean and standard deviation of the columns (weighted when there are weights)."""
+def _column_stats(
+    X: Array, sample_weight: Array | None, columns: NDArray[Any] | None = None, stride: int = 0
+) -> tuple[Array, Array, NDArray[np.bool_] | None]:
+    """Mean and standard deviation of the columns (weighted when there are weights), and, with
+    a ``stride`` k, whether each takes more than one value on every k-th row (the rows the
+    Hessian estimates read), from the same read of ``X``
+    (`_passes.column_stats_and_strided_variation`)."""
     if sample_weight is None or not np.any(sample_weight > 0):
-        return column_stats(X, columns)
+        return column_stats_and_strided_variation(X, None, columns, stride)
     # Weighted, so that integer weights give the coordinates of the repeated rows.
-    return weighted_column_stats(X, sample_weight, columns)
+    return column_stats_and_strided_variation(X, sample_weight, columns, stride)
 
 
 #: The largest column magnitude (spread, or the value of a constant column) `fit` accepts, and
@@ -131,8 +141,12 @@ class _Problem:
         # A constant column has a scale of exactly 0 (`column_stats`): a rounding-error "scale"
         # would make the problem hopelessly ill-conditioned (``benchmarks/NOTES-engine.md``).
         row_weights = sample_weight if self.sample is None else self.sample[2]
-        mean, scale = _column_stats(rows, row_weights)
         self.hessian_stride = _hessian_stride(self.n, self.d, options)
+        # Without a subsample, the estimates' rows (every k-th, a subset of those measured) are
+        # checked in the same read of X: a column that varies on all rows but not on them is one
+        # they cannot see.
+        stride = self.hessian_stride if self.sample is None and self.hessian_stride > 1 else 0
+        mean, scale, varies = _column_stats(rows, row_weights, stride=stride)
         # Constant on some rows is not constant: a rare event (an amount that is 0 on all but
         # a few rows) can miss every 16th row, which the warm start and the Hessian estimates
         # read. Those columns are measured on all rows (a scale of 1 in its place would leave
@@ -140,9 +154,14 @@ class _Problem:
         # column cannot warm-start or certify its weight.
         if self.sample is not None and np.any(scale == 0):
             cols = np.flatnonzero(scale == 0)
-            mean[cols], scale[cols] = _column_stats(X, sample_weight, cols)
+            mean[cols], scale[cols], _ = _column_stats(X, sample_weight, cols)
             blind = bool(np.any(scale[cols] > 0))
-        elif self.hessian_stride > 1:  # the estimates' rows, a subset of those measured
+        elif varies is not None:
+            blind = bool(np.any((scale > 0) & ~varies))
+        elif self.sample is not None and self.hessian_stride > 1 and _some_weight_off(self.sample[2]):
+            # The estimates' rows include the subsample's, on which every column varies; only
+            # when none of the subsample's rows has weight (it is then measured unweighted)
+            # can they still miss one.
             cols = np.flatnonzero(scale > 0)
             strided = _column_stats(X[:: self.hessian_stride], _every(sample_weight, self.hessian_stride), cols)[1]
             blind = bool(np.any(strided == 0))

@@ -5,13 +5,20 @@ on a subsample."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._coordinates import _Problem
-from ._hessians import _condition_estimate, _factorize_psd, _hessian_estimate
+from ._hessians import (
+    _condition_estimate,
+    _factorize_psd,
+    _hessian_estimate,
+    _hessian_operator,
+    _matrix_free_certificate,
+)
 
 Array = NDArray[np.float64]
 
@@ -33,6 +40,13 @@ def lbfgs(problem: _Problem, tol: float, max_iter: int):
     predicted remaining decrease of $E_\lambda$, must be at most $2 \cdot 10^{-5}\,\mathrm{tol}\,\max(|E_\lambda|, 1)$.
     If it is not, the iterations go on with $\hat H^{-1}$ as the starting matrix of the
     two-loop recursion (a preconditioner), which removes the ill-conditioning.
+
+    Where forming $\hat H$ would cost more than a few dozen products with its rows (many
+    features for the rows: `_hessians._matrix_free_certificate`), the certificate is first
+    tried without it, by conjugate gradients on Hessian-vector products with the same rows
+    (`_hessians.HessianOperator.certifies`, a rigorous upper bound on $g^\top \hat H^{-1} g$): a
+    proof there is one with $\hat H$ too, and without one $\hat H$ is formed at the same point,
+    so the answer is the same either way, only cheaper.
 
     On large data the iterations warm-start from the same method run on a subsample (as in
     `_newton`), and keep the curvature it learnt, scaled up to the full data; but only when the
@@ -133,27 +147,38 @@ def _lbfgs_iterations(
     options = problem.options
     precision = options.rounding_level
 
-    estimate_at = None  # the point of the certificate's Hessian estimate, and its solver
-    certificate_solver = None
+    estimate_at = None  # the point of the certificate's Hessian estimate, and its test
+    certificate = None
     precondition_from_certificate = True
+    # Dense X with many features for its rows: the certificate first tries to prove itself with
+    # Hessian-vector products on the estimate's rows (at most this many CG iterations), and
+    # forms the dense estimate only if they do not (then exactly as without them).
+    matrix_free = _matrix_free_certificate(problem) if certify else 0
 
     def certified(level: float, fresh: bool = False) -> bool:
         """Whether the certificate passes at ``point``; ``fresh``: with an estimate made there."""
-        nonlocal preconditioner, estimate_at, certificate_solver
+        nonlocal preconditioner, estimate_at, certificate
         if not certify:
             return True
+        limit = level * max(abs(point.f), 1.0)
         if estimate_at is None or (fresh and estimate_at is not point):
             # The Hessian at the first candidate answer, not at the start.
+            if matrix_free and _hessian_operator(problem, point.w, point.b, matrix_free).certifies(g, limit):
+                return True  # a proof: the answer is final, so no estimate is needed after it
             estimate = _hessian_estimate(problem, point.w, point.b)
-            certificate_solver = _factorize_psd(estimate)
             estimate_at = point
-            # An operator's solver (sparse data, many features) runs conjugate gradients: as a
-            # preconditioner it would cost ~20 passes per iteration, so it certifies only.
-            if precondition_from_certificate and isinstance(estimate, np.ndarray):
-                if preconditioner is None:
-                    pairs.clear()  # the estimate is the better starting matrix from now on
-                preconditioner = certificate_solver
-        return float(g @ certificate_solver(g)) <= level * max(abs(point.f), 1.0)
+            if isinstance(estimate, np.ndarray):
+                solver = _factorize_psd(estimate)
+                certificate = _decrement_test(solver)
+                if precondition_from_certificate:
+                    if preconditioner is None:
+                        pairs.clear()  # the estimate is the better starting matrix from now on
+                    preconditioner = solver
+            else:
+                # An operator (sparse data, many features) runs conjugate gradients: as a
+                # preconditioner it would cost ~20 passes per iteration, so it certifies only.
+                certificate = estimate.certifies
+        return cast(Callable[[Array, float], bool], certificate)(g, limit)
 
     level = 2 * options.certified_gap_per_tol * tol
     for it in range(1, max_iter + 1):
@@ -212,6 +237,11 @@ def _lbfgs_iterations(
         history.append(point.f)
     g_norm = float(np.max(np.abs(g)))
     return point.w, point.b, max_iter, bool(g_norm <= gtol and certified(level)), history, pairs
+
+
+def _decrement_test(solver: Callable[[Array], Array]) -> Callable[[Array, float], bool]:
+    """The certificate's test with a factorised estimate: the Newton decrement at most the limit."""
+    return lambda g, limit: float(g @ solver(g)) <= limit
 
 
 def _start_test_is_cheap(problem: _Problem) -> bool:

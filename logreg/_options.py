@@ -87,6 +87,16 @@ class SolverOptions:
     #: ... but at least this many rows (the exact Hessian of fewer costs little).
     hessian_min_rows: int = 5_000
 
+    #: A multiply-add of conjugate gradients' matrix-vector products on dense rows costs about
+    #: this many of the dense Hessian estimate's (BLAS's matrix-matrix products run faster) ...
+    cg_cost_per_multiply_add: float = 5
+    #: ... and L-BFGS certifies dense X by CG (`_hessians.HessianOperator`) where the dense
+    #: estimate would cost at least this many CG iterations: a certificate takes ~4-20 ...
+    matrix_free_certificate_min_iterations: float = 30
+    #: ... and CG gives up (the dense estimate is formed instead) after this share of the
+    #: estimate's cost: a proof that would take longer is cheaper from the estimate.
+    cg_share_of_estimate: float = 0.5
+
     # --- sparse X ----------------------------------------------------------------------
     #: Newton and BFGS accept sparse X with at most this many features: they need a dense
     #: (D+1) x (D+1) matrix (4,097^2 float64 is 134 MB, its Cholesky ~2e10 multiply-adds).
@@ -142,6 +152,9 @@ class SolverOptions:
             "well_conditioned",
             "condition_test_max_passes",
             "dense_hessian_max_passes",
+            "cg_cost_per_multiply_add",
+            "matrix_free_certificate_min_iterations",
+            "cg_share_of_estimate",
             "cg_rtol",
             "cg_decrement_rtol",
         ):

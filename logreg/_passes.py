@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -505,14 +505,8 @@ def column_stats(X: Array, columns: Array | None = None) -> tuple[Array, Array]:
     values below about 1e-154 are 0 in double precision, of values above 1e154 infinite). A power
     of two changes no digit, so in the usual range the result is the same to the last bit.
     """
-    origin = np.asarray(X[0] if columns is None else X[0, columns], dtype=np.float64)
-
-    def work(rows: slice) -> tuple[float, Array, Array, Array, Array]:
-        block = X[rows] if columns is None else X[rows, columns]
-        dev = as_float64(block) - origin
-        return _block_moments(dev, None)
-
-    return _pooled_stats(map_row_blocks(work, X), float(X.shape[0]), origin)
+    mean, std, _ = column_stats_and_strided_variation(X, None, columns)
+    return mean, std
 
 
 def weighted_column_stats(X: Array, weights: Array, columns: Array | None = None) -> tuple[Array, Array]:
@@ -520,15 +514,55 @@ def weighted_column_stats(X: Array, weights: Array, columns: Array | None = None
     column, the same numbers as `column_stats` of ``X`` with each row repeated as often as its
     (integer) weight says. Rows of weight 0 do not count; deviations are measured from the first
     row of positive weight, so a column constant on those rows has a scale of exactly 0."""
-    first = int(np.flatnonzero(weights > 0)[0])
-    origin = np.asarray(X[first] if columns is None else X[first, columns], dtype=np.float64)
+    mean, std, _ = column_stats_and_strided_variation(X, weights, columns)
+    return mean, std
 
-    def work(rows: slice) -> tuple[float, Array, Array, Array, Array]:
-        dev = as_float64(X[rows] if columns is None else X[rows, columns]) - origin
-        return _block_moments(dev, weights[rows])
+
+def column_stats_and_strided_variation(
+    X: Array, weights: Array | None, columns: Array | None = None, stride: int = 0
+) -> tuple[Array, Array, NDArray[np.bool_] | None]:
+    """`column_stats` (``weights`` None) or `weighted_column_stats`, and, with a ``stride`` k,
+    from the same read of ``X``: whether each column takes more than one value on every k-th
+    row (rows 0, k, 2k, ...; of those, the rows of positive weight, or all of them if none has
+    one). That is exactly when `column_stats` of those rows gives it a scale above 0 (a column
+    equal to one value on them has deviations of exactly 0), without reading them again."""
+    if weights is None:
+        first = 0
+    else:
+        first = int(np.flatnonzero(weights > 0)[0])
+    origin = np.asarray(X[first] if columns is None else X[first, columns], dtype=np.float64)
+    strided_weights = None
+    reference = None
+    if stride > 0:
+        if weights is not None:
+            strided_weights = weights[::stride]
+            if not np.any(strided_weights > 0):
+                strided_weights = None  # `_column_stats` measures such rows unweighted
+        at = 0 if strided_weights is None else stride * int(np.flatnonzero(strided_weights > 0)[0])
+        reference = X[at] if columns is None else X[at, columns]
+
+    def work(rows: slice) -> tuple[tuple[float, Array, Array, Array, Array], NDArray[np.bool_] | None]:
+        block = X[rows] if columns is None else X[rows, columns]
+        varies = None
+        if reference is not None:
+            offset = -rows.start % stride
+            strided = block[offset::stride]
+            if strided_weights is not None:
+                strided = strided[strided_weights[(rows.start + offset) // stride :][: strided.shape[0]] > 0]
+            varies = np.any(strided != reference, axis=0)
+        dev = as_float64(block) - origin
+        return _block_moments(dev, None if weights is None else weights[rows]), varies
 
     parts = map_row_blocks(work, X)
-    return _pooled_stats(parts, math.fsum(part[0] for part in parts), origin)
+    moments = [part[0] for part in parts]
+    mass = float(X.shape[0]) if weights is None else math.fsum(part[0] for part in moments)
+    mean, std = _pooled_stats(moments, mass, origin)
+    if reference is None:
+        return mean, std, None
+    varies = np.zeros(origin.shape[0], dtype=bool)
+    for part in parts:
+        varies |= cast(NDArray[np.bool_], part[1])
+    return mean, std, varies
 
 
 def _block_moments(dev: Array, sw: Array | None) -> tuple[float, Array, Array, Array, Array]:

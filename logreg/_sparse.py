@@ -17,7 +17,7 @@ density is 32 GB where its 2,000,000 non-zeros take 24 MB. Nothing here forms a 
 * **Hessians.** $X^\top S X$ is a $(D+1) \times (D+1)$ dense matrix. It is formed (from a
   sparse product) only while that is affordable (`dense_hessian_ok`); above that, L-BFGS's
   certificate uses Hessian-vector products and conjugate gradients instead
-  (`HessianOperator`), and Newton's method and BFGS, which need the dense matrix, refuse with an
+  (`logreg._hessians.HessianOperator`), and Newton's method and BFGS, which need the dense matrix, refuse with an
   error that says so and points to L-BFGS.
 """
 
@@ -193,70 +193,3 @@ def hessian_psi(X, s: Array, c: Array, penalty: Array) -> Array:
     H[np.arange(d), np.arange(d)] += penalty[:d] / c / c  # not c ** 2, which can underflow
     H[d, d] += penalty[d]
     return H
-
-
-class HessianOperator:
-    r"""The Hessian of the objective in the solvers' psi coordinates (scales ``c``, no centre)
-    as a linear operator, for a sparse ``X`` with too many features for a dense matrix:
-    $\tilde X_c^\top S \tilde X_c + \operatorname{diag}(p / c^2)$, $X_c = X C^{-1}$, applied to
-    a vector with two sparse products, never formed. ``scale`` multiplies the data term (an
-    estimate from every k-th row is scaled up by k).
-
-    ``solve(g)`` approximates $H^{-1} g$ by conjugate gradients, preconditioned by the exact
-    diagonal of $H$ (from the squares of the stored values, one more sparse product), to a
-    relative residual of ``options.cg_rtol``, or until the Newton decrement $g^\top x_k$ it builds
-    up (from below: each step adds $\alpha_k r_k^\top z_k \ge 0$) grows by less than
-    ``options.cg_decrement_rtol`` of itself in a step. The certificate needs that decrement to a few
-    per cent, not $H^{-1} g$ to many digits, which the residual test alone would spend many
-    times the products on (``benchmarks/NOTES-engine.md``).
-    """
-
-    def __init__(
-        self, X, s: Array, penalty: Array, c: Array, scale: float = 1.0, options: SolverOptions = DEFAULT_OPTIONS
-    ):
-        d = X.shape[1]
-        self.options = options
-        self.Xc = scale_columns(X, 1.0 / c)
-        self.s, self.scale = s, scale
-        self.penalty = np.append(penalty[:d] / c / c, penalty[d])
-        sq = self.Xc.multiply(self.Xc)
-        diag = np.empty(d + 1)
-        diag[:d] = scale * (sq.T @ s) + self.penalty[:d]
-        diag[d] = scale * math.fsum(s) + self.penalty[d]
-        self.diag = np.where(diag > 0, diag, 1.0)
-
-    def matvec(self, v: Array) -> Array:
-        d = self.Xc.shape[1]
-        t = self.s * (self.Xc @ v[:d] + v[d])
-        out = np.empty(d + 1)
-        out[:d] = self.scale * (self.Xc.T @ t) + self.penalty[:d] * v[:d]
-        out[d] = self.scale * float(np.sum(t)) + self.penalty[d] * v[d]
-        return out
-
-    def solve(self, g: Array) -> Array:
-        """Preconditioned conjugate gradients for ``H x = g`` from ``x = 0``."""
-        x = np.zeros_like(g)
-        r = g.copy()
-        z = r / self.diag
-        p = z.copy()
-        rz = float(r @ z)
-        stop = self.options.cg_rtol * float(np.linalg.norm(g))
-        decrement = 0.0
-        for _ in range(self.options.cg_max_iter):
-            if float(np.linalg.norm(r)) <= stop:
-                break
-            Hp = self.matvec(p)
-            curvature = float(p @ Hp)
-            if not curvature > 0:  # a singular direction (l2 = 0): stop with what is converged
-                break
-            alpha = rz / curvature
-            x += alpha * p
-            decrement += alpha * rz
-            if alpha * rz <= self.options.cg_decrement_rtol * decrement:
-                break
-            r -= alpha * Hp
-            z = r / self.diag
-            rz_new = float(r @ z)
-            p = z + (rz_new / rz) * p
-            rz = rz_new
-        return x

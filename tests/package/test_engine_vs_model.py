@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 import logreg
-from logreg import _passes, _sparse
+from logreg import _hessians, _passes, _sparse
 from logreg._coordinates import _Problem
 from logreg.fitting import _objective
 
@@ -109,7 +109,7 @@ def test_standardised_coordinates_are_an_exact_change_of_variables(sparse, penal
                                atol=1e-10 * np.abs(H_psi).max())
     if sparse:
         s = logreg.sigmoid_derivative(X @ w + b) * sw
-        op = _sparse.HessianOperator(X, s, problem.penalty_vector(), problem.c)
+        op = _hessians.HessianOperator(X, s, problem.penalty_vector(), problem.c)
         v = np.random.default_rng(5).standard_normal(d + 1)
         np.testing.assert_allclose(op.matvec(v), H_psi @ v, rtol=1e-10, atol=1e-10 * np.abs(H_psi @ v).max())
 

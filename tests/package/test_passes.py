@@ -208,6 +208,45 @@ def test_column_stats_match_numpy_and_keep_constant_columns_exact():
     np.testing.assert_allclose(std_s[:4], X[::16, :4].std(axis=0), rtol=1e-10)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_strided_variation_comes_with_the_column_stats_of_one_read(weighted, dtype):
+    """The first read of X also says which columns vary on every k-th row (their positive-weight
+    rows), exactly as a second `column_stats` of those rows would (a scale above 0), and the
+    statistics themselves are bit-identical to `column_stats` / `weighted_column_stats`."""
+    rng = np.random.default_rng(11)
+    n, d, k = 150_000, 12, 4  # several blocks, on the pool
+    X = rng.standard_normal((n, d)).astype(dtype)
+    X[:, 0] = 0.0
+    X[[5, 77_001], 0] = [1.5, -2.0]  # rows off the stride: varies, but not on every 4th row
+    X[:, 1] = 0.0
+    X[[8, 100_003], 1] = 3.0  # row 8 is on the stride
+    X[:, 2] = 7.0  # constant everywhere
+    X[:, 3] = 0.0
+    X[1::k, 3] = 1.0  # varies, never on the stride
+    weights = None
+    if weighted:
+        weights = rng.integers(0, 3, size=n).astype(np.float64)
+        weights[8] = 0.0  # column 1's stride row does not count ...
+        weights[[4, 12]] = [2.0, 1.0]
+        X[12, 4] = 99.0  # ... and column 4 differs on a counted stride row only ...
+        X[16, 5] = 99.0
+        weights[16] = 0.0  # ... column 5 on an uncounted one
+        X[:, 5][X[:, 5] != 99.0] = 0.25
+    mean, std, varies = P.column_stats_and_strided_variation(X, weights, stride=k)
+    ref = P.column_stats(X) if weights is None else P.weighted_column_stats(X, weights)
+    assert np.array_equal(mean, ref[0]) and np.array_equal(std, ref[1])
+    strided_std = (
+        P.column_stats(X[::k])[1] if weights is None else P.weighted_column_stats(X[::k], weights[::k])[1]
+    )
+    np.testing.assert_array_equal(varies, strided_std > 0)
+    assert not varies[0] and not varies[2] and not varies[3]
+    assert varies[1] == (not weighted)
+    if weighted:
+        assert varies[4] and not varies[5]
+    assert varies[6:].all()
+
+
 def test_concurrent_fits_leave_the_blas_thread_count_as_they_found_it():
     """Two threads fitting at once: each holds BLAS to one thread while it solves. With a limit
     per call, the one that finished last restored the other's limit, 1, and left NumPy's BLAS

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 import logreg
 import dataclasses
 
-from logreg import _sparse
+from logreg import _hessians, _sparse
 from logreg._options import DEFAULT_OPTIONS
 from logreg._coordinates import _Problem
 
@@ -200,7 +200,7 @@ def test_hessian_operator_matches_the_dense_hessian():
         if sw is not None:
             s = s * sw
         dense = problem.hessian_psi_from_weights(s)
-        op = _sparse.HessianOperator(X, s, problem.penalty_vector(), problem.c)
+        op = _hessians.HessianOperator(X, s, problem.penalty_vector(), problem.c)
         v = rng.standard_normal(41)
         np.testing.assert_allclose(op.matvec(v), dense @ v, rtol=1e-11, atol=1e-11)
         np.testing.assert_allclose(op.diag, np.diag(dense), rtol=1e-11)
