@@ -172,7 +172,7 @@ def _separable(fig: MplFigure, rows: int = 1) -> None:
     """The three penalties side by side (``rows=1``) or one under the other (``rows=3``)."""
     axes = fig.subplots(rows, 3 // rows, sharex=rows > 1, sharey=rows == 1).ravel()
     labels = []
-    for ax, l2 in zip(axes, r.SEPARABLE_L2):
+    for ax, l2 in zip(axes, r.SEPARABLE_L2, strict=True):
         res = r.separable_fit(l2)
         drawn = plotting.plot_sigmoid_contours(ax, res.weights, res.bias, *r.separable(), resolution=150)
         for label in drawn["labels"]:

@@ -56,7 +56,7 @@ def _predictive(fig: MplFigure) -> None:
     from matplotlib.lines import Line2D
 
     axes = fig.subplots(1, 2, sharey=True)
-    for ax, which in zip(axes, ("blobs", "separable")):
+    for ax, which in zip(axes, ("blobs", "separable"), strict=True):
         X, y = r.blobs() if which == "blobs" else r.separable()
         f = pb.predictive_fields(which)
         _field(ax, f["x1"], f["x2"], f["probit"], X, y, "fuzzy data" if which == "blobs" else "separable data")

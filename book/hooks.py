@@ -185,7 +185,7 @@ def fill_notebook(nb, values: dict[str, str]) -> None:
     for i, cell in enumerate(nb.cells, start=1):
         where = f"{NOTEBOOK_SOURCE}, cell {i}"
 
-        def put(m: re.Match[str]) -> str:
+        def put(m: re.Match[str], where: str = where) -> str:
             if m["escape"]:
                 return m[0][1:]
             if m["kind"]:
@@ -617,7 +617,7 @@ def qualify_duplicate_toc_titles(toc) -> None:
 
     walk(toc, None)
     titles = [e.title for e, _ in entries]
-    for i, (e, parent) in enumerate(entries):
+    for i, (e, _) in enumerate(entries):
         if "." not in e.id:
             continue
         before = entries[i - 1][0] if i else None  # the section just above: parent or sibling

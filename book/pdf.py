@@ -92,8 +92,9 @@ async (pages) => {
     const article = doc.querySelector("article.md-content__inner");
     if (!article) throw new Error(`${url}: no <article>`);
     const s = slug(p.path);
-    article.querySelectorAll("a.headerlink, a.anchor-link, .md-content__button, template, script:not([type='application/json'])")
-      .forEach(el => el.remove());
+    article.querySelectorAll(
+      "a.headerlink, a.anchor-link, .md-content__button, template, script:not([type='application/json'])"
+    ).forEach(el => el.remove());
     article.querySelectorAll(".explorer").forEach(el => {
       const note = doc.createElement("p");
       note.className = "book-print-note";

@@ -352,7 +352,7 @@ def _comparison_html(groups: list[tuple[str, list[list[str]]]]) -> str:
         for name, *cells in rows:
             tds = "".join(
                 f'<td><span class="cell-label" aria-hidden="true">{label}</span><span>{cell}</span></td>'
-                for label, cell in zip(COMPARISON_COLUMNS, cells)
+                for label, cell in zip(COMPARISON_COLUMNS, cells, strict=True)
             )
             trs.append(f'<tr><th scope="row">{name}</th>{tds}</tr>')
         bodies.append("<tbody>" + "".join(trs) + "</tbody>")

@@ -162,7 +162,7 @@ for penalty in {{separable_l2_code}}:
 
 # %% figures=["separable-boundaries"]
 fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.8), sharey=True, layout="constrained")
-for ax, (penalty, fit) in zip(axes, fits.items()):
+for ax, (penalty, fit) in zip(axes, fits.items(), strict=True):
     plotting.plot_sigmoid_contours(ax, fit.weights, fit.bias, X_sep, y_sep, resolution=150)
     ax.set_title(rf"$\lambda = {penalty:g}$")
     if ax is not axes[0]:

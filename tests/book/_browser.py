@@ -24,6 +24,7 @@ import contextlib
 import functools
 import html
 import http.server
+import itertools
 import json
 import os
 import posixpath
@@ -34,7 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from tests.book._site import load_config, results_dir
@@ -175,7 +176,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".woff2": "font/woff2",
         ".svg": "image/svg+xml",
@@ -348,16 +349,12 @@ class Tab:
                 # (and hidden ones, such as the other palette's figure, do not), then let the
                 # network go quiet and count what came down.
                 page.evaluate(SCROLL_THROUGH_JS)
-                try:
+                with contextlib.suppress(Exception):
                     page.wait_for_load_state("networkidle", timeout=10_000)
-                except Exception:
-                    pass
                 visit.load_ms = page.evaluate(LOAD_TIME_JS)
                 for resp in list(responses):
-                    try:
+                    with contextlib.suppress(Exception):
                         visit.sizes[resp.url] = visit.sizes.get(resp.url, 0) + len(resp.body())
-                    except Exception:
-                        pass
             if eager:
                 visit.images = page.evaluate(EAGER_IMAGES_JS)
             yield visit
@@ -500,8 +497,8 @@ FACTS_JS = r"""async () => {
   const ipynbLinks = [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))
       .filter(h => /\.ipynb([?#].*)?$/.test(h));
 
-  return {scheme, background, ipynbLinks, figures, mathCount: maths.length, mathBoxes, fractions, mathFont, mathErrors, proseText,
-          eqrefs, headings, controls};
+  return {scheme, background, ipynbLinks, figures, mathCount: maths.length, mathBoxes, fractions, mathFont, mathErrors,
+          proseText, eqrefs, headings, controls};
 }"""
 
 # Display equations after landing on each numbered one's anchor: is its number in view, is any
@@ -528,10 +525,12 @@ EQUATIONS_JS = r"""async () => {
                        `to ${Math.round(hi - top)} px in a box ${body.clientHeight} px tall)`);
     }
     if (body.scrollWidth > body.clientWidth + 1) {
-      out.wide.push(`${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);
+      out.wide.push(
+        `${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);
     }
     if (body.scrollWidth > body.clientWidth + 1 && body.tabIndex < 0) {
-      out.unfocusable.push(`${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);
+      out.unfocusable.push(
+        `${eq.id || 'unnumbered'} "${text(body)}" (${body.scrollWidth} px in ${body.clientWidth} px)`);
     }
   }
   for (const eq of document.querySelectorAll('.md-typeset .equation[id]')) {
@@ -542,7 +541,8 @@ EQUATIONS_JS = r"""async () => {
     const r = no.getBoundingClientRect();
     const width = document.documentElement.clientWidth;
     if (!(r.width > 0 && r.left >= 0 && r.right <= width + 0.5 && r.bottom > 0 && r.top < innerHeight)) {
-      out.numbers.push(`#${eq.id}: its number ${no.textContent} is at x ${Math.round(r.left)}-${Math.round(r.right)}, ` +
+      out.numbers.push(`#${eq.id}: its number ${no.textContent} is at ` +
+                       `x ${Math.round(r.left)}-${Math.round(r.right)}, ` +
                        `y ${Math.round(r.top)} px (viewport ${width} x ${innerHeight})`);
     }
   }
@@ -654,7 +654,7 @@ def heading_problems(headings: list[dict]) -> list[str]:
         problems.append(f"{len(headings)} heading(s) but {len(h1)} h1 (want exactly one)")
     if headings and headings[0]["level"] != 1:
         problems.append(f"the first heading is h{headings[0]['level']} {headings[0]['text']!r}, not the h1")
-    for before, after in zip(headings, headings[1:]):
+    for before, after in itertools.pairwise(headings):
         if after["level"] > before["level"] + 1:
             problems.append(
                 f"h{before['level']} {before['text']!r} is followed by "

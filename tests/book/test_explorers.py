@@ -25,6 +25,7 @@ already built site; ``LOGREG_CHROMIUM`` names another Chromium binary.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -292,7 +293,7 @@ def test_regularisation_slider_by_keyboard(reader):
         assert s["norm"]["text"] == f"{np.linalg.norm(res.weights):.3f}"
         assert close(s["loss"]["value"], logreg.objective(w, s["b"]["value"], X, y))
         seen.append(s["norm"]["value"])
-    assert all(a > b for a, b in zip(seen, seen[1:])), "‖w‖ should fall as λ grows"
+    assert all(a > b for a, b in itertools.pairwise(seen)), "‖w‖ should fall as λ grows"
     assert s["l2"]["text"] == "100"
     press(page, control, "PageDown")
     assert state(page, REGULARISATION)["l2"]["value"] < data["fits"][-1]["l2"]

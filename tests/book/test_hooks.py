@@ -265,7 +265,7 @@ def test_merge_streams_joins_consecutive_outputs_of_one_stream():
     hooks.merge_streams(nb)
     assert [(o["output_type"], o.get("name"), o.get("text")) for o in nb.cells[0].outputs] == [
         ("stream", "stdout", "a\nb\nc\n"),
-        ("stream", "stderr", None or "warn\n"),
+        ("stream", "stderr", "warn\n"),
         ("stream", "stdout", "d\n"),
         ("execute_result", None, None),
         ("stream", "stdout", "e\nf\n"),
@@ -533,5 +533,5 @@ def test_explorer_scripts_only_where_an_explorer_is():
     assert "explorer" not in plain and "book.js" in plain
     page = f'<div class="explorer" id="e" data-explorer="sigmoid"></div>{scripts}'
     assert hooks._scripts_where_used(page) == page
-    with pytest.raises(hooks.PluginError, match="explorers.js"):
+    with pytest.raises(hooks.PluginError, match=r"explorers\.js"):
         hooks._scripts_where_used("<p>no scripts at all</p>")

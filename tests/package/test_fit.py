@@ -430,7 +430,7 @@ def test_model_functions_do_not_modify_inputs(blobs):
     logreg.hessian(w, b, X, y, l2=0.5)
     logreg.predict_proba(w, b, X)
     logreg.is_separable(X, y)
-    for now, before in zip((X, y, w), snap):
+    for now, before in zip((X, y, w), snap, strict=True):
         np.testing.assert_array_equal(now, before)
 
 
@@ -739,5 +739,5 @@ def test_prediction_when_the_activation_overflows(w, b, x, expected):
 
 
 def test_an_activation_that_cannot_be_computed_is_an_error():
-    with pytest.raises(ValueError, match="activation .* of row 1 cannot be computed"):
+    with pytest.raises(ValueError, match=r"activation .* of row 1 cannot be computed"):
         logreg.predict_proba([1.0, 1.0], 0.0, [[0.0, 0.0], [1.7e308, 1.7e308]])

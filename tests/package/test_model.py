@@ -87,8 +87,8 @@ def softplus(z: float) -> float:
 def naive_objective(w, b, X, y, l2, penalize_bias) -> float:
     """E(w, b) written out term by term: sum_n y log(1+e^-a) + (1-y) log(1+e^a) + penalty."""
     terms = []
-    for xn, yn in zip(X.tolist(), y.tolist()):
-        a = math.fsum(wi * xi for wi, xi in zip(w.tolist(), xn)) + b
+    for xn, yn in zip(X.tolist(), y.tolist(), strict=True):
+        a = math.fsum(wi * xi for wi, xi in zip(w.tolist(), xn, strict=True)) + b
         terms.append(yn * softplus(-a) + (1.0 - yn) * softplus(a))
     penalty = l2 * (math.fsum(wi * wi for wi in w.tolist()) + (b * b if penalize_bias else 0.0))
     return math.fsum(terms) + penalty
@@ -99,7 +99,7 @@ def decimal_nll(activations, labels, digits: int = 60) -> float:
     with localcontext() as ctx:
         ctx.prec = digits
         total = Decimal(0)
-        for a, y in zip(activations, labels):
+        for a, y in zip(activations, labels, strict=True):
             m = Decimal(a) * (1 if y == 1 else -1)  # the signed margin
             total += (Decimal(1) + (-m).exp()).ln()
         return float(total)
@@ -574,16 +574,16 @@ def test_check_gradient_rejects_relative_error_of_1e6(p):
     assert check.tolerance[j] <= 1e-8 * abs(g0[j])
 
 
-def test_check_gradient_on_logistic_objective_blobs(blobs):
+@pytest.mark.parametrize(("l2", "pb"), [(0.0, False), (0.5, False), (0.5, True)])
+def test_check_gradient_on_logistic_objective_blobs(blobs, l2, pb):
     X, y = blobs
-    for l2, pb in [(0.0, False), (0.5, False), (0.5, True)]:
-        f = lambda t: logreg.objective(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb)
-        g = lambda t: np.append(*logreg.gradient(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb))
-        for t in (np.array([0.3, -0.8, 0.1]), np.array([-2.0, -1.5, 0.4])):
-            check = logreg.check_gradient(f, g, t)
-            assert check.passed
-            assert np.all(check.tolerance <= 1e-8 * np.abs(check.analytic).max())
-            assert not logreg.check_gradient(f, lambda t: g(t) * (1 + 1e-6), t).passed
+    f = lambda t: logreg.objective(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb)
+    g = lambda t: np.append(*logreg.gradient(t[:-1], t[-1], X, y, l2=l2, penalize_bias=pb))
+    for t in (np.array([0.3, -0.8, 0.1]), np.array([-2.0, -1.5, 0.4])):
+        check = logreg.check_gradient(f, g, t)
+        assert check.passed
+        assert np.all(check.tolerance <= 1e-8 * np.abs(check.analytic).max())
+        assert not logreg.check_gradient(f, lambda t: g(t) * (1 + 1e-6), t).passed
 
 
 @pytest.mark.parametrize("w", [1e200, 1e300])

@@ -163,7 +163,7 @@ def test_no_cgroup_files_is_no_limit(tmp_path):
 )
 def test_n_threads_is_validated_with_a_clear_error(bad, error):
     X, y = _data(200, 3)
-    with pytest.raises(error, match="n_threads must be None .* or a positive integer"):
+    with pytest.raises(error, match=r"n_threads must be None .* or a positive integer"):
         logreg.fit(X, y, n_threads=bad)
 
 
