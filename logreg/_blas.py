@@ -2,7 +2,7 @@
 
 The passes over the data run on `logreg._passes`' own thread pool; BLAS keeps the thread count
 the user set, except in short windows (`single_threaded_blas`) where OpenBLAS would otherwise
-oversubscribe the cores (`blas_note`). The measurements are in ``benchmarks/NOTES-engine.md``.
+oversubscribe the cores (`blas_note`). The measurements are in ``benchmarks/NOTES.md``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def blas_note() -> None:
     A fit does not hold BLAS to one thread while it runs (it used to, for the whole fit,
     process-wide). It does so only in short windows around the solvers' dense linear algebra,
     where it cannot be avoided with NumPy's OpenBLAS. (The measurements behind each point are in
-    ``benchmarks/NOTES-engine.md``.)
+    ``benchmarks/NOTES.md``.)
 
     * The passes over the data (``X v``, ``r^T X`` per block: every L-BFGS iteration, most of
       a fit's time) call BLAS's ``gemv`` on blocks of ``_passes.BLOCK_ELEMENTS`` numbers, which
@@ -89,7 +89,7 @@ def _one_blas_thread(func):
     sizes, and its idle threads then spin, slowing a fit several-fold on the pool's threads. Its
     thread count is process-wide, so for the duration of these steps only, another thread's BLAS
     calls run on one thread too (`blas_note`; the measurements are in
-    ``benchmarks/NOTES-engine.md``).
+    ``benchmarks/NOTES.md``).
     """
 
     @functools.wraps(func)

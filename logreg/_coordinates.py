@@ -139,7 +139,7 @@ class _Problem:
             self.sample = (X[::k], y[::k], None if sample_weight is None else sample_weight[::k])
             rows = self.sample[0]
         # A constant column has a scale of exactly 0 (`column_stats`): a rounding-error "scale"
-        # would make the problem hopelessly ill-conditioned (``benchmarks/NOTES-engine.md``).
+        # would make the problem hopelessly ill-conditioned (``benchmarks/NOTES.md``).
         row_weights = sample_weight if self.sample is None else self.sample[2]
         self.hessian_stride = _hessian_stride(self.n, self.d, options)
         # Without a subsample, the estimates' rows (every k-th, a subset of those measured) are

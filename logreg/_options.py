@@ -5,7 +5,7 @@ pass ``dataclasses.replace(DEFAULT_OPTIONS, ...)`` instead of patching module gl
 these changes the optimum `fit` converges to, only the work spent reaching it (and, for
 ``certified_gap_per_tol`` and ``rounding_level``, how close to it "converged" means).
 
-The measurements behind the values are in ``benchmarks/NOTES-engine.md``.
+The measurements behind the values are in ``benchmarks/NOTES.md``.
 """
 
 from __future__ import annotations

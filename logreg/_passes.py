@@ -623,7 +623,7 @@ def hessian_terms(X: Array, s: Array) -> Array:
     work of a general product. Blocks on the pool beat one BLAS call with BLAS's own threads on
     these tall, narrow blocks, whose small output BLAS does not split well. A block has at least
     ``D`` rows: its product costs (rows) x D^2 and adding up its D x D result D^2, so fewer rows
-    would spend more on the adding than on the products (``benchmarks/NOTES-engine.md``).
+    would spend more on the adding than on the products (``benchmarks/NOTES.md``).
 
     While its blocks run, BLAS is held to one thread (`logreg._blas.blas_note` says why).
     """

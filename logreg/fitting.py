@@ -584,7 +584,7 @@ class _NewtonHessians:
     shrinking by ``options.hessian_reuse_shrink`` per step (a chord step, still with a line
     search); a given ``hessian`` starts as the kept one. ``hessian`` is the last one formed.
     Near the optimum a kept Hessian shrinks the gradient many-fold per step at a gradient's cost
-    (``benchmarks/NOTES-engine.md``)."""
+    (``benchmarks/NOTES.md``)."""
 
     def __init__(self, problem: _Problem, *, reuse: bool, hessian: Array | None = None):
         self.problem, self.reuse, self.hessian = problem, reuse, hessian

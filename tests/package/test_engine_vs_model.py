@@ -36,8 +36,7 @@ def _problem(n, d, seed=0, weighted=False, sparse=False):
 
 def _model(X, y, w, b, sw, l2=0.7, penalize_bias=False):
     kw = dict(l2=l2, penalize_bias=penalize_bias, sample_weight=sw)
-    return (logreg.objective(w, b, X, y, **kw), logreg.gradient(w, b, X, y, **kw),
-            logreg.hessian(w, b, X, y, **kw))
+    return (logreg.objective(w, b, X, y, **kw), logreg.gradient(w, b, X, y, **kw), logreg.hessian(w, b, X, y, **kw))
 
 
 @pytest.mark.parametrize("n,d", SHAPES)
@@ -54,7 +53,7 @@ def test_step_pass_and_hessian_terms_are_the_model_formulas(n, d, weighted, spar
     assert done.nll + penalty == pytest.approx(E, rel=1e-13)
     np.testing.assert_allclose(done.xtr + 1.4 * w, gw, rtol=1e-11, atol=1e-10 * np.abs(gw).max())
     assert done.sum_r == pytest.approx(gb, rel=1e-10, abs=1e-9)
-    xtr, sum_r = passes.gradient_terms(X, done.residual)
+    xtr, _sum_r = passes.gradient_terms(X, done.residual)
     np.testing.assert_allclose(xtr + 1.4 * w, gw, rtol=1e-11, atol=1e-10 * np.abs(gw).max())
     s = logreg.sigmoid_derivative(X @ w + b) * (1.0 if sw is None else sw)
     H_engine = passes.hessian_terms(X, s)
@@ -102,11 +101,11 @@ def test_standardised_coordinates_are_an_exact_change_of_variables(sparse, penal
     T[d, :d] = -problem.mu / problem.c
     T[d, d] = 1.0
     g = np.append(gw, gb)
-    np.testing.assert_allclose(problem.pull_back(point.grad_w, point.grad_b), T.T @ g,
-                               rtol=1e-10, atol=1e-10 * np.abs(g).max())
+    np.testing.assert_allclose(
+        problem.pull_back(point.grad_w, point.grad_b), T.T @ g, rtol=1e-10, atol=1e-10 * np.abs(g).max()
+    )
     H_psi = T.T @ H @ T
-    np.testing.assert_allclose(problem.hessian_psi(point.residual), H_psi, rtol=1e-10,
-                               atol=1e-10 * np.abs(H_psi).max())
+    np.testing.assert_allclose(problem.hessian_psi(point.residual), H_psi, rtol=1e-10, atol=1e-10 * np.abs(H_psi).max())
     if sparse:
         s = logreg.sigmoid_derivative(X @ w + b) * sw
         op = _hessians.HessianOperator(X, s, problem.penalty_vector(), problem.c)

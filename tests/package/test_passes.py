@@ -236,9 +236,7 @@ def test_strided_variation_comes_with_the_column_stats_of_one_read(weighted, dty
     mean, std, varies = P.column_stats_and_strided_variation(X, weights, stride=k)
     ref = P.column_stats(X) if weights is None else P.weighted_column_stats(X, weights)
     assert np.array_equal(mean, ref[0]) and np.array_equal(std, ref[1])
-    strided_std = (
-        P.column_stats(X[::k])[1] if weights is None else P.weighted_column_stats(X[::k], weights[::k])[1]
-    )
+    strided_std = P.column_stats(X[::k])[1] if weights is None else P.weighted_column_stats(X[::k], weights[::k])[1]
     np.testing.assert_array_equal(varies, strided_std > 0)
     assert not varies[0] and not varies[2] and not varies[3]
     assert varies[1] == (not weighted)
