@@ -30,7 +30,7 @@ from logreg import plotting
 # takes a seed, so every run gives the same points. `X` has one row per point.
 
 # %%
-X, y = logreg.make_blobs({{n_points}}, seed={{seed}})
+X, y = logreg.make_blobs({{ n_points }}, seed={{ seed }})
 print("X:", X.shape, " y:", y.shape)
 print("class A:", int(y.sum()), " class B:", int((1 - y).sum()))
 
@@ -42,7 +42,7 @@ print("class A:", int(y.sum()), " class B:", int((1 - y).sum()))
 # the boundary across both classes.
 
 # %% figures=["sigmoid", "terrible-boundary"]
-w_terrible, b_terrible = np.array({{terrible_w_code}}), {{terrible_b_code}}
+w_terrible, b_terrible = np.array({{ terrible_w_code }}), {{ terrible_b_code }}
 
 fig, ax = plt.subplots(figsize=(5.0, 3.2))
 plotting.plot_sigmoid(ax)
@@ -62,7 +62,6 @@ print("negative log-likelihood of the terrible boundary:", terrible_nll)
 # Before fitting anything, the post tries SciPy's BFGS on $f(x) = x^2 - 2x$, whose minimum is at
 # $x = 1$, after checking the gradient $f'(x) = 2x - 2$ numerically. Here the check is
 # `logreg.check_gradient`, whose tolerance is derived rather than picked.
-
 
 # %%
 def f(x):
@@ -91,7 +90,7 @@ print("minimum at x =", toy.x, " after", toy.nit, "iterations")
 # into one vector $(w_1, w_2, b)$:
 
 # %%
-l2 = {{blobs_l2_code}}
+l2 = {{ blobs_l2_code }}
 
 
 def E_lambda(theta):
@@ -149,16 +148,17 @@ print("training accuracy:", np.mean(result.predict(X) == y))
 # meaningless weights silently. With a penalty the optimum is finite and unique.
 
 # %%
-X_sep, y_sep = logreg.make_separable({{n_points}}, seed={{seed}})
+X_sep, y_sep = logreg.make_separable({{ n_points }}, seed={{ seed }})
 fits = {}
-for penalty in {{separable_l2_code}}:
+for penalty in {{ separable_l2_code }}:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fits[penalty] = logreg.fit(X_sep, y_sep, l2=penalty, method="newton")
     for warning in caught:
         text = f"l2 = {penalty}: {warning.category.__name__}: {warning.message}"
         print(textwrap.fill(text, 84))
-    print(f"l2 = {penalty}: |w| = {np.linalg.norm(fits[penalty].weights):.3f}, converged: {fits[penalty].converged}")
+    print(f"l2 = {penalty}: |w| = {np.linalg.norm(fits[penalty].weights):.3f}, "
+          f"converged: {fits[penalty].converged}")
 
 # %% figures=["separable-boundaries"]
 fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.8), sharey=True, layout="constrained")
