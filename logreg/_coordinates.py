@@ -12,14 +12,13 @@ from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit
 
 from . import _passes
 from . import checks as v
 from ._blas import _one_blas_thread
 from ._options import DEFAULT_OPTIONS, SolverOptions
 from ._passes import Pass, column_stats_and_strided_variation, first_pass, nll_and_residual
-from .model import _penalised_gradient, _penalty_diagonal, _penalty_terms
+from .model import _nll_from_activation, _penalised_gradient, _penalty_diagonal, _penalty_terms, _residual
 
 Array = NDArray[np.float64]
 
@@ -397,16 +396,34 @@ def _start_bias(y: Array, sample_weight: Array | None = None) -> float:
     return _log_odds(_positive_rate(y, sample_weight))
 
 
+def warm_starts(method: str, sub_rows: int | None, n_features: int, options: SolverOptions) -> bool:
+    """Whether ``method`` first solves on the subsample, which has ``sub_rows`` rows (``None``:
+    there is no subproblem, see `_Problem.subproblem`). The one rule `fit` (whether to make the
+    start's pass over all rows) and the solvers (whether to warm-start) both ask.
+
+    Newton always does, where there is a subsample; L-BFGS only with at least
+    ``options.warm_start_rows_per_parameter`` rows per parameter (with fewer, the subsample's
+    optimum is too far off to save a full iteration); BFGS never.
+    """
+    if sub_rows is None or method == "bfgs":
+        return False
+    return method == "newton" or sub_rows >= options.warm_start_rows_per_parameter * (n_features + 1)
+
+
 def _start_pass(X: Array, y: Array, sample_weight: Array | None = None) -> Pass:
     r"""The data terms of the objective at `_Problem.start`, from a read of ``X`` that also checks
     that it is finite (raising ``ValueError`` if not), before any optimisation.
 
     With ``w = 0`` every activation is the start bias $b_0$, so the loss and the residuals need
-    only the labels: $r_n = \sigma(b_0)$ for $y_n = 0$, $-\sigma(-b_0)$ for $y_n = 1$; only
+    only the labels: every row of a class has the same residual and loss term, so `logreg.model`'s
+    formulas are evaluated once per class, and the loss weighted by the class totals; only
     $X^\top r$ reads ``X`` (`first_pass`, with the check).
     """
     b = _start_bias(y, sample_weight)
-    residual = np.where(y == 1.0, -expit(-b), expit(b))
+    labels = np.array([1.0, 0.0])  # one row of each class, both at activation b
+    at_start = np.full(2, b)
+    r_pos, r_neg = _residual(at_start, labels)
+    residual = np.where(y == 1.0, r_pos, r_neg)
     if sample_weight is not None:
         residual *= sample_weight
     sparse = v._describe_sparse(X) is not None
@@ -424,7 +441,7 @@ def _start_pass(X: Array, y: Array, sample_weight: Array | None = None) -> Pass:
         n_pos, n_all = float(np.sum(y)), float(y.shape[0])
     else:
         n_pos, n_all = float(sample_weight @ y), float(np.sum(sample_weight))
-    nll = -(n_pos * float(log_expit(b)) + (n_all - n_pos) * float(log_expit(-b)))
+    nll = _nll_from_activation(at_start, labels, np.array([n_pos, n_all - n_pos]))
     return Pass(np.full(y.shape[0], b), None, nll, residual, xtr, float(np.sum(residual)))
 
 

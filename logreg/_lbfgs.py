@@ -11,7 +11,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from ._coordinates import _Problem
+from ._coordinates import _Problem, warm_starts
 from ._hessians import (
     _condition_estimate,
     _factorize_psd,
@@ -60,7 +60,7 @@ def lbfgs(problem: _Problem, tol: float, max_iter: int):
     pairs: list[tuple[Array, Array, float]] = []
     test_at = None  # the iteration at which to test the conditioning, if not at the start
     options = problem.options
-    if sub is None or sub.n < options.warm_start_rows_per_parameter * (problem.d + 1):
+    if not warm_starts("lbfgs", None if sub is None else sub.n, problem.d, options):
         # Ill-conditioning that standardising does not remove (correlated columns, polynomial
         # features) would make L-BFGS crawl; a Hessian estimate then preconditions it. The
         # test costs ~D^3: with many features for the rows, more than a well-conditioned fit,

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _passes
 from . import checks as v
-from ._coordinates import _Point, _positive_rate, _Problem, _start_pass
+from ._coordinates import _Point, _positive_rate, _Problem, _start_pass, warm_starts
 from ._hessians import _factorize_psd, _hessian_estimate
 from ._lbfgs import _refresh_interval
 from ._lbfgs import lbfgs as _lbfgs
@@ -292,9 +292,8 @@ def _first_pass_is_at_start(
     k = options.subsample_stride
     sample = y[::k]
     sample_rate = _positive_rate(sample, None if sample_weight is None else sample_weight[::k])
-    if not 0.0 < sample_rate < 1.0:  # no subproblem (`_Problem.subproblem`)
-        return True
-    return method == "lbfgs" and sample.shape[0] < options.warm_start_rows_per_parameter * (n_features + 1)
+    sub_rows = sample.shape[0] if 0.0 < sample_rate < 1.0 else None  # as `_Problem.subproblem`
+    return not warm_starts(method, sub_rows, n_features, options)
 
 
 def fit(
@@ -563,8 +562,8 @@ def _newton(problem: _Problem, tol: float, max_iter: int):
     w, b = problem.start()
     hessian = None
     sub = problem.subproblem()
-    warm = sub is not None
-    if sub is not None:
+    warm = warm_starts("newton", None if sub is None else sub.n, problem.d, options)
+    if sub is not None and warm:
         on_sub = _NewtonHessians(sub, reuse=False)
         point, *_ = newton(sub, w, b, tol=options.warm_start_tol, max_iter=max_iter, hessians=on_sub, options=options)
         w, b = point.w, point.b

@@ -125,3 +125,20 @@ def test_shorter_steps_along_the_activations_are_the_model_objective():
         trial = problem.shorter_step(point, full, dw, db, t)
         expected = logreg.objective(w + t * dw, b + t * db, X, y, l2=0.7, sample_weight=sw)
         assert trial.f == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_the_start_pass_is_the_model_at_the_start(weighted, sparse):
+    """`_start_pass` evaluates the model's loss and residuals once per class (every row of a class
+    has the same activation at w = 0); its numbers are `logreg.model`'s at the start point."""
+    from logreg._coordinates import _start_bias, _start_pass
+
+    X, y, _, _, sw = _problem(500, 6, seed=3, weighted=weighted, sparse=sparse)
+    b = _start_bias(y, sw)
+    done = _start_pass(X, y, sw)
+    w = np.zeros(X.shape[1])
+    assert done.nll == pytest.approx(logreg.objective(w, b, X, y, sample_weight=sw), rel=1e-13)
+    gw, gb = logreg.gradient(w, b, X, y, sample_weight=sw)
+    np.testing.assert_allclose(done.xtr, gw, rtol=1e-12, atol=1e-12 * np.abs(gw).max())
+    assert done.sum_r == pytest.approx(gb, rel=1e-12, abs=1e-12 * len(y))
